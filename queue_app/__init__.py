@@ -1,0 +1,56 @@
+"""Loket: a queue system for walk-in public service halls."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from . import config as config_module
+from .extensions import csrf, db, login_manager, migrate, socketio
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the Flask app: settings from the environment, then `config` on top."""
+    app = Flask(
+        __name__,
+        template_folder=os.path.join(ROOT, "templates"),
+        static_folder=os.path.join(ROOT, "static"),
+        instance_path=os.path.join(ROOT, "instance"),
+    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep documented field order
+    app.config.update(config_module.from_environment())
+    if config:
+        app.config.update(config)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        os.makedirs(app.instance_path, exist_ok=True)
+        path = os.path.join(app.instance_path, "loket.db")
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    socketio.init_app(
+        app,
+        async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
+        message_queue=app.config.get("REDIS_URL"),
+        cors_allowed_origins=[],
+    )
+
+    from . import auth, cli
+    from .realtime import handlers
+    from .web import api, errors, pages
+
+    auth.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
+    csrf.exempt(api.bp)  # the API authenticates with Bearer tokens or a SameSite session
+    handlers.init_app(app)
+    cli.init_app(app)
+    return app

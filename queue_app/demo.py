@@ -1,0 +1,102 @@
+"""The demo hall: services named after those of Jakarta's public service malls."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import time
+
+from sqlalchemy.orm import Session
+
+from .domain.vocabulary import CounterState, Role
+from .models import Counter, CounterService, Service, Site
+from .services import staff
+
+
+@dataclass(frozen=True)
+class DemoService:
+    code: str
+    name_id: str
+    name_en: str
+    counters: int
+    prior_s: int
+    quota: int | None = None
+
+
+SERVICES = [
+    DemoService("A", "Kependudukan & Catatan Sipil", "Population & civil registry", 4, 420),
+    DemoService("B", "Paspor (Imigrasi)", "Passports (Immigration)", 4, 600, 300),
+    DemoService("C", "Samsat: Pajak Kendaraan", "Vehicle tax (Samsat)", 4, 360),
+    DemoService("D", "BPJS Kesehatan", "National health insurance", 3, 480),
+    DemoService("E", "BPJS Ketenagakerjaan", "Workers' social security", 3, 540),
+    DemoService("F", "Perpajakan (NPWP, SPT)", "Taxes (NPWP, returns)", 3, 420),
+    DemoService("G", "Perizinan Usaha & Bangunan", "Business & building permits", 3, 900, 150),
+    DemoService("H", "SKCK (Kepolisian)", "Police clearance (SKCK)", 3, 300, 250),
+    DemoService("J", "Pertanahan (BPN)", "Land registry (BPN)", 2, 1200, 80),
+    DemoService("K", "Perbankan (Bank DKI)", "Banking (Bank DKI)", 2, 300),
+]
+HALL_CAPACITY = 150
+ADMIN = ("admin", "admin-loket")
+SUPERVISOR = ("supervisor", "supervisor-loket")
+CLERK_PASSWORD = "petugas-loket"
+
+
+def seed_demo(session: Session, timezone: str = "Asia/Jakarta") -> list[str] | None:
+    """Create the demo hall in an empty database and return sign-in lines; None if not empty."""
+    if session.query(Service.id).first() is not None:
+        return None
+    site = Site(
+        name="Mal Pelayanan Publik DKI Jakarta",
+        timezone=timezone,
+        opens_at=time(8, 0),
+        closes_at=time(16, 0),
+        hall_capacity=HALL_CAPACITY,
+        priority_ratio=2,
+        seq=0,
+    )
+    session.add(site)
+    session.flush()
+    services = []
+    for position, spec in enumerate(SERVICES):
+        service = Service(
+            site_id=site.id,
+            code=spec.code,
+            name_id=spec.name_id,
+            name_en=spec.name_en,
+            daily_quota=spec.quota,
+            is_open=True,
+            prior_service_s=spec.prior_s,
+            position=position,
+        )
+        session.add(service)
+        services.append(service)
+    session.flush()
+    number = 0
+    for index, (spec, service) in enumerate(zip(SERVICES, services, strict=True)):
+        for _ in range(spec.counters):
+            number += 1
+            # Each counter also helps the next service when its own queue is empty.
+            helper = services[(index + 1) % len(services)]
+            counter = Counter(
+                site_id=site.id,
+                number=number,
+                label=f"Loket {number} — {spec.name_id}",
+                state=CounterState.CLOSED.value,
+                regular_streak=0,
+            )
+            counter.links = [
+                CounterService(service_id=service.id, rank=0),
+                CounterService(service_id=helper.id, rank=1),
+            ]
+            session.add(counter)
+    session.flush()
+    staff.create_user(session, *ADMIN, Role.ADMIN)
+    staff.create_user(session, *SUPERVISOR, Role.SUPERVISOR)
+    for n in range(1, number + 1):
+        staff.create_user(session, f"petugas{n:02d}", CLERK_PASSWORD, Role.CLERK, [n])
+    return [
+        f"Demo hall '{site.name}': {len(services)} services, {number} counters, "
+        f"hall capacity {HALL_CAPACITY}.",
+        f"Sign in as admin:      {ADMIN[0]} / {ADMIN[1]}",
+        f"Sign in as supervisor: {SUPERVISOR[0]} / {SUPERVISOR[1]}",
+        f"Clerks: petugas01 … petugas{number:02d} / {CLERK_PASSWORD} (petugasNN works at counter NN)",
+    ]

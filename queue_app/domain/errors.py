@@ -1,0 +1,62 @@
+"""Errors the domain and the services raise; the web layer maps each `code` to an HTTP status."""
+
+from __future__ import annotations
+
+
+class LoketError(Exception):
+    """A rule of the queue refused an action. `code` is stable and machine-readable."""
+
+    code = "error"
+
+    def __init__(self, message: str, **detail: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+
+
+class InvalidTransition(LoketError):
+    """A ticket cannot take this action from its current state."""
+
+    code = "invalid_transition"
+
+
+class QuotaReached(LoketError):
+    """The service has issued its daily quota."""
+
+    code = "quota_reached"
+
+
+class ServiceClosed(LoketError):
+    """The service takes no new tickets now."""
+
+    code = "service_closed"
+
+
+class CounterNotOpen(LoketError):
+    """The counter is paused or closed, so it cannot call."""
+
+    code = "counter_not_open"
+
+
+class CounterBusy(LoketError):
+    """The counter still has a called or serving ticket."""
+
+    code = "counter_busy"
+
+
+class NotFound(LoketError):
+    """No such ticket, service, counter or user."""
+
+    code = "not_found"
+
+
+class Forbidden(LoketError):
+    """The signed-in user may not act here."""
+
+    code = "forbidden"
+
+
+class InvalidInput(LoketError):
+    """The request is malformed or a value is out of range."""
+
+    code = "invalid_input"

@@ -1,0 +1,38 @@
+"""Closed vocabularies of the domain: counter states, priority categories, channels, roles."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class CounterState(StrEnum):
+    """A counter calls only when open; paused keeps its clerk signed in."""
+
+    OPEN = "open"
+    PAUSED = "paused"
+    CLOSED = "closed"
+
+
+class Priority(StrEnum):
+    """Categories that go ahead at the site's priority ratio."""
+
+    ELDERLY = "elderly"
+    DISABLED = "disabled"
+    PREGNANT = "pregnant"
+    WITH_INFANT = "with_infant"
+
+
+class Channel(StrEnum):
+    """Where a ticket was issued."""
+
+    KIOSK = "kiosk"
+    STAFF = "staff"
+    API = "api"
+
+
+class Role(StrEnum):
+    """Staff roles: clerks work at the counters assigned to them; supervisors and admins anywhere."""
+
+    ADMIN = "admin"
+    SUPERVISOR = "supervisor"
+    CLERK = "clerk"

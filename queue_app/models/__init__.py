@@ -1,0 +1,22 @@
+"""SQLAlchemy 2.0 typed models. Import from here so every table is registered."""
+
+from .base import Base
+from .counter import Counter, CounterService
+from .service import Service
+from .site import Site
+from .ticket import DayCounter, Ticket, TicketEvent
+from .user import ApiToken, User, user_counters
+
+__all__ = [
+    "ApiToken",
+    "Base",
+    "Counter",
+    "CounterService",
+    "DayCounter",
+    "Service",
+    "Site",
+    "Ticket",
+    "TicketEvent",
+    "User",
+    "user_counters",
+]

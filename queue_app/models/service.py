@@ -1,0 +1,31 @@
+"""Services (layanan): what applicants come for; their letter code prefixes ticket numbers."""
+
+from __future__ import annotations
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base
+
+
+class Service(Base):
+    """One service of a site, e.g. `A` — Kependudukan (KTP, KK)."""
+
+    __tablename__ = "services"
+    __table_args__ = (
+        UniqueConstraint("site_id", "code"),
+        CheckConstraint("daily_quota IS NULL OR daily_quota >= 0", name="quota_nonneg"),
+        CheckConstraint("prior_service_s > 0", name="prior_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    code: Mapped[str] = mapped_column(String(3))
+    name_id: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    daily_quota: Mapped[int | None]
+    is_open: Mapped[bool] = mapped_column(default=True)
+    #: Mean service time assumed until real measurements exist.
+    prior_service_s: Mapped[int] = mapped_column(default=300)
+    #: Display order on kiosks and boards.
+    position: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,84 @@
+"""Tickets, their append-only event log, and the per-day number counters."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base
+
+
+class DayCounter(Base):
+    """The last number issued for one (service, service day); advanced inside the issuing
+    transaction, so numbering never relies on COUNT(*) or max()+1."""
+
+    __tablename__ = "day_counters"
+
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_number: Mapped[int] = mapped_column(default=0)
+
+
+class Ticket(Base):
+    """A numbered ticket. Timestamps here are a cache of the event log, for fast queries."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        # The last line of defence: a number is never issued twice for a service and day.
+        UniqueConstraint("issued_service_id", "service_day", "number"),
+        Index("ix_tickets_site_state", "site_id", "state"),
+        Index("ix_tickets_service_state_queue", "service_id", "state", "queue_at"),
+        Index("ix_tickets_counter_state", "counter_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    #: The service the number was drawn from (fixes the code `A-007` for life).
+    issued_service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    #: The service whose queue the ticket is in now (changes on transfer).
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    service_day: Mapped[date] = mapped_column(Date)
+    number: Mapped[int]
+    code: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[str | None] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(8))
+    #: Unguessable public token (192 bits) for the phone status page.
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    state: Mapped[str] = mapped_column(String(16))
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: Transferred tickets go to the front of their new service.
+    front: Mapped[bool] = mapped_column(default=False)
+    #: Place in the queue: issue time, or the time of the last requeue/reinstate/transfer.
+    queue_at: Mapped[datetime]
+    issued_at: Mapped[datetime]
+    admitted_at: Mapped[datetime | None]
+    first_called_at: Mapped[datetime | None]
+    called_at: Mapped[datetime | None]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    call_count: Mapped[int] = mapped_column(default=0)
+
+
+class TicketEvent(Base):
+    """One transition of one ticket. Append-only: rows are never updated or deleted."""
+
+    __tablename__ = "ticket_events"
+    __table_args__ = (Index("ix_ticket_events_site_at", "site_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    seq: Mapped[int]
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    from_state: Mapped[str | None] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime]
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -1,0 +1,1 @@
+"""Socket.IO: room names, connection handlers, and the only emitter (broadcast.py)."""

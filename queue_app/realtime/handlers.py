@@ -1,0 +1,51 @@
+"""Socket.IO connection handlers. A client says what it follows in the connection query:
+`?board=<site_id>`, `?ticket=<token>` or `?counter=<id>` (staff only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, request
+from flask_login import current_user
+from flask_socketio import join_room
+
+from ..domain.errors import LoketError
+from ..extensions import db, socketio
+from ..models import Counter
+from ..services import read, staff
+from . import broadcast
+from .rooms import board_room, counter_room, ticket_room
+
+
+def init_app(app: Flask) -> None:
+    """Handlers are registered on the shared `socketio` object at import; nothing else to do."""
+
+
+@socketio.on("connect")
+def on_connect(auth: Any = None) -> bool:
+    """Sent by every screen on connect and reconnect: join its rooms, receive a snapshot."""
+    args = request.args
+    try:
+        if "ticket" in args:
+            ticket = read.ticket_by_token(db.session, args["ticket"][:64])
+            join_room(ticket_room(ticket.token))
+            broadcast.send_snapshot("ticket", read.ticket_public(db.session, ticket), request.sid)  # type: ignore[attr-defined]
+        elif "counter" in args:
+            if not current_user.is_authenticated or not args["counter"].isdigit():
+                return False
+            counter = db.session.get(Counter, int(args["counter"]))
+            if counter is None or not staff.actor_for(current_user).may_use_counter(counter.id):  # type: ignore[arg-type]
+                return False
+            join_room(counter_room(counter.id))
+            join_room(board_room(counter.site_id))
+            broadcast.send_snapshot("board", read.board(db.session, counter.site_id), request.sid)  # type: ignore[attr-defined]
+        else:
+            raw = args.get("board", "")
+            site_id = int(raw) if raw.isdigit() else read.default_site_id(db.session)
+            join_room(board_room(site_id))
+            broadcast.send_snapshot("board", read.board(db.session, site_id), request.sid)  # type: ignore[attr-defined]
+    except LoketError:
+        return False
+    finally:
+        db.session.rollback()
+    return True

@@ -1,0 +1,23 @@
+"""Every Socket.IO room name, in one place."""
+
+from __future__ import annotations
+
+
+def board_room(site_id: int) -> str:
+    """Lobby boards and kiosks of a site: public news only."""
+    return f"board:{site_id}"
+
+
+def counter_room(counter_id: int) -> str:
+    """The terminals signed in at one counter."""
+    return f"counter:{counter_id}"
+
+
+def service_room(service_id: int) -> str:
+    """Screens following one service's queue."""
+    return f"service:{service_id}"
+
+
+def ticket_room(token: str) -> str:
+    """The phone status pages of one ticket (the holder knows the token; nobody else is told)."""
+    return f"ticket:{token}"

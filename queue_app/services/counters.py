@@ -1,0 +1,31 @@
+"""Counter verbs: open, pause, close."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from ..domain.access import Actor
+from ..domain.events import DomainEvent
+from ..domain.vocabulary import CounterState
+from ..models import Counter
+from .tickets import _lock_counter, _require_free
+
+
+def set_counter_state(
+    session: Session, counter_id: int, state: CounterState, actor: Actor
+) -> tuple[Counter, list[DomainEvent]]:
+    """Open, pause or close a counter.
+
+    Opening signs the actor in at the counter. Closing needs the counter free of called and
+    serving tickets (finish, requeue or transfer them first); pausing keeps them.
+    """
+    hall, counter = _lock_counter(session, counter_id, actor)
+    if state is CounterState.CLOSED:
+        _require_free(session, counter)
+    if counter.state == state.value and (state is not CounterState.OPEN or counter.staff_id == actor.user_id):
+        return counter, hall.events  # nothing changes, nothing to announce
+    counter.state = state.value
+    counter.staff_id = None if state is CounterState.CLOSED else actor.user_id
+    hall.record_counter(counter, actor.user_id)
+    session.flush()
+    return counter, hall.events

@@ -1,0 +1,360 @@
+"""Read models: what the API, the screens and the snapshots show. Plain JSON-ready dicts.
+
+Counts are of today's service day only: leftovers of an earlier day never fill today's board
+(they are expired the next time the hall is locked).
+"""
+
+from __future__ import annotations
+
+from collections import Counter as Tally
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from ..domain.durations import Durations
+from ..domain.errors import NotFound
+from ..domain.estimates import estimate_wait_seconds, mean_service_seconds
+from ..domain.numbering import service_day, site_zone
+from ..domain.states import INSIDE, TicketState
+from ..domain.vocabulary import CounterState
+from ..models import Counter, Service, Site, Ticket, TicketEvent
+from .clock import utcnow
+
+Json = dict[str, Any]
+
+#: How many recent calls the board lists.
+RECENT_CALLS = 10
+
+
+def default_site_id(session: Session) -> int:
+    """The site served when a request names none (the first one created)."""
+    site_id = session.scalar(select(func.min(Site.id)))
+    if site_id is None:
+        raise NotFound("no site is configured yet: run `flask --app queue_app seed-demo`")
+    return int(site_id)
+
+
+class HallView:
+    """A read-only look at one site today, computing each figure at most once."""
+
+    def __init__(self, session: Session, site_id: int, now: datetime | None = None) -> None:
+        site = session.get(Site, site_id)
+        if site is None:
+            raise NotFound(f"no site {site_id}")
+        self.session = session
+        self.site = site
+        self.now = now or utcnow()
+        self.today = service_day(self.now, site_zone(site.timezone))
+
+    @cached_property
+    def services(self) -> list[Service]:
+        stmt = select(Service).where(Service.site_id == self.site.id)
+        return list(self.session.scalars(stmt.order_by(Service.position, Service.code)))
+
+    @cached_property
+    def counters(self) -> list[Counter]:
+        stmt = select(Counter).where(Counter.site_id == self.site.id).order_by(Counter.number)
+        return list(self.session.scalars(stmt))
+
+    @cached_property
+    def counts(self) -> Tally[tuple[int, str]]:
+        """Today's tickets per (current service, state)."""
+        stmt = (
+            select(Ticket.service_id, Ticket.state, func.count(Ticket.id))
+            .where(Ticket.site_id == self.site.id, Ticket.service_day == self.today)
+            .group_by(Ticket.service_id, Ticket.state)
+        )
+        return Tally({(s, st): n for s, st, n in self.session.execute(stmt)})
+
+    @cached_property
+    def issued_today(self) -> dict[int, int]:
+        """Numbers drawn today per service (what quotas count)."""
+        stmt = (
+            select(Ticket.issued_service_id, func.count(Ticket.id))
+            .where(Ticket.site_id == self.site.id, Ticket.service_day == self.today)
+            .group_by(Ticket.issued_service_id)
+        )
+        return {s: n for s, n in self.session.execute(stmt)}
+
+    @cached_property
+    def open_counters_per_service(self) -> Tally[int]:
+        tally: Tally[int] = Tally()
+        for counter in self.counters:
+            if counter.state == CounterState.OPEN.value:
+                tally.update(counter.service_ids)
+        return tally
+
+    @cached_property
+    def service_times(self) -> dict[int, list[float]]:
+        """Today's recorded service times per service (finish − start, or − last call)."""
+        stmt = select(
+            Ticket.service_id, Ticket.started_at, Ticket.called_at, Ticket.finished_at
+        ).where(
+            Ticket.site_id == self.site.id,
+            Ticket.service_day == self.today,
+            Ticket.state == TicketState.DONE.value,
+        )
+        times: dict[int, list[float]] = {}
+        for service_id, started, called, finished in self.session.execute(stmt):
+            begin = started or called
+            if begin is not None and finished is not None:
+                times.setdefault(service_id, []).append((finished - begin).total_seconds())
+        return times
+
+    def queued(self, service_id: int) -> tuple[int, int]:
+        """(waiting inside, waiting outside) for a service."""
+        return (
+            self.counts[(service_id, TicketState.WAITING.value)],
+            self.counts[(service_id, TicketState.ISSUED.value)],
+        )
+
+    @property
+    def inside(self) -> int:
+        return sum(n for (_, state), n in self.counts.items() if TicketState(state) in INSIDE)
+
+    @property
+    def outside(self) -> int:
+        return sum(n for (_, state), n in self.counts.items() if state == TicketState.ISSUED.value)
+
+    def estimate(self, service: Service, people_ahead: int) -> int:
+        """Estimated seconds of wait with `people_ahead` in this service's queue."""
+        mean = mean_service_seconds(self.service_times.get(service.id, []), service.prior_service_s)
+        return estimate_wait_seconds(
+            people_ahead, mean, self.open_counters_per_service[service.id]
+        )
+
+    def service_summary(self, service: Service) -> Json:
+        inside, outside = self.queued(service.id)
+        quota_left = (
+            None
+            if service.daily_quota is None
+            else max(0, service.daily_quota - self.issued_today.get(service.id, 0))
+        )
+        return {
+            "id": service.id,
+            "code": service.code,
+            "name": service.name_id,
+            "name_en": service.name_en,
+            "open": service.is_open,
+            "waiting": inside + outside,
+            "waiting_inside": inside,
+            "waiting_outside": outside,
+            "daily_quota": service.daily_quota,
+            "quota_left": quota_left,
+            "counters_open": self.open_counters_per_service[service.id],
+            "estimated_wait_s": self.estimate(service, inside + outside),
+        }
+
+    def hall_summary(self) -> Json:
+        return {
+            "capacity": self.site.hall_capacity,
+            "inside": self.inside,
+            "outside": self.outside,
+            "full": self.site.hall_capacity is not None and self.inside >= self.site.hall_capacity,
+        }
+
+
+def services_overview(session: Session, site_id: int) -> list[Json]:
+    """`GET /api/v1/services`: every service with its queue, quota and estimated wait."""
+    view = HallView(session, site_id)
+    return [view.service_summary(s) for s in view.services]
+
+
+def counter_summary(counter: Counter, current: Ticket | None = None) -> Json:
+    """A counter as the API and the board show it."""
+    return {
+        "id": counter.id,
+        "number": counter.number,
+        "label": counter.label,
+        "state": counter.state,
+        "services": [
+            {"id": link.service.id, "code": link.service.code, "rank": link.rank}
+            for link in counter.links
+        ],
+        "current": _current_ticket(current) if current else None,
+    }
+
+
+def counters_overview(session: Session, site_id: int) -> list[Json]:
+    """`GET /api/v1/counters`."""
+    view = HallView(session, site_id)
+    current = _current_by_counter(session, site_id)
+    return [counter_summary(c, current.get(c.id)) for c in view.counters]
+
+
+def board(session: Session, site_id: int, recent: int = RECENT_CALLS) -> Json:
+    """`GET /api/v1/board` and the board's snapshot: what a lobby screen shows."""
+    view = HallView(session, site_id)
+    current = _current_by_counter(session, site_id)
+    calls = session.execute(
+        select(TicketEvent, Ticket.code, Counter.number, Service.code)
+        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+        .join(Counter, Counter.id == TicketEvent.counter_id)
+        .join(Service, Service.id == TicketEvent.service_id)
+        .where(
+            TicketEvent.site_id == site_id,
+            TicketEvent.action.in_(["call", "recall"]),
+            Ticket.service_day == view.today,
+        )
+        .order_by(TicketEvent.seq.desc())
+        .limit(recent)
+    )
+    admitted = session.execute(
+        select(Ticket.code)
+        .where(
+            Ticket.site_id == site_id,
+            Ticket.service_day == view.today,
+            Ticket.admitted_at.is_not(None),
+            Ticket.state == TicketState.WAITING.value,
+            Ticket.admitted_at > Ticket.issued_at,
+        )
+        .order_by(Ticket.admitted_at.desc(), Ticket.id.desc())
+        .limit(recent)
+    )
+    return {
+        "seq": view.site.seq,
+        "site": {"id": view.site.id, "name": view.site.name, "timezone": view.site.timezone},
+        "service_day": view.today.isoformat(),
+        "generated_at": view.now.isoformat(),
+        "hall": view.hall_summary(),
+        "counters": [
+            {
+                "id": c.id,
+                "number": c.number,
+                "label": c.label,
+                "state": c.state,
+                "current": _current_ticket(current[c.id]) if c.id in current else None,
+            }
+            for c in view.counters
+        ],
+        "recent_calls": [
+            {
+                "code": code,
+                "service_code": service_code,
+                "counter_id": event.counter_id,
+                "counter_number": number,
+                "recall": event.action == "recall",
+                "at": event.at.isoformat(),
+                "seq": event.seq,
+            }
+            for event, code, number, service_code in calls
+        ],
+        "services": [
+            {k: v for k, v in view.service_summary(s).items() if k != "counters_open"}
+            for s in view.services
+        ],
+        # Codes let in from outside most recently, for the entrance's "silakan masuk" line.
+        "recently_admitted": list(admitted.scalars()),
+    }
+
+
+def people_ahead(session: Session, ticket: Ticket) -> int:
+    """How many are ahead of a queued ticket in its service's queue (0 once called).
+
+    Front (transferred) tickets are ahead of everyone else. A priority ticket has only front
+    tickets and earlier priority tickets ahead of it; a regular one has everyone earlier.
+    """
+    if TicketState(ticket.state) not in (TicketState.ISSUED, TicketState.WAITING):
+        return 0
+    earlier = or_(
+        Ticket.queue_at < ticket.queue_at,
+        and_(Ticket.queue_at == ticket.queue_at, Ticket.id < ticket.id),
+    )
+    before = or_(Ticket.front.is_(True), earlier) if not ticket.front else and_(Ticket.front.is_(True), earlier)
+    stmt = select(func.count(Ticket.id)).where(
+        Ticket.service_id == ticket.service_id,
+        Ticket.state.in_([TicketState.ISSUED.value, TicketState.WAITING.value]),
+        Ticket.id != ticket.id,
+        before,
+    )
+    if ticket.priority is not None and not ticket.front:
+        stmt = stmt.where(or_(Ticket.front.is_(True), Ticket.priority.is_not(None)))
+    return int(session.scalar(stmt) or 0)
+
+
+def ticket_public(session: Session, ticket: Ticket, view: HallView | None = None) -> Json:
+    """A ticket as its holder sees it (status page, by-token API): no personal data, no token."""
+    view = view or HallView(session, ticket.site_id)
+    service = session.get(Service, ticket.service_id)
+    assert service is not None
+    counter = session.get(Counter, ticket.counter_id) if ticket.counter_id else None
+    ahead = people_ahead(session, ticket)
+    queued = ticket.state in (TicketState.ISSUED.value, TicketState.WAITING.value)
+    return {
+        "code": ticket.code,
+        "number": ticket.number,
+        "service": {
+            "id": service.id,
+            "code": service.code,
+            "name": service.name_id,
+            "name_en": service.name_en,
+        },
+        "state": ticket.state,
+        "priority": ticket.priority,
+        "service_day": ticket.service_day.isoformat(),
+        "position": ahead,
+        "admitted": ticket.state != TicketState.ISSUED.value,
+        "estimated_wait_s": view.estimate(service, ahead) if queued else 0,
+        "counter": {"number": counter.number, "label": counter.label} if counter else None,
+        "issued_at": ticket.issued_at.isoformat(),
+        "called_at": _iso(ticket.called_at),
+        "seq": view.site.seq,
+    }
+
+
+def ticket_for_staff(session: Session, ticket: Ticket, durations: Durations | None = None) -> Json:
+    """A ticket as counter staff see it: the public view plus its id and timings."""
+    data = ticket_public(session, ticket)
+    data.update(
+        {
+            "id": ticket.id,
+            "channel": ticket.channel,
+            "counter_id": ticket.counter_id,
+            "call_count": ticket.call_count,
+            "admitted_at": _iso(ticket.admitted_at),
+            "first_called_at": _iso(ticket.first_called_at),
+            "started_at": _iso(ticket.started_at),
+            "finished_at": _iso(ticket.finished_at),
+        }
+    )
+    if durations is not None:
+        data["durations"] = {
+            "wait_s": durations.wait_s,
+            "walk_s": durations.walk_s,
+            "service_s": durations.service_s,
+        }
+    return data
+
+
+def ticket_by_token(session: Session, token: str) -> Ticket:
+    """The ticket holding this public token, or NotFound."""
+    ticket = session.scalars(select(Ticket).where(Ticket.token == token)).first()
+    if ticket is None:
+        raise NotFound("no ticket with this token")
+    return ticket
+
+
+def _current_by_counter(session: Session, site_id: int) -> dict[int, Ticket]:
+    stmt = select(Ticket).where(
+        Ticket.site_id == site_id,
+        Ticket.state.in_([TicketState.CALLED.value, TicketState.SERVING.value]),
+        Ticket.counter_id.is_not(None),
+    )
+    return {t.counter_id: t for t in session.scalars(stmt) if t.counter_id is not None}
+
+
+def _current_ticket(ticket: Ticket) -> Json:
+    return {
+        "code": ticket.code,
+        "state": ticket.state,
+        "service_id": ticket.service_id,
+        "called_at": _iso(ticket.called_at),
+        "started_at": _iso(ticket.started_at),
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

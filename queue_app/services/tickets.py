@@ -1,0 +1,255 @@
+"""Ticket verbs: issue, call_next, recall, start, finish, no_show, reinstate, requeue,
+transfer, cancel. Each returns (ticket, events) and leaves the commit to the caller."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..domain.access import Actor
+from ..domain.errors import (
+    CounterBusy,
+    CounterNotOpen,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    ServiceClosed,
+)
+from ..domain.events import DomainEvent
+from ..domain.numbering import display_code
+from ..domain.selection import QueuedTicket, choose_next
+from ..domain.states import AT_COUNTER, Action, TicketState
+from ..domain.vocabulary import Channel, CounterState, Priority
+from ..models import Counter, CounterService, Service, Ticket
+from .hall import Hall
+from .numbering import draw_number
+
+Result = tuple[Ticket, list[DomainEvent]]
+
+#: Bytes of randomness in a ticket's public token (192 bits, > the 128 DESIGN.md asks).
+TOKEN_BYTES = 24
+
+
+def resolve_service(session: Session, ref: int | str, site_id: int) -> Service:
+    """Find a service of `site_id` by id or by letter code (case-insensitive)."""
+    if isinstance(ref, int):
+        service = session.get(Service, ref)
+    else:
+        service = session.scalars(
+            select(Service).where(Service.site_id == site_id, Service.code == ref.upper())
+        ).first()
+    if service is None or service.site_id != site_id:
+        raise NotFound(f"no service {ref!r}", service=ref)
+    return service
+
+
+def issue_ticket(
+    session: Session,
+    service_id: int,
+    *,
+    priority: Priority | None = None,
+    channel: Channel = Channel.KIOSK,
+) -> Result:
+    """Issue the next number of a service. The ticket is admitted at once when the hall has
+    room; otherwise it stays `issued` and waits outside."""
+    site_id = _site_of(session, Service, service_id)
+    hall = Hall.lock(session, site_id)
+    service = hall.service(service_id)
+    if not service.is_open:
+        raise ServiceClosed(f"service {service.code} is closed", service=service.code)
+    number = draw_number(session, service, hall.today)
+    ticket = Ticket(
+        site_id=site_id,
+        issued_service_id=service.id,
+        service_id=service.id,
+        service_day=hall.today,
+        number=number,
+        code=display_code(service.code, number),
+        priority=priority.value if priority else None,
+        channel=channel.value,
+        token=secrets.token_urlsafe(TOKEN_BYTES),
+        state=TicketState.ISSUED.value,
+        queue_at=hall.now,
+        issued_at=hall.now,
+    )
+    session.add(ticket)
+    session.flush()
+    hall.record(ticket, Action.ISSUE, None, detail={"channel": channel.value})
+    hall.admit()
+    session.flush()
+    return ticket, hall.events
+
+
+def call_next(session: Session, counter_id: int, actor: Actor) -> tuple[Ticket | None, list[DomainEvent]]:
+    """Call the next ticket to a counter; `None` when nobody waits for its services."""
+    hall, counter = _lock_counter(session, counter_id, actor)
+    if counter.state != CounterState.OPEN.value:
+        raise CounterNotOpen(f"counter {counter.number} is {counter.state}", counter=counter.number)
+    _require_free(session, counter)
+    preference = counter.service_ids
+    waiting = session.scalars(
+        select(Ticket).where(
+            Ticket.service_id.in_(preference),
+            Ticket.state == TicketState.WAITING.value,
+        )
+    ).all()
+    choice = choose_next(
+        [QueuedTicket(t.id, t.service_id, t.priority is not None, t.front, t.queue_at) for t in waiting],
+        preference,
+        hall.site.priority_ratio,
+        counter.regular_streak,
+    )
+    if choice is None:
+        return None, hall.events
+    ticket = next(t for t in waiting if t.id == choice.ticket.ticket_id)
+    counter.regular_streak = choice.regular_streak
+    ticket.counter_id = counter.id
+    ticket.staff_id = actor.user_id
+    ticket.front = False
+    ticket.first_called_at = ticket.first_called_at or hall.now
+    ticket.called_at = hall.now
+    ticket.call_count += 1
+    hall.move(ticket, Action.CALL, staff_id=actor.user_id)
+    session.flush()
+    return ticket, hall.events
+
+
+def recall(session: Session, ticket_id: int, actor: Actor) -> Result:
+    """Call the same ticket again (the lobby announces it again)."""
+    hall, ticket = _lock_ticket_at_counter(session, ticket_id, actor)
+    hall.move(ticket, Action.RECALL, staff_id=actor.user_id)
+    ticket.called_at = hall.now
+    ticket.call_count += 1
+    session.flush()
+    return ticket, hall.events
+
+
+def start(session: Session, ticket_id: int, actor: Actor) -> Result:
+    """The applicant reached the counter: service starts."""
+    hall, ticket = _lock_ticket_at_counter(session, ticket_id, actor)
+    hall.move(ticket, Action.START, staff_id=actor.user_id)
+    ticket.started_at = hall.now
+    session.flush()
+    return ticket, hall.events
+
+
+def finish(session: Session, ticket_id: int, actor: Actor) -> Result:
+    """Service done; the room it frees goes to someone outside."""
+    hall, ticket = _lock_ticket_at_counter(session, ticket_id, actor)
+    hall.move(ticket, Action.FINISH, staff_id=actor.user_id)
+    ticket.finished_at = ticket.closed_at = hall.now
+    hall.admit()
+    session.flush()
+    return ticket, hall.events
+
+
+def no_show(session: Session, ticket_id: int, actor: Actor) -> Result:
+    """The called applicant did not come; the room it frees goes to someone outside."""
+    hall, ticket = _lock_ticket_at_counter(session, ticket_id, actor)
+    hall.move(ticket, Action.NO_SHOW, staff_id=actor.user_id)
+    ticket.closed_at = hall.now
+    hall.admit()
+    session.flush()
+    return ticket, hall.events
+
+
+def reinstate(session: Session, ticket_id: int, actor: Actor) -> Result:
+    """A no-show came back: back of the queue, inside if the hall has room, else outside."""
+    hall, ticket = _lock_ticket(session, ticket_id)
+    actor.require_counter(ticket.counter_id)
+    after = hall.move(ticket, Action.REINSTATE, staff_id=actor.user_id)
+    ticket.counter_id = None
+    ticket.closed_at = None
+    ticket.queue_at = hall.now
+    if after is TicketState.WAITING:
+        ticket.admitted_at = hall.now
+    session.flush()
+    return ticket, hall.events
+
+
+def requeue(session: Session, ticket_id: int, actor: Actor) -> Result:
+    """Send a called ticket back to the end of its service's queue."""
+    hall, ticket = _lock_ticket_at_counter(session, ticket_id, actor)
+    hall.move(ticket, Action.REQUEUE, staff_id=actor.user_id)
+    ticket.counter_id = None
+    ticket.queue_at = hall.now
+    session.flush()
+    return ticket, hall.events
+
+
+def transfer(session: Session, ticket_id: int, to_service_id: int, actor: Actor) -> Result:
+    """Send a called or serving ticket to another service, at the front of its queue."""
+    hall, ticket = _lock_ticket_at_counter(session, ticket_id, actor)
+    target = hall.service(to_service_id)
+    if target.id == ticket.service_id:
+        raise InvalidInput("the ticket is already in that service", service=target.code)
+    detail = {"from_service_id": ticket.service_id}
+    ticket.service_id = target.id
+    hall.move(ticket, Action.TRANSFER, staff_id=actor.user_id, detail=detail)
+    ticket.counter_id = None
+    ticket.front = True
+    ticket.queue_at = hall.now
+    session.flush()
+    return ticket, hall.events
+
+
+def cancel(session: Session, ticket_id: int, actor: Actor) -> Result:
+    """Cancel a ticket still in the queue (clerks of a counter serving its service, or above)."""
+    hall, ticket = _lock_ticket(session, ticket_id)
+    if not actor.oversees_hall:
+        counters = session.scalars(
+            select(CounterService.counter_id).where(CounterService.service_id == ticket.service_id)
+        )
+        if not set(counters) & actor.counter_ids:
+            raise Forbidden("none of your counters serves this ticket's service")
+    hall.move(ticket, Action.CANCEL, staff_id=actor.user_id)
+    ticket.closed_at = hall.now
+    hall.admit()
+    session.flush()
+    return ticket, hall.events
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _site_of(session: Session, model: type[Service] | type[Counter] | type[Ticket], key: int) -> int:
+    row = session.get(model, key)
+    if row is None:
+        raise NotFound(f"no {model.__tablename__[:-1]} {key}")
+    return row.site_id
+
+
+def _lock_ticket(session: Session, ticket_id: int) -> tuple[Hall, Ticket]:
+    hall = Hall.lock(session, _site_of(session, Ticket, ticket_id))
+    ticket = session.get(Ticket, ticket_id)
+    assert ticket is not None  # tickets are never deleted
+    return hall, ticket
+
+
+def _lock_ticket_at_counter(session: Session, ticket_id: int, actor: Actor) -> tuple[Hall, Ticket]:
+    hall, ticket = _lock_ticket(session, ticket_id)
+    actor.require_counter(ticket.counter_id)
+    return hall, ticket
+
+
+def _lock_counter(session: Session, counter_id: int, actor: Actor) -> tuple[Hall, Counter]:
+    hall = Hall.lock(session, _site_of(session, Counter, counter_id))
+    counter = session.get(Counter, counter_id)
+    assert counter is not None
+    actor.require_counter(counter.id)
+    return hall, counter
+
+
+def _require_free(session: Session, counter: Counter) -> None:
+    busy = session.scalars(
+        select(Ticket).where(
+            Ticket.counter_id == counter.id, Ticket.state.in_([s.value for s in AT_COUNTER])
+        )
+    ).first()
+    if busy is not None:
+        raise CounterBusy(
+            f"counter {counter.number} still has {busy.code} ({busy.state}); finish it first",
+            ticket=busy.code,
+        )

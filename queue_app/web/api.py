@@ -1,0 +1,228 @@
+"""The JSON API, `/api/v1`. Every view: parse → service → commit once → broadcast → JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask_login import current_user
+
+from ..domain.access import Actor
+from ..domain.errors import NotFound
+from ..domain.events import DomainEvent
+from ..domain.vocabulary import Channel, CounterState, Priority
+from ..extensions import db
+from ..models import Ticket, User
+from ..realtime import broadcast
+from ..services import counters as counter_verbs
+from ..services import read, staff, tickets
+from ..services.durations import ticket_durations
+from .errors import ApiError
+from .openapi import openapi_document
+from .validation import json_object, optional_choice, reference, string
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+PRIORITIES = [p.value for p in Priority]
+
+
+def staff_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """401 without valid credentials; the view gets the signed-in `Actor`."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            if g.get("bearer_sent"):
+                raise ApiError(401, "invalid_token", "the Bearer token is unknown or revoked")
+            raise ApiError(401, "unauthorized", "sign in or send an API token (Authorization: Bearer …)")
+        user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+        return view(staff.actor_for(user), *args, **kwargs)
+
+    return wrapper
+
+
+def commit_and_publish(events: list[DomainEvent]) -> None:
+    """The one commit of a request, then the news of it."""
+    db.session.commit()
+    broadcast.publish(events)
+
+
+def site_id_arg() -> int:
+    """`?site=<id>` or the default site."""
+    raw = request.args.get("site")
+    if raw is None:
+        return read.default_site_id(db.session)
+    if not raw.isdigit():
+        raise ApiError(422, "invalid_input", "'site' must be a site id")
+    return int(raw)
+
+
+def status_url(token: str) -> str:
+    """The absolute URL of a ticket's phone status page (what its QR code holds)."""
+    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url.rstrip("/")
+    return f"{base}/t/{token}"
+
+
+def staff_ticket(ticket: Ticket) -> Response:
+    return jsonify(read.ticket_for_staff(db.session, ticket, ticket_durations(db.session, ticket.id)))
+
+
+# -- public ----------------------------------------------------------------------------------
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI 3 document of this API."""
+    return jsonify(openapi_document())
+
+
+@bp.get("/services")
+def list_services() -> Response:
+    """Every service with its queue length, quota left and estimated wait."""
+    return jsonify(read.services_overview(db.session, site_id_arg()))
+
+
+@bp.post("/tickets")
+def issue() -> tuple[Response, int]:
+    """Take a ticket (kiosk, phone or integration)."""
+    body = json_object()
+    ref = reference(body, "service")
+    priority = optional_choice(body, "priority", PRIORITIES)
+    channel_name = optional_choice(body, "channel", [Channel.KIOSK.value, Channel.API.value])
+    channel = Channel(channel_name) if channel_name else Channel.API
+    if current_user.is_authenticated:
+        channel = Channel.STAFF
+    try:
+        service = tickets.resolve_service(db.session, ref, site_id_arg())
+    except NotFound as exc:
+        raise ApiError(422, "unknown_service", exc.message, service=ref) from exc
+    ticket, events = tickets.issue_ticket(
+        db.session, service.id, priority=Priority(priority) if priority else None, channel=channel
+    )
+    commit_and_publish(events)
+    data = read.ticket_public(db.session, ticket)
+    data.update({"id": ticket.id, "token": ticket.token, "status_url": status_url(ticket.token)})
+    return jsonify(data), 201
+
+
+@bp.get("/tickets/by-token/<token>")
+def ticket_by_token(token: str) -> Response:
+    """The public view of one ticket: its holder's phone status page reads this."""
+    if len(token) > 64:
+        raise NotFound("no ticket with this token")
+    return jsonify(read.ticket_public(db.session, read.ticket_by_token(db.session, token)))
+
+
+@bp.get("/counters")
+def list_counters() -> Response:
+    """Every counter with its state, services (in preference order) and current ticket."""
+    return jsonify(read.counters_overview(db.session, site_id_arg()))
+
+
+@bp.get("/board")
+def board() -> Response:
+    """What a lobby screen shows; the same as the Socket.IO snapshot."""
+    return jsonify(read.board(db.session, site_id_arg()))
+
+
+@bp.post("/auth/token")
+def create_token() -> tuple[Response, int]:
+    """Exchange a username and password for a Bearer token."""
+    body = json_object()
+    user = staff.authenticate(db.session, string(body, "username"), string(body, "password"))
+    if user is None:
+        raise ApiError(401, "invalid_credentials", "unknown user or wrong password")
+    token = staff.issue_token(db.session, user)
+    db.session.commit()
+    return jsonify({"token": token, "token_type": "Bearer", "user": _user_json(user)}), 201
+
+
+# -- staff -----------------------------------------------------------------------------------
+
+
+@bp.post("/counters/<int:counter_id>/call-next")
+@staff_required
+def call_next(actor: Actor, counter_id: int) -> Response | tuple[str, int]:
+    """Call the next ticket to this counter: 200 with it, 204 when nobody waits."""
+    ticket, events = tickets.call_next(db.session, counter_id, actor)
+    commit_and_publish(events)
+    if ticket is None:
+        return "", 204
+    return staff_ticket(ticket)
+
+
+def _ticket_action(verb: Callable[..., tuple[Ticket, list[DomainEvent]]]) -> Callable[..., Any]:
+    @staff_required
+    def view(actor: Actor, ticket_id: int) -> Response:
+        ticket, events = verb(db.session, ticket_id, actor)
+        commit_and_publish(events)
+        return staff_ticket(ticket)
+
+    view.__doc__ = verb.__doc__
+    return view
+
+
+for _path, _verb in {
+    "recall": tickets.recall,
+    "start": tickets.start,
+    "finish": tickets.finish,
+    "no-show": tickets.no_show,
+    "reinstate": tickets.reinstate,
+    "requeue": tickets.requeue,
+    "cancel": tickets.cancel,
+}.items():
+    bp.add_url_rule(
+        f"/tickets/<int:ticket_id>/{_path}",
+        endpoint=f"ticket_{_path.replace('-', '_')}",
+        view_func=_ticket_action(_verb),
+        methods=["POST"],
+    )
+
+
+@bp.post("/tickets/<int:ticket_id>/transfer")
+@staff_required
+def transfer(actor: Actor, ticket_id: int) -> Response:
+    """Send a called or serving ticket to another service, at the front of its queue."""
+    ref = reference(json_object(), "service")
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise NotFound(f"no ticket {ticket_id}")
+    try:
+        target = tickets.resolve_service(db.session, ref, ticket.site_id)
+    except NotFound as exc:
+        raise ApiError(422, "unknown_service", exc.message, service=ref) from exc
+    ticket, events = tickets.transfer(db.session, ticket_id, target.id, actor)
+    commit_and_publish(events)
+    return staff_ticket(ticket)
+
+
+def _counter_action(state: CounterState) -> Callable[..., Any]:
+    @staff_required
+    def view(actor: Actor, counter_id: int) -> Response:
+        counter, events = counter_verbs.set_counter_state(db.session, counter_id, state, actor)
+        commit_and_publish(events)
+        current = read.counters_overview(db.session, counter.site_id)
+        return jsonify(next(c for c in current if c["id"] == counter.id))
+
+    return view
+
+
+for _state in CounterState:
+    _name = {"open": "open", "paused": "pause", "closed": "close"}[_state.value]
+    bp.add_url_rule(
+        f"/counters/<int:counter_id>/{_name}",
+        endpoint=f"counter_{_name}",
+        view_func=_counter_action(_state),
+        methods=["POST"],
+    )
+
+
+def _user_json(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "username": user.username,
+        "role": user.role,
+        "counters": sorted(c.number for c in user.counters),
+    }

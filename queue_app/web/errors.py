@@ -1,0 +1,113 @@
+"""One place that shapes errors: JSON `{"error": code, "message": ...}` under /api, HTML elsewhere.
+
+Any unexpected exception rolls the session back, so nothing half-done is ever committed.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from ..domain.errors import (
+    CounterBusy,
+    CounterNotOpen,
+    Forbidden,
+    InvalidInput,
+    InvalidTransition,
+    LoketError,
+    NotFound,
+    QuotaReached,
+    ServiceClosed,
+)
+from ..extensions import db
+
+log = logging.getLogger(__name__)
+
+STATUS: dict[type[LoketError], int] = {
+    InvalidTransition: 409,
+    QuotaReached: 409,
+    ServiceClosed: 409,
+    CounterNotOpen: 409,
+    CounterBusy: 409,
+    NotFound: 404,
+    Forbidden: 403,
+    InvalidInput: 422,
+}
+
+# Stable codes for the HTTP errors Werkzeug raises.
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+class ApiError(Exception):
+    """An error a view raises with an explicit status and code."""
+
+    def __init__(self, status: int, code: str, message: str, **detail: object) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.detail = status, code, message, detail
+
+
+def wants_json() -> bool:
+    """API paths and clients that ask for JSON get JSON errors."""
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def error_response(status: int, code: str, message: str, **detail: object) -> Response:
+    """Build the error response for this request's audience."""
+    db.session.rollback()
+    if wants_json():
+        body: dict[str, object] = {"error": code, "message": message}
+        if detail:
+            body["detail"] = detail
+        response = jsonify(body)
+    else:
+        response = Response(
+            render_template("error.html", status=status, code=code, message=message),
+            mimetype="text/html",
+        )
+    response.status_code = status
+    if status == 401 and wants_json():
+        response.headers["WWW-Authenticate"] = 'Bearer realm="loket"'
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers."""
+
+    @app.errorhandler(LoketError)
+    def handle_domain(exc: LoketError) -> Response:
+        status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
+        return error_response(status, exc.code, exc.message, **exc.detail)
+
+    @app.errorhandler(ApiError)
+    def handle_api(exc: ApiError) -> Response:
+        return error_response(exc.status, exc.code, exc.message, **exc.detail)
+
+    @app.errorhandler(HTTPException)
+    def handle_http(exc: HTTPException) -> Response:
+        status = exc.code or 500
+        return error_response(status, HTTP_CODES.get(status, "http_error"), exc.description or "")
+
+    @app.errorhandler(OperationalError)
+    def handle_database_down(exc: OperationalError) -> Response:
+        log.error("database unavailable: %s", exc.orig)
+        return error_response(503, "database_unavailable", "the database is not reachable; try again shortly")
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc: Exception) -> Response:
+        log.exception("unhandled error")
+        return error_response(500, "internal_error", "something went wrong; nothing was changed")

@@ -1,0 +1,471 @@
+"""The OpenAPI 3.1 document of `/api/v1`. Tests check that it lists exactly the routes the
+blueprint registers and that real responses validate against its schemas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+Json = dict[str, Any]
+
+PRIORITIES = ["elderly", "disabled", "pregnant", "with_infant"]
+STATES = ["issued", "waiting", "called", "serving", "done", "no_show", "cancelled", "expired"]
+
+
+def _ref(name: str) -> Json:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: Json, description: str) -> Json:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _error(description: str) -> Json:
+    return _json(_ref("Error"), description)
+
+
+NULLABLE_STR = {"type": ["string", "null"]}
+NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
+
+SCHEMAS: Json = {
+    "Error": {
+        "type": "object",
+        "required": ["error", "message"],
+        "properties": {
+            "error": {"type": "string", "description": "stable machine-readable code"},
+            "message": {"type": "string", "description": "human-readable explanation"},
+            "detail": {"type": "object"},
+        },
+    },
+    "ServiceRef": {
+        "description": "a service id, or its letter code (case-insensitive)",
+        "oneOf": [
+            {"type": "integer", "minimum": 1},
+            {"type": "string", "pattern": "^([A-Za-z]{1,3}|[0-9]{1,9})$"},
+        ],
+    },
+    "Service": {
+        "type": "object",
+        "required": ["id", "code", "name", "open", "waiting", "quota_left", "estimated_wait_s"],
+        "properties": {
+            "id": {"type": "integer"},
+            "code": {"type": "string"},
+            "name": {"type": "string", "description": "Indonesian name"},
+            "name_en": {"type": "string"},
+            "open": {"type": "boolean"},
+            "waiting": {"type": "integer", "description": "queued today, inside and outside"},
+            "waiting_inside": {"type": "integer"},
+            "waiting_outside": {"type": "integer"},
+            "daily_quota": {"type": ["integer", "null"]},
+            "quota_left": {"type": ["integer", "null"], "description": "null: no quota"},
+            "counters_open": {"type": "integer"},
+            "estimated_wait_s": {"type": "integer", "description": "for a ticket taken now"},
+        },
+    },
+    "TicketService": {
+        "type": "object",
+        "required": ["id", "code", "name"],
+        "properties": {
+            "id": {"type": "integer"},
+            "code": {"type": "string"},
+            "name": {"type": "string"},
+            "name_en": {"type": "string"},
+        },
+    },
+    "PublicTicket": {
+        "type": "object",
+        "description": "what the ticket's holder sees; carries no token and no personal data",
+        "required": ["code", "number", "service", "state", "position", "admitted", "estimated_wait_s"],
+        "properties": {
+            "code": {"type": "string", "examples": ["A-007"]},
+            "number": {"type": "integer"},
+            "service": _ref("TicketService"),
+            "state": {"type": "string", "enum": STATES},
+            "priority": {"type": ["string", "null"], "enum": [*PRIORITIES, None]},
+            "service_day": {"type": "string", "format": "date"},
+            "position": {"type": "integer", "description": "people ahead in the queue"},
+            "admitted": {"type": "boolean", "description": "false: wait outside (hall full)"},
+            "estimated_wait_s": {"type": "integer"},
+            "counter": {
+                "type": ["object", "null"],
+                "properties": {"number": {"type": "integer"}, "label": {"type": "string"}},
+            },
+            "issued_at": {"type": "string", "format": "date-time"},
+            "called_at": NULLABLE_TIME,
+            "seq": {"type": "integer"},
+        },
+    },
+    "IssuedTicket": {
+        "allOf": [
+            _ref("PublicTicket"),
+            {
+                "type": "object",
+                "required": ["id", "token", "status_url"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "token": {"type": "string", "description": "the holder's secret; shown once"},
+                    "status_url": {"type": "string", "format": "uri"},
+                },
+            },
+        ]
+    },
+    "StaffTicket": {
+        "allOf": [
+            _ref("PublicTicket"),
+            {
+                "type": "object",
+                "required": ["id"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "channel": {"type": "string", "enum": ["kiosk", "staff", "api"]},
+                    "counter_id": {"type": ["integer", "null"]},
+                    "call_count": {"type": "integer"},
+                    "admitted_at": NULLABLE_TIME,
+                    "first_called_at": NULLABLE_TIME,
+                    "started_at": NULLABLE_TIME,
+                    "finished_at": NULLABLE_TIME,
+                    "durations": {
+                        "type": "object",
+                        "properties": {
+                            "wait_s": {"type": ["number", "null"]},
+                            "walk_s": {"type": ["number", "null"]},
+                            "service_s": {"type": ["number", "null"]},
+                        },
+                    },
+                },
+            },
+        ]
+    },
+    "CurrentTicket": {
+        "type": ["object", "null"],
+        "properties": {
+            "code": {"type": "string"},
+            "state": {"type": "string", "enum": ["called", "serving"]},
+            "service_id": {"type": "integer"},
+            "called_at": NULLABLE_TIME,
+            "started_at": NULLABLE_TIME,
+        },
+    },
+    "Counter": {
+        "type": "object",
+        "required": ["id", "number", "label", "state", "services"],
+        "properties": {
+            "id": {"type": "integer"},
+            "number": {"type": "integer"},
+            "label": {"type": "string"},
+            "state": {"type": "string", "enum": ["open", "paused", "closed"]},
+            "services": {
+                "type": "array",
+                "description": "in the counter's preference order",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "code": {"type": "string"},
+                        "rank": {"type": "integer"},
+                    },
+                },
+            },
+            "current": _ref("CurrentTicket"),
+        },
+    },
+    "Board": {
+        "type": "object",
+        "required": ["seq", "hall", "counters", "recent_calls", "services"],
+        "properties": {
+            "seq": {"type": "integer", "description": "the site's change sequence"},
+            "site": {"type": "object"},
+            "service_day": {"type": "string", "format": "date"},
+            "generated_at": {"type": "string", "format": "date-time"},
+            "hall": {
+                "type": "object",
+                "required": ["capacity", "inside", "outside"],
+                "properties": {
+                    "capacity": {"type": ["integer", "null"]},
+                    "inside": {"type": "integer"},
+                    "outside": {"type": "integer"},
+                    "full": {"type": "boolean"},
+                },
+            },
+            "counters": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "number": {"type": "integer"},
+                        "label": {"type": "string"},
+                        "state": {"type": "string"},
+                        "current": _ref("CurrentTicket"),
+                    },
+                },
+            },
+            "recent_calls": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "code": {"type": "string"},
+                        "service_code": {"type": "string"},
+                        "counter_id": {"type": "integer"},
+                        "counter_number": {"type": "integer"},
+                        "recall": {"type": "boolean"},
+                        "at": {"type": "string", "format": "date-time"},
+                        "seq": {"type": "integer"},
+                    },
+                },
+            },
+            "services": {"type": "array", "items": _ref("Service")},
+            "recently_admitted": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "Token": {
+        "type": "object",
+        "required": ["token", "token_type"],
+        "properties": {
+            "token": {"type": "string"},
+            "token_type": {"type": "string", "const": "Bearer"},
+            "user": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "username": {"type": "string"},
+                    "role": {"type": "string", "enum": ["admin", "supervisor", "clerk"]},
+                    "counters": {"type": "array", "items": {"type": "integer"}},
+                },
+            },
+        },
+    },
+}
+
+SITE_PARAM = {
+    "name": "site",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "integer"},
+    "description": "site id; the first site when absent",
+}
+TICKET_ID = {"name": "ticket_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+COUNTER_ID = {"name": "counter_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+BEARER = [{"bearer": []}, {"session": []}]
+STAFF_ERRORS = {
+    "401": _error("missing or bad credentials"),
+    "403": _error("not allowed at this counter"),
+    "404": _error("unknown id"),
+}
+
+TICKET_ACTIONS = {
+    "recall": "Call the same ticket again (the board announces it again).",
+    "start": "The applicant reached the counter: service starts.",
+    "finish": "Service done (from the start, or from the last call when never started).",
+    "no-show": "The called applicant did not come.",
+    "reinstate": "A no-show came back: to the end of the queue (outside if the hall is full).",
+    "requeue": "Send a called ticket back to the end of its queue.",
+    "cancel": "Cancel a ticket still in the queue (issued or waiting).",
+}
+
+
+def _ticket_action(summary: str) -> Json:
+    return {
+        "post": {
+            "summary": summary,
+            "tags": ["staff"],
+            "security": BEARER,
+            "parameters": [TICKET_ID],
+            "responses": {
+                "200": _json(_ref("StaffTicket"), "the ticket after the action"),
+                **STAFF_ERRORS,
+                "409": _error("invalid_transition: not allowed from the ticket's state"),
+            },
+        }
+    }
+
+
+def _counter_action(summary: str) -> Json:
+    return {
+        "post": {
+            "summary": summary,
+            "tags": ["staff"],
+            "security": BEARER,
+            "parameters": [COUNTER_ID],
+            "responses": {
+                "200": _json(_ref("Counter"), "the counter after the change"),
+                **STAFF_ERRORS,
+                "409": _error("counter_busy: close needs the counter free of tickets"),
+            },
+        }
+    }
+
+
+def openapi_document() -> Json:
+    """The whole document."""
+    paths: Json = {
+        "/api/v1/services": {
+            "get": {
+                "summary": "Services with queue length, quota left and estimated wait",
+                "tags": ["public"],
+                "parameters": [SITE_PARAM],
+                "responses": {"200": _json({"type": "array", "items": _ref("Service")}, "services")},
+            }
+        },
+        "/api/v1/tickets": {
+            "post": {
+                "summary": "Take a ticket",
+                "tags": ["public"],
+                "parameters": [SITE_PARAM],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["service"],
+                                "properties": {
+                                    "service": _ref("ServiceRef"),
+                                    "priority": {"type": ["string", "null"], "enum": [*PRIORITIES, "none", None]},
+                                    "channel": {"type": "string", "enum": ["kiosk", "api"]},
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "201": _json(_ref("IssuedTicket"), "the new ticket"),
+                    "409": _error("quota_reached or service_closed"),
+                    "413": _error("body too large"),
+                    "415": _error("body not sent as JSON"),
+                    "422": _error("malformed input or unknown service"),
+                },
+            }
+        },
+        "/api/v1/tickets/by-token/{token}": {
+            "get": {
+                "summary": "The public view of one ticket",
+                "tags": ["public"],
+                "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {
+                    "200": _json(_ref("PublicTicket"), "the ticket"),
+                    "404": _error("no such ticket"),
+                },
+            }
+        },
+        "/api/v1/counters": {
+            "get": {
+                "summary": "Counters with state, services and current ticket",
+                "tags": ["public"],
+                "parameters": [SITE_PARAM],
+                "responses": {"200": _json({"type": "array", "items": _ref("Counter")}, "counters")},
+            }
+        },
+        "/api/v1/board": {
+            "get": {
+                "summary": "What a lobby screen shows (equals the Socket.IO snapshot)",
+                "tags": ["public"],
+                "parameters": [SITE_PARAM],
+                "responses": {"200": _json(_ref("Board"), "the board")},
+            }
+        },
+        "/api/v1/auth/token": {
+            "post": {
+                "summary": "Exchange username and password for a Bearer token",
+                "tags": ["auth"],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["username", "password"],
+                                "properties": {
+                                    "username": {"type": "string", "maxLength": 128},
+                                    "password": {"type": "string", "maxLength": 128},
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "201": _json(_ref("Token"), "a new token"),
+                    "401": _error("unknown user or wrong password"),
+                    "415": _error("body not sent as JSON"),
+                    "422": _error("malformed input"),
+                },
+            }
+        },
+        "/api/v1/counters/{counter_id}/call-next": {
+            "post": {
+                "summary": "Call the next ticket to this counter",
+                "tags": ["staff"],
+                "security": BEARER,
+                "parameters": [COUNTER_ID],
+                "responses": {
+                    "200": _json(_ref("StaffTicket"), "the called ticket"),
+                    "204": {"description": "nobody waits for this counter's services"},
+                    **STAFF_ERRORS,
+                    "409": _error("counter_not_open, or counter_busy: finish the current ticket first"),
+                },
+            }
+        },
+        "/api/v1/tickets/{ticket_id}/transfer": {
+            "post": {
+                "summary": "Send a called or serving ticket to another service, at its front",
+                "tags": ["staff"],
+                "security": BEARER,
+                "parameters": [TICKET_ID],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["service"],
+                                "properties": {"service": _ref("ServiceRef")},
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "200": _json(_ref("StaffTicket"), "the ticket in its new service"),
+                    **STAFF_ERRORS,
+                    "409": _error("invalid_transition"),
+                    "415": _error("body not sent as JSON"),
+                    "422": _error("malformed input, unknown service, or the same service"),
+                },
+            }
+        },
+        "/api/v1/openapi.json": {
+            "get": {
+                "summary": "This document",
+                "tags": ["meta"],
+                "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}}},
+            }
+        },
+    }
+    for action, summary in TICKET_ACTIONS.items():
+        paths[f"/api/v1/tickets/{{ticket_id}}/{action}"] = _ticket_action(summary)
+    for action, summary in {
+        "open": "Open the counter and sign in at it",
+        "pause": "Pause the counter (keeps its clerk)",
+        "close": "Close the counter",
+    }.items():
+        paths[f"/api/v1/counters/{{counter_id}}/{action}"] = _counter_action(summary)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Loket API",
+            "version": "1.0.0",
+            "description": (
+                "Queue system for walk-in public service halls. Errors are JSON "
+                '`{"error": code, "message": text}`. Staff routes take a Bearer token '
+                "(POST /api/v1/auth/token or `flask create-token`) or a signed-in session."
+            ),
+        },
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "session"},
+            },
+        },
+    }
