@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, Request, g
 
-from .extensions import db, login_manager
+from .extensions import db, db_session, login_manager
 from .models import User
 from .services import staff
 
@@ -25,7 +25,7 @@ def init_app(app: Flask) -> None:
         token = bearer_token(request)
         if token is None:
             return None
-        return staff.user_for_token(db.session, token)
+        return staff.user_for_token(db_session(), token)
 
 
 def bearer_token(request: Request) -> str | None:

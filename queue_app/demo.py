@@ -98,5 +98,6 @@ def seed_demo(session: Session, timezone: str = "Asia/Jakarta") -> list[str] | N
         f"hall capacity {HALL_CAPACITY}.",
         f"Sign in as admin:      {ADMIN[0]} / {ADMIN[1]}",
         f"Sign in as supervisor: {SUPERVISOR[0]} / {SUPERVISOR[1]}",
-        f"Clerks: petugas01 … petugas{number:02d} / {CLERK_PASSWORD} (petugasNN works at counter NN)",
+        f"Clerks: petugas01 … petugas{number:02d} / {CLERK_PASSWORD} "
+        "(petugasNN works at counter NN)",
     ]

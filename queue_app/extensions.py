@@ -11,6 +11,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from .models.base import Base
 
@@ -50,3 +51,9 @@ def _sqlite_begin_immediate(conn: Any) -> None:
     """
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def db_session() -> Session:
+    """This request's (or app context's) Session: the object behind Flask-SQLAlchemy's
+    scoped proxy, typed as the plain Session the services take."""
+    return db.session()

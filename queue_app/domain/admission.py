@@ -62,7 +62,9 @@ def choose_admissions(
     waiting = dict(waiting_inside)
     admitted: list[OutsideTicket] = []
     while len(admitted) < room and queues:
-        service_id = min(queues, key=lambda s: _admission_key(s, queues[s][-1], waiting, open_counters))
+        service_id = min(
+            queues, key=lambda s: _admission_key(s, queues[s][-1], waiting, open_counters)
+        )
         ticket = queues[service_id].pop()
         if not queues[service_id]:
             del queues[service_id]
@@ -80,5 +82,3 @@ def _admission_key(
     counters = open_counters.get(service_id, 0)
     backlog = waiting.get(service_id, 0) / counters if counters > 0 else math.inf
     return (backlog, head.queue_at, head.ticket_id)
-
-

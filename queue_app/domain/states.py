@@ -70,7 +70,12 @@ TRANSITIONS: dict[Action, dict[TicketState, TicketState]] = {
     Action.TRANSFER: {S.CALLED: S.WAITING, S.SERVING: S.WAITING},
     Action.CANCEL: {S.ISSUED: S.CANCELLED, S.WAITING: S.CANCELLED},
     # A ticket still being served when its day closes is expired too (no invented finish time).
-    Action.EXPIRE: {S.ISSUED: S.EXPIRED, S.WAITING: S.EXPIRED, S.CALLED: S.EXPIRED, S.SERVING: S.EXPIRED},
+    Action.EXPIRE: {
+        S.ISSUED: S.EXPIRED,
+        S.WAITING: S.EXPIRED,
+        S.CALLED: S.EXPIRED,
+        S.SERVING: S.EXPIRED,
+    },
 }
 
 
@@ -83,7 +88,7 @@ def transition(state: TicketState, action: Action, *, hall_has_room: bool = True
     targets = TRANSITIONS.get(action)
     if targets is None or state not in targets:
         raise InvalidTransition(
-            f"cannot {action.value.replace('_', ' ')} a ticket that is {state.value.replace('_', ' ')}",
+            f"cannot {_words(action)} a ticket that is {_words(state)}",
             state=state.value,
             action=action.value,
         )
@@ -91,3 +96,7 @@ def transition(state: TicketState, action: Action, *, hall_has_room: bool = True
     if action is Action.REINSTATE and not hall_has_room:
         return S.ISSUED
     return target
+
+
+def _words(value: StrEnum) -> str:
+    return value.value.replace("_", " ")

@@ -31,7 +31,7 @@ class Channel(StrEnum):
 
 
 class Role(StrEnum):
-    """Staff roles: clerks work at the counters assigned to them; supervisors and admins anywhere."""
+    """Staff roles: clerks work at their assigned counters; supervisors and admins anywhere."""
 
     ADMIN = "admin"
     SUPERVISOR = "supervisor"

@@ -59,7 +59,11 @@ def publish(events: Iterable[DomainEvent]) -> None:
 def _publish_one(event: DomainEvent) -> None:
     if isinstance(event, TicketChanged):
         payload = ticket_payload(event)
-        rooms = [board_room(event.site_id), service_room(event.service_id), ticket_room(event.token)]
+        rooms = [
+            board_room(event.site_id),
+            service_room(event.service_id),
+            ticket_room(event.token),
+        ]
         if event.counter_id is not None:
             rooms.append(counter_room(event.counter_id))
         socketio.emit("ticket", payload, to=rooms)

@@ -10,8 +10,8 @@ from flask_login import current_user
 from flask_socketio import join_room
 
 from ..domain.errors import LoketError
-from ..extensions import db, socketio
-from ..models import Counter
+from ..extensions import db_session, socketio
+from ..models import Counter, User
 from ..services import read, staff
 from . import broadcast
 from .rooms import board_room, counter_room, ticket_room
@@ -23,29 +23,33 @@ def init_app(app: Flask) -> None:
 
 @socketio.on("connect")
 def on_connect(auth: Any = None) -> bool:
-    """Sent by every screen on connect and reconnect: join its rooms, receive a snapshot."""
+    """Sent by every screen on connect and on every reconnect: join the rooms it follows and
+    receive a full snapshot, so a screen that lost its connection heals by itself."""
     args = request.args
+    sid: str = request.sid  # type: ignore[attr-defined]  # set by Flask-SocketIO
+    session = db_session()
     try:
         if "ticket" in args:
-            ticket = read.ticket_by_token(db.session, args["ticket"][:64])
+            ticket = read.ticket_by_token(session, args["ticket"][:64])
             join_room(ticket_room(ticket.token))
-            broadcast.send_snapshot("ticket", read.ticket_public(db.session, ticket), request.sid)  # type: ignore[attr-defined]
+            broadcast.send_snapshot("ticket", read.ticket_public(session, ticket), sid)
         elif "counter" in args:
             if not current_user.is_authenticated or not args["counter"].isdigit():
                 return False
-            counter = db.session.get(Counter, int(args["counter"]))
-            if counter is None or not staff.actor_for(current_user).may_use_counter(counter.id):  # type: ignore[arg-type]
+            counter = session.get(Counter, int(args["counter"]))
+            user: User = current_user._get_current_object()
+            if counter is None or not staff.actor_for(user).may_use_counter(counter.id):
                 return False
             join_room(counter_room(counter.id))
             join_room(board_room(counter.site_id))
-            broadcast.send_snapshot("board", read.board(db.session, counter.site_id), request.sid)  # type: ignore[attr-defined]
+            broadcast.send_snapshot("board", read.board(session, counter.site_id), sid)
         else:
             raw = args.get("board", "")
-            site_id = int(raw) if raw.isdigit() else read.default_site_id(db.session)
+            site_id = int(raw) if raw.isdigit() else read.default_site_id(session)
             join_room(board_room(site_id))
-            broadcast.send_snapshot("board", read.board(db.session, site_id), request.sid)  # type: ignore[attr-defined]
+            broadcast.send_snapshot("board", read.board(session, site_id), sid)
     except LoketError:
         return False
     finally:
-        db.session.rollback()
+        session.rollback()
     return True

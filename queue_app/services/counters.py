@@ -22,7 +22,9 @@ def set_counter_state(
     hall, counter = _lock_counter(session, counter_id, actor)
     if state is CounterState.CLOSED:
         _require_free(session, counter)
-    if counter.state == state.value and (state is not CounterState.OPEN or counter.staff_id == actor.user_id):
+    if counter.state == state.value and (
+        state is not CounterState.OPEN or counter.staff_id == actor.user_id
+    ):
         return counter, hall.events  # nothing changes, nothing to announce
     counter.state = state.value
     counter.staff_id = None if state is CounterState.CLOSED else actor.user_id

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,5 +18,3 @@ def ticket_durations(session: Session, ticket_id: int) -> Durations:
         .order_by(TicketEvent.seq)
     )
     return durations(LoggedEvent(Action(action), at) for action, at in rows)
-
-

@@ -122,9 +122,7 @@ class HallView:
     def estimate(self, service: Service, people_ahead: int) -> int:
         """Estimated seconds of wait with `people_ahead` in this service's queue."""
         mean = mean_service_seconds(self.service_times.get(service.id, []), service.prior_service_s)
-        return estimate_wait_seconds(
-            people_ahead, mean, self.open_counters_per_service[service.id]
-        )
+        return estimate_wait_seconds(people_ahead, mean, self.open_counters_per_service[service.id])
 
     def service_summary(self, service: Service) -> Json:
         inside, outside = self.queued(service.id)
@@ -263,7 +261,11 @@ def people_ahead(session: Session, ticket: Ticket) -> int:
         Ticket.queue_at < ticket.queue_at,
         and_(Ticket.queue_at == ticket.queue_at, Ticket.id < ticket.id),
     )
-    before = or_(Ticket.front.is_(True), earlier) if not ticket.front else and_(Ticket.front.is_(True), earlier)
+    before = (
+        or_(Ticket.front.is_(True), earlier)
+        if not ticket.front
+        else and_(Ticket.front.is_(True), earlier)
+    )
     stmt = select(func.count(Ticket.id)).where(
         Ticket.service_id == ticket.service_id,
         Ticket.state.in_([TicketState.ISSUED.value, TicketState.WAITING.value]),

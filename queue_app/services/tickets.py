@@ -82,7 +82,9 @@ def issue_ticket(
     return ticket, hall.events
 
 
-def call_next(session: Session, counter_id: int, actor: Actor) -> tuple[Ticket | None, list[DomainEvent]]:
+def call_next(
+    session: Session, counter_id: int, actor: Actor
+) -> tuple[Ticket | None, list[DomainEvent]]:
     """Call the next ticket to a counter; `None` when nobody waits for its services."""
     hall, counter = _lock_counter(session, counter_id, actor)
     if counter.state != CounterState.OPEN.value:
@@ -96,7 +98,10 @@ def call_next(session: Session, counter_id: int, actor: Actor) -> tuple[Ticket |
         )
     ).all()
     choice = choose_next(
-        [QueuedTicket(t.id, t.service_id, t.priority is not None, t.front, t.queue_at) for t in waiting],
+        [
+            QueuedTicket(t.id, t.service_id, t.priority is not None, t.front, t.queue_at)
+            for t in waiting
+        ],
         preference,
         hall.site.priority_ratio,
         counter.regular_streak,
@@ -214,11 +219,11 @@ def cancel(session: Session, ticket_id: int, actor: Actor) -> Result:
 # -- helpers -------------------------------------------------------------------------------
 
 
-def _site_of(session: Session, model: type[Service] | type[Counter] | type[Ticket], key: int) -> int:
-    row = session.get(model, key)
-    if row is None:
+def _site_of(session: Session, model: type[Service | Counter | Ticket], key: int) -> int:
+    site_id = session.scalar(select(model.site_id).where(model.id == key))
+    if site_id is None:
         raise NotFound(f"no {model.__tablename__[:-1]} {key}")
-    return row.site_id
+    return site_id
 
 
 def _lock_ticket(session: Session, ticket_id: int) -> tuple[Hall, Ticket]:

@@ -13,7 +13,7 @@ from ..domain.access import Actor
 from ..domain.errors import NotFound
 from ..domain.events import DomainEvent
 from ..domain.vocabulary import Channel, CounterState, Priority
-from ..extensions import db
+from ..extensions import db, db_session
 from ..models import Ticket, User
 from ..realtime import broadcast
 from ..services import counters as counter_verbs
@@ -36,8 +36,10 @@ def staff_required(view: Callable[..., Any]) -> Callable[..., Any]:
         if not current_user.is_authenticated:
             if g.get("bearer_sent"):
                 raise ApiError(401, "invalid_token", "the Bearer token is unknown or revoked")
-            raise ApiError(401, "unauthorized", "sign in or send an API token (Authorization: Bearer …)")
-        user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+            raise ApiError(
+                401, "unauthorized", "sign in or send an API token (Authorization: Bearer …)"
+            )
+        user: User = current_user._get_current_object()
         return view(staff.actor_for(user), *args, **kwargs)
 
     return wrapper
@@ -53,7 +55,7 @@ def site_id_arg() -> int:
     """`?site=<id>` or the default site."""
     raw = request.args.get("site")
     if raw is None:
-        return read.default_site_id(db.session)
+        return read.default_site_id(db_session())
     if not raw.isdigit():
         raise ApiError(422, "invalid_input", "'site' must be a site id")
     return int(raw)
@@ -66,7 +68,9 @@ def status_url(token: str) -> str:
 
 
 def staff_ticket(ticket: Ticket) -> Response:
-    return jsonify(read.ticket_for_staff(db.session, ticket, ticket_durations(db.session, ticket.id)))
+    return jsonify(
+        read.ticket_for_staff(db_session(), ticket, ticket_durations(db_session(), ticket.id))
+    )
 
 
 # -- public ----------------------------------------------------------------------------------
@@ -81,7 +85,7 @@ def openapi() -> Response:
 @bp.get("/services")
 def list_services() -> Response:
     """Every service with its queue length, quota left and estimated wait."""
-    return jsonify(read.services_overview(db.session, site_id_arg()))
+    return jsonify(read.services_overview(db_session(), site_id_arg()))
 
 
 @bp.post("/tickets")
@@ -95,14 +99,14 @@ def issue() -> tuple[Response, int]:
     if current_user.is_authenticated:
         channel = Channel.STAFF
     try:
-        service = tickets.resolve_service(db.session, ref, site_id_arg())
+        service = tickets.resolve_service(db_session(), ref, site_id_arg())
     except NotFound as exc:
         raise ApiError(422, "unknown_service", exc.message, service=ref) from exc
     ticket, events = tickets.issue_ticket(
-        db.session, service.id, priority=Priority(priority) if priority else None, channel=channel
+        db_session(), service.id, priority=Priority(priority) if priority else None, channel=channel
     )
     commit_and_publish(events)
-    data = read.ticket_public(db.session, ticket)
+    data = read.ticket_public(db_session(), ticket)
     data.update({"id": ticket.id, "token": ticket.token, "status_url": status_url(ticket.token)})
     return jsonify(data), 201
 
@@ -112,29 +116,29 @@ def ticket_by_token(token: str) -> Response:
     """The public view of one ticket: its holder's phone status page reads this."""
     if len(token) > 64:
         raise NotFound("no ticket with this token")
-    return jsonify(read.ticket_public(db.session, read.ticket_by_token(db.session, token)))
+    return jsonify(read.ticket_public(db_session(), read.ticket_by_token(db_session(), token)))
 
 
 @bp.get("/counters")
 def list_counters() -> Response:
     """Every counter with its state, services (in preference order) and current ticket."""
-    return jsonify(read.counters_overview(db.session, site_id_arg()))
+    return jsonify(read.counters_overview(db_session(), site_id_arg()))
 
 
 @bp.get("/board")
 def board() -> Response:
     """What a lobby screen shows; the same as the Socket.IO snapshot."""
-    return jsonify(read.board(db.session, site_id_arg()))
+    return jsonify(read.board(db_session(), site_id_arg()))
 
 
 @bp.post("/auth/token")
 def create_token() -> tuple[Response, int]:
     """Exchange a username and password for a Bearer token."""
     body = json_object()
-    user = staff.authenticate(db.session, string(body, "username"), string(body, "password"))
+    user = staff.authenticate(db_session(), string(body, "username"), string(body, "password"))
     if user is None:
         raise ApiError(401, "invalid_credentials", "unknown user or wrong password")
-    token = staff.issue_token(db.session, user)
+    token = staff.issue_token(db_session(), user)
     db.session.commit()
     return jsonify({"token": token, "token_type": "Bearer", "user": _user_json(user)}), 201
 
@@ -146,7 +150,7 @@ def create_token() -> tuple[Response, int]:
 @staff_required
 def call_next(actor: Actor, counter_id: int) -> Response | tuple[str, int]:
     """Call the next ticket to this counter: 200 with it, 204 when nobody waits."""
-    ticket, events = tickets.call_next(db.session, counter_id, actor)
+    ticket, events = tickets.call_next(db_session(), counter_id, actor)
     commit_and_publish(events)
     if ticket is None:
         return "", 204
@@ -156,7 +160,7 @@ def call_next(actor: Actor, counter_id: int) -> Response | tuple[str, int]:
 def _ticket_action(verb: Callable[..., tuple[Ticket, list[DomainEvent]]]) -> Callable[..., Any]:
     @staff_required
     def view(actor: Actor, ticket_id: int) -> Response:
-        ticket, events = verb(db.session, ticket_id, actor)
+        ticket, events = verb(db_session(), ticket_id, actor)
         commit_and_publish(events)
         return staff_ticket(ticket)
 
@@ -190,10 +194,10 @@ def transfer(actor: Actor, ticket_id: int) -> Response:
     if ticket is None:
         raise NotFound(f"no ticket {ticket_id}")
     try:
-        target = tickets.resolve_service(db.session, ref, ticket.site_id)
+        target = tickets.resolve_service(db_session(), ref, ticket.site_id)
     except NotFound as exc:
         raise ApiError(422, "unknown_service", exc.message, service=ref) from exc
-    ticket, events = tickets.transfer(db.session, ticket_id, target.id, actor)
+    ticket, events = tickets.transfer(db_session(), ticket_id, target.id, actor)
     commit_and_publish(events)
     return staff_ticket(ticket)
 
@@ -201,9 +205,9 @@ def transfer(actor: Actor, ticket_id: int) -> Response:
 def _counter_action(state: CounterState) -> Callable[..., Any]:
     @staff_required
     def view(actor: Actor, counter_id: int) -> Response:
-        counter, events = counter_verbs.set_counter_state(db.session, counter_id, state, actor)
+        counter, events = counter_verbs.set_counter_state(db_session(), counter_id, state, actor)
         commit_and_publish(events)
-        current = read.counters_overview(db.session, counter.site_id)
+        current = read.counters_overview(db_session(), counter.site_id)
         return jsonify(next(c for c in current if c["id"] == counter.id))
 
     return view

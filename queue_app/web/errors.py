@@ -105,7 +105,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     def handle_database_down(exc: OperationalError) -> Response:
         log.error("database unavailable: %s", exc.orig)
-        return error_response(503, "database_unavailable", "the database is not reachable; try again shortly")
+        return error_response(
+            503, "database_unavailable", "the database is not reachable; try again shortly"
+        )
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception) -> Response:

@@ -74,7 +74,15 @@ SCHEMAS: Json = {
     "PublicTicket": {
         "type": "object",
         "description": "what the ticket's holder sees; carries no token and no personal data",
-        "required": ["code", "number", "service", "state", "position", "admitted", "estimated_wait_s"],
+        "required": [
+            "code",
+            "number",
+            "service",
+            "state",
+            "position",
+            "admitted",
+            "estimated_wait_s",
+        ],
         "properties": {
             "code": {"type": "string", "examples": ["A-007"]},
             "number": {"type": "integer"},
@@ -246,7 +254,7 @@ SITE_PARAM = {
 }
 TICKET_ID = {"name": "ticket_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 COUNTER_ID = {"name": "counter_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-BEARER = [{"bearer": []}, {"session": []}]
+BEARER: list[Json] = [{"bearer": []}, {"session": []}]
 STAFF_ERRORS = {
     "401": _error("missing or bad credentials"),
     "403": _error("not allowed at this counter"),
@@ -304,7 +312,9 @@ def openapi_document() -> Json:
                 "summary": "Services with queue length, quota left and estimated wait",
                 "tags": ["public"],
                 "parameters": [SITE_PARAM],
-                "responses": {"200": _json({"type": "array", "items": _ref("Service")}, "services")},
+                "responses": {
+                    "200": _json({"type": "array", "items": _ref("Service")}, "services")
+                },
             }
         },
         "/api/v1/tickets": {
@@ -321,7 +331,10 @@ def openapi_document() -> Json:
                                 "required": ["service"],
                                 "properties": {
                                     "service": _ref("ServiceRef"),
-                                    "priority": {"type": ["string", "null"], "enum": [*PRIORITIES, "none", None]},
+                                    "priority": {
+                                        "type": ["string", "null"],
+                                        "enum": [*PRIORITIES, "none", None],
+                                    },
                                     "channel": {"type": "string", "enum": ["kiosk", "api"]},
                                 },
                             }
@@ -341,7 +354,9 @@ def openapi_document() -> Json:
             "get": {
                 "summary": "The public view of one ticket",
                 "tags": ["public"],
-                "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "parameters": [
+                    {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
                 "responses": {
                     "200": _json(_ref("PublicTicket"), "the ticket"),
                     "404": _error("no such ticket"),
@@ -353,7 +368,9 @@ def openapi_document() -> Json:
                 "summary": "Counters with state, services and current ticket",
                 "tags": ["public"],
                 "parameters": [SITE_PARAM],
-                "responses": {"200": _json({"type": "array", "items": _ref("Counter")}, "counters")},
+                "responses": {
+                    "200": _json({"type": "array", "items": _ref("Counter")}, "counters")
+                },
             }
         },
         "/api/v1/board": {
@@ -401,7 +418,9 @@ def openapi_document() -> Json:
                     "200": _json(_ref("StaffTicket"), "the called ticket"),
                     "204": {"description": "nobody waits for this counter's services"},
                     **STAFF_ERRORS,
-                    "409": _error("counter_not_open, or counter_busy: finish the current ticket first"),
+                    "409": _error(
+                        "counter_not_open, or counter_busy: finish the current ticket first"
+                    ),
                 },
             }
         },
@@ -436,7 +455,9 @@ def openapi_document() -> Json:
             "get": {
                 "summary": "This document",
                 "tags": ["meta"],
-                "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}}},
+                "responses": {
+                    "200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}}
+                },
             }
         },
     }

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from ..extensions import db
+from ..extensions import db_session
 from ..services import read, staff
 
 bp = Blueprint("pages", __name__)
@@ -34,11 +34,15 @@ def login() -> str | Response:
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        user = staff.authenticate(db.session, form.username.data or "", form.password.data or "")
+        user = staff.authenticate(db_session(), form.username.data or "", form.password.data or "")
         if user is not None:
             login_user(user)
             target = request.args.get("next", "")
-            return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("pages.index"))
+            return redirect(
+                target
+                if target.startswith("/") and not target.startswith("//")
+                else url_for("pages.index")
+            )
         error = "Nama pengguna atau kata sandi salah."
     return render_template("login.html", form=form, error=error), 401 if error else 200  # type: ignore[return-value]
 
@@ -54,5 +58,5 @@ def logout() -> Response:
 @bp.get("/t/<token>")
 def ticket_status(token: str) -> str:
     """The phone status page a ticket's QR code opens."""
-    ticket = read.ticket_by_token(db.session, token[:64])
-    return render_template("status.html", ticket=read.ticket_public(db.session, ticket))
+    ticket = read.ticket_by_token(db_session(), token[:64])
+    return render_template("status.html", ticket=read.ticket_public(db_session(), ticket))

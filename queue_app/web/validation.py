@@ -38,7 +38,9 @@ def json_object(*, required: bool = True) -> dict[str, Any]:
 def reference(body: dict[str, Any], field: str) -> int | str:
     """A required id (positive integer) or letter code (1-3 letters) naming a service."""
     if field not in body or body[field] is None:
-        raise ApiError(422, "invalid_input", f"'{field}' is required (an id or a code)", field=field)
+        raise ApiError(
+            422, "invalid_input", f"'{field}' is required (an id or a code)", field=field
+        )
     value = body[field]
     if isinstance(value, bool):
         raise ApiError(422, "invalid_input", f"'{field}' must be an id or a code", field=field)

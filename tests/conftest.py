@@ -1,0 +1,163 @@
+"""Fixtures: an app on a real database (an SQLite file, or PostgreSQL in its own schema),
+its HTTP client, and a small hall.
+
+PostgreSQL tests (`db_backend` = "postgres", marker `postgres`) run wherever PostgreSQL answers
+at $TEST_POSTGRES_URL (default: 127.0.0.1:5432, database `test`). In CI (CI=true) an
+unreachable PostgreSQL fails those tests; elsewhere they are skipped with a message.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+from queue_app import create_app
+from queue_app.domain.vocabulary import Role
+from queue_app.extensions import db
+from queue_app.models import Counter, Service, Site, User
+
+from .helpers import make_counter, make_service, make_site, make_user
+
+POSTGRES_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def postgres_available() -> str | None:
+    """None when PostgreSQL answers, else why not."""
+    try:
+        engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}".splitlines()[0]
+
+
+def require_postgres() -> None:
+    """Fail in CI, skip elsewhere, when PostgreSQL does not answer."""
+    problem = postgres_available()
+    if problem is None:
+        return
+    message = f"PostgreSQL not reachable at {POSTGRES_URL} ({problem})"
+    if IN_CI:
+        pytest.fail(message + " — it is required in CI")
+    pytest.skip(message + " — start it to run these tests")
+
+
+@pytest.fixture
+def postgres_schema_url() -> Iterator[str]:
+    """A PostgreSQL URL whose connections use a fresh, private schema (dropped afterwards)."""
+    require_postgres()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    yield f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def make_app(database_url: str, **extra: Any) -> Flask:
+    config: dict[str, Any] = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SOCKETIO_ASYNC_MODE": "threading",
+        "REDIS_URL": None,
+        "PUBLIC_BASE_URL": "https://loket.example.id",
+        "WTF_CSRF_ENABLED": False,
+    }
+    config.update(extra)
+    return create_app(config)
+
+
+@pytest.fixture(params=["sqlite"])
+def db_backend(request: pytest.FixtureRequest) -> str:
+    """Which database the `app` fixture uses; parametrize with ["sqlite", "postgres"]."""
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(db_backend: str, tmp_path: Any, request: pytest.FixtureRequest) -> str:
+    if db_backend == "postgres":
+        return str(request.getfixturevalue("postgres_schema_url"))
+    return f"sqlite:///{tmp_path / 'loket.db'}"
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    application = make_app(database_url)
+    with application.app_context():
+        db.create_all()
+        db.session.commit()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def session(app: Flask) -> Iterator[Session]:
+    """The app's session inside an app context (services tests use it directly)."""
+    with app.app_context():
+        yield db.session
+        db.session.rollback()
+
+
+@dataclass
+class Hall:
+    """A small hall: services A and B, counter 1 (A then B) and 2 (B then A), one clerk each,
+    a supervisor. Ids are plain ints, safe to use outside the session."""
+
+    site_id: int
+    service_a: int
+    service_b: int
+    counter_1: int
+    counter_2: int
+
+
+def build_hall(capacity: int | None = None, ratio: int = 2, quota: int | None = None) -> Hall:
+    """Create the small hall in the current app context and commit it."""
+    session = db.session
+    site: Site = make_site(session, capacity=capacity, ratio=ratio)
+    a: Service = make_service(session, site, "A", quota=quota)
+    b: Service = make_service(session, site, "B")
+    c1: Counter = make_counter(session, site, 1, [a, b])
+    c2: Counter = make_counter(session, site, 2, [b, a])
+    make_user(session, "clerk1", Role.CLERK, [c1])
+    make_user(session, "clerk2", Role.CLERK, [c2])
+    make_user(session, "super", Role.SUPERVISOR)
+    make_user(session, "admin", Role.ADMIN)
+    session.commit()
+    return Hall(site.id, a.id, b.id, c1.id, c2.id)
+
+
+@pytest.fixture
+def hall(app: Flask) -> Hall:
+    with app.app_context():
+        return build_hall()
+
+
+def user(username: str) -> User:
+    from sqlalchemy import select
+
+    return db.session.scalars(select(User).where(User.username == username)).one()

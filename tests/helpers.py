@@ -1,0 +1,108 @@
+"""Small factories for test data (the way CTFd's tests/helpers.py does it)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import time
+
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from queue_app.domain.access import Actor
+from queue_app.domain.vocabulary import CounterState, Role
+from queue_app.models import Counter, CounterService, Service, Site, User
+from queue_app.services import staff
+
+
+def make_site(
+    session: Session,
+    *,
+    capacity: int | None = None,
+    ratio: int = 2,
+    timezone: str = "Asia/Jakarta",
+    name: str = "Test hall",
+) -> Site:
+    site = Site(
+        name=name,
+        timezone=timezone,
+        opens_at=time(8),
+        closes_at=time(16),
+        hall_capacity=capacity,
+        priority_ratio=ratio,
+        seq=0,
+    )
+    session.add(site)
+    session.flush()
+    return site
+
+
+def make_service(
+    session: Session,
+    site: Site,
+    code: str,
+    *,
+    quota: int | None = None,
+    prior_s: int = 300,
+    is_open: bool = True,
+) -> Service:
+    service = Service(
+        site_id=site.id,
+        code=code,
+        name_id=f"Layanan {code}",
+        name_en=f"Service {code}",
+        daily_quota=quota,
+        is_open=is_open,
+        prior_service_s=prior_s,
+        position=0,
+    )
+    session.add(service)
+    session.flush()
+    return service
+
+
+def make_counter(
+    session: Session,
+    site: Site,
+    number: int,
+    services: Sequence[Service],
+    *,
+    state: CounterState = CounterState.OPEN,
+) -> Counter:
+    counter = Counter(
+        site_id=site.id,
+        number=number,
+        label=f"Loket {number}",
+        state=state.value,
+        regular_streak=0,
+    )
+    counter.links = [CounterService(service_id=s.id, rank=i) for i, s in enumerate(services)]
+    session.add(counter)
+    session.flush()
+    return counter
+
+
+def make_user(
+    session: Session,
+    username: str,
+    role: Role = Role.CLERK,
+    counters: Sequence[Counter] = (),
+    password: str = "password123",
+) -> User:
+    return staff.create_user(session, username, password, role, [c.number for c in counters])
+
+
+def actor(user: User) -> Actor:
+    return staff.actor_for(user)
+
+
+def bearer(app: Flask, username: str) -> dict[str, str]:
+    """Authorization headers with a fresh API token for `username`."""
+    from sqlalchemy import select
+
+    from queue_app.extensions import db
+
+    with app.app_context():
+        user = db.session.scalars(select(User).where(User.username == username)).one()
+        token = staff.issue_token(db.session, user)
+        db.session.commit()
+    return {"Authorization": f"Bearer {token}"}
