@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import InvalidInput
 
-SERVICE_CODE = re.compile(r"^[A-Z]{1,3}$")
+SERVICE_CODE = re.compile(r"[A-Z]{1,3}")
 
 
 def site_zone(name: str) -> ZoneInfo:
@@ -42,4 +42,4 @@ def display_code(prefix: str, number: int) -> str:
 
 def is_valid_service_code(code: str) -> bool:
     """Service codes are one to three capital letters; they prefix ticket codes."""
-    return bool(SERVICE_CODE.match(code))
+    return SERVICE_CODE.fullmatch(code) is not None
