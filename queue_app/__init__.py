@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,6 +31,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         os.makedirs(app.instance_path, exist_ok=True)
         path = os.path.join(app.instance_path, "loket.db")
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _installation_secret(app.instance_path)
+
+    # Socket handlers must be declared before socketio.init_app: Flask-SocketIO binds handlers
+    # declared later only to the server that already exists, not to later apps' servers.
+    from .realtime import handlers
 
     db.init_app(app)
     migrate.init_app(
@@ -45,7 +52,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
 
     from . import auth, cli
-    from .realtime import handlers
     from .web import api, errors, pages
 
     auth.init_app(app)
@@ -56,3 +62,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     handlers.init_app(app)
     cli.init_app(app)
     return app
+
+
+def _installation_secret(instance_path: str) -> str:
+    """A random key kept in instance/secret_key, made on first start: the embedded install
+    needs no setup and never runs on a key published in this repository. Several processes
+    (scale-out) must share one key: set SECRET_KEY for them."""
+    path = os.path.join(instance_path, "secret_key")
+    os.makedirs(instance_path, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        with open(path, encoding="ascii") as existing:
+            return existing.read().strip()
+    with os.fdopen(fd, "w", encoding="ascii") as new:
+        new.write(secrets.token_hex(32))
+    with open(path, encoding="ascii") as written:
+        return written.read().strip()

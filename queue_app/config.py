@@ -5,9 +5,6 @@ from __future__ import annotations
 import os
 from typing import Any
 
-#: The development key. `wsgi.py` refuses to serve production traffic with it.
-DEFAULT_SECRET_KEY = "loket-dev-insecure-key"
-
 
 def database_url(raw: str | None) -> str | None:
     """Normalise `DATABASE_URL`: plain `postgres://` or `postgresql://` URLs use psycopg 3."""
@@ -23,7 +20,8 @@ def from_environment() -> dict[str, Any]:
     """The settings of this process, from environment variables with safe defaults."""
     env = os.environ
     return {
-        "SECRET_KEY": env.get("SECRET_KEY", DEFAULT_SECRET_KEY),
+        # None: the app factory generates one per installation under instance/.
+        "SECRET_KEY": env.get("SECRET_KEY") or None,
         # None: the app factory puts an SQLite file under instance/.
         "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL")),
         "PUBLIC_BASE_URL": (env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,

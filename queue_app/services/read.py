@@ -198,8 +198,13 @@ def board(session: Session, site_id: int, recent: int = RECENT_CALLS) -> Json:
             Ticket.service_day == view.today,
         )
         .order_by(TicketEvent.seq.desc())
-        .limit(recent)
+        .limit(recent * 3)
     )
+    # A recalled ticket appears once, at the time of its newest call.
+    latest: dict[str, tuple[TicketEvent, str, int, str]] = {}
+    for event, code, number, service_code in calls:
+        if code not in latest and len(latest) < recent:
+            latest[code] = (event, code, number, service_code)
     admitted = session.execute(
         select(Ticket.code)
         .where(
@@ -238,7 +243,7 @@ def board(session: Session, site_id: int, recent: int = RECENT_CALLS) -> Json:
                 "at": event.at.isoformat(),
                 "seq": event.seq,
             }
-            for event, code, number, service_code in calls
+            for event, code, number, service_code in latest.values()
         ],
         "services": [
             {k: v for k, v in view.service_summary(s).items() if k != "counters_open"}
