@@ -13,6 +13,7 @@ from ..domain.errors import LoketError
 from ..extensions import db_session, socketio
 from ..models import Counter, User
 from ..services import read, staff
+from ..web.validation import parse_id
 from . import broadcast
 from .rooms import board_room, counter_room, ticket_room
 
@@ -30,13 +31,14 @@ def on_connect(auth: Any = None) -> bool:
     session = db_session()
     try:
         if "ticket" in args:
-            ticket = read.ticket_by_token(session, args["ticket"][:64])
+            ticket = read.ticket_by_token(session, args["ticket"])
             join_room(ticket_room(ticket.token))
             broadcast.send_snapshot("ticket", read.ticket_public(session, ticket), sid)
         elif "counter" in args:
-            if not current_user.is_authenticated or not args["counter"].isdigit():
+            counter_id = parse_id(args["counter"])
+            if not current_user.is_authenticated or counter_id is None:
                 return False
-            counter = session.get(Counter, int(args["counter"]))
+            counter = session.get(Counter, counter_id)
             user: User = current_user._get_current_object()
             if counter is None or not staff.actor_for(user).may_use_counter(counter.id):
                 return False
@@ -44,8 +46,7 @@ def on_connect(auth: Any = None) -> bool:
             join_room(board_room(counter.site_id))
             broadcast.send_snapshot("board", read.board(session, counter.site_id), sid)
         else:
-            raw = args.get("board", "")
-            site_id = int(raw) if raw.isdigit() else read.default_site_id(session)
+            site_id = parse_id(args.get("board", "")) or read.default_site_id(session)
             join_room(board_room(site_id))
             broadcast.send_snapshot("board", read.board(session, site_id), sid)
     except LoketError:

@@ -6,6 +6,7 @@ Counts are of today's service day only: leftovers of an earlier day never fill t
 
 from __future__ import annotations
 
+import re
 from collections import Counter as Tally
 from datetime import datetime
 from functools import cached_property
@@ -24,6 +25,9 @@ from ..models import Counter, Service, Site, Ticket, TicketEvent
 from .clock import utcnow
 
 Json = dict[str, Any]
+
+#: What a ticket token can look like (URL-safe base64); anything else is not looked up.
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 #: How many recent calls the board lists.
 RECENT_CALLS = 10
@@ -338,6 +342,8 @@ def ticket_for_staff(session: Session, ticket: Ticket, durations: Durations | No
 
 def ticket_by_token(session: Session, token: str) -> Ticket:
     """The ticket holding this public token, or NotFound."""
+    if not TOKEN_SHAPE.fullmatch(token):
+        raise NotFound("no ticket with this token")
     ticket = session.scalars(select(Ticket).where(Ticket.token == token)).first()
     if ticket is None:
         raise NotFound("no ticket with this token")

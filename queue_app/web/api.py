@@ -21,11 +21,14 @@ from ..services import read, staff, tickets
 from ..services.durations import ticket_durations
 from .errors import ApiError
 from .openapi import openapi_document
-from .validation import json_object, optional_choice, reference, string
+from .validation import MAX_ID, json_object, optional_choice, parse_id, reference, string
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 PRIORITIES = [p.value for p in Priority]
+# Ids beyond what the database holds are simply not found (404), never a database error.
+COUNTER_ID = f"<int(max={MAX_ID}):counter_id>"
+TICKET_ID = f"<int(max={MAX_ID}):ticket_id>"
 
 
 def staff_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -56,9 +59,10 @@ def site_id_arg() -> int:
     raw = request.args.get("site")
     if raw is None:
         return read.default_site_id(db_session())
-    if not raw.isdigit():
+    site_id = parse_id(raw)
+    if site_id is None:
         raise ApiError(422, "invalid_input", "'site' must be a site id")
-    return int(raw)
+    return site_id
 
 
 def status_url(token: str) -> str:
@@ -114,8 +118,6 @@ def issue() -> tuple[Response, int]:
 @bp.get("/tickets/by-token/<token>")
 def ticket_by_token(token: str) -> Response:
     """The public view of one ticket: its holder's phone status page reads this."""
-    if len(token) > 64:
-        raise NotFound("no ticket with this token")
     return jsonify(read.ticket_public(db_session(), read.ticket_by_token(db_session(), token)))
 
 
@@ -146,7 +148,7 @@ def create_token() -> tuple[Response, int]:
 # -- staff -----------------------------------------------------------------------------------
 
 
-@bp.post("/counters/<int:counter_id>/call-next")
+@bp.post(f"/counters/{COUNTER_ID}/call-next")
 @staff_required
 def call_next(actor: Actor, counter_id: int) -> Response | tuple[str, int]:
     """Call the next ticket to this counter: 200 with it, 204 when nobody waits."""
@@ -178,14 +180,14 @@ for _path, _verb in {
     "cancel": tickets.cancel,
 }.items():
     bp.add_url_rule(
-        f"/tickets/<int:ticket_id>/{_path}",
+        f"/tickets/{TICKET_ID}/{_path}",
         endpoint=f"ticket_{_path.replace('-', '_')}",
         view_func=_ticket_action(_verb),
         methods=["POST"],
     )
 
 
-@bp.post("/tickets/<int:ticket_id>/transfer")
+@bp.post(f"/tickets/{TICKET_ID}/transfer")
 @staff_required
 def transfer(actor: Actor, ticket_id: int) -> Response:
     """Send a called or serving ticket to another service, at the front of its queue."""
@@ -216,7 +218,7 @@ def _counter_action(state: CounterState) -> Callable[..., Any]:
 for _state in CounterState:
     _name = {"open": "open", "paused": "pause", "closed": "close"}[_state.value]
     bp.add_url_rule(
-        f"/counters/<int:counter_id>/{_name}",
+        f"/counters/{COUNTER_ID}/{_name}",
         endpoint=f"counter_{_name}",
         view_func=_counter_action(_state),
         methods=["POST"],

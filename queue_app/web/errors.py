@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify, render_template, request
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from ..domain.errors import (
@@ -101,6 +101,11 @@ def init_app(app: Flask) -> None:
     def handle_http(exc: HTTPException) -> Response:
         status = exc.code or 500
         return error_response(status, HTTP_CODES.get(status, "http_error"), exc.description or "")
+
+    @app.errorhandler(DataError)
+    def handle_unstorable_value(exc: DataError) -> Response:
+        # The database refused a value (a NUL character, a number out of range): bad input.
+        return error_response(422, "invalid_input", "a value in the request cannot be stored")
 
     @app.errorhandler(OperationalError)
     def handle_database_down(exc: OperationalError) -> Response:

@@ -252,6 +252,10 @@ SITE_PARAM = {
     "schema": {"type": "integer"},
     "description": "site id; the first site when absent",
 }
+SITE_ERRORS = {
+    "404": _error("no such site"),
+    "422": _error("'site' is not a site id"),
+}
 TICKET_ID = {"name": "ticket_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 COUNTER_ID = {"name": "counter_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 BEARER: list[Json] = [{"bearer": []}, {"session": []}]
@@ -313,7 +317,8 @@ def openapi_document() -> Json:
                 "tags": ["public"],
                 "parameters": [SITE_PARAM],
                 "responses": {
-                    "200": _json({"type": "array", "items": _ref("Service")}, "services")
+                    "200": _json({"type": "array", "items": _ref("Service")}, "services"),
+                    **SITE_ERRORS,
                 },
             }
         },
@@ -369,7 +374,8 @@ def openapi_document() -> Json:
                 "tags": ["public"],
                 "parameters": [SITE_PARAM],
                 "responses": {
-                    "200": _json({"type": "array", "items": _ref("Counter")}, "counters")
+                    "200": _json({"type": "array", "items": _ref("Counter")}, "counters"),
+                    **SITE_ERRORS,
                 },
             }
         },
@@ -378,7 +384,7 @@ def openapi_document() -> Json:
                 "summary": "What a lobby screen shows (equals the Socket.IO snapshot)",
                 "tags": ["public"],
                 "parameters": [SITE_PARAM],
-                "responses": {"200": _json(_ref("Board"), "the board")},
+                "responses": {"200": _json(_ref("Board"), "the board"), **SITE_ERRORS},
             }
         },
         "/api/v1/auth/token": {
@@ -403,6 +409,7 @@ def openapi_document() -> Json:
                 "responses": {
                     "201": _json(_ref("Token"), "a new token"),
                     "401": _error("unknown user or wrong password"),
+                    "413": _error("body too large"),
                     "415": _error("body not sent as JSON"),
                     "422": _error("malformed input"),
                 },
@@ -446,6 +453,7 @@ def openapi_document() -> Json:
                     "200": _json(_ref("StaffTicket"), "the ticket in its new service"),
                     **STAFF_ERRORS,
                     "409": _error("invalid_transition"),
+                    "413": _error("body too large"),
                     "415": _error("body not sent as JSON"),
                     "422": _error("malformed input, unknown service, or the same service"),
                 },

@@ -58,5 +58,5 @@ def logout() -> Response:
 @bp.get("/t/<token>")
 def ticket_status(token: str) -> str:
     """The phone status page a ticket's QR code opens."""
-    ticket = read.ticket_by_token(db_session(), token[:64])
+    ticket = read.ticket_by_token(db_session(), token)
     return render_template("status.html", ticket=read.ticket_public(db_session(), ticket))

@@ -14,6 +14,16 @@ from .errors import ApiError
 
 #: Longest string any field accepts (a username, a service code, a category).
 MAX_FIELD = 128
+#: Largest id the database holds (32-bit integer columns on PostgreSQL).
+MAX_ID = 2**31 - 1
+
+
+def parse_id(raw: str) -> int | None:
+    """A positive database id written in ASCII digits, or None ("²" is a digit to Python)."""
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10:
+        return None
+    value = int(raw)
+    return value if 0 < value <= MAX_ID else None
 
 
 def json_object(*, required: bool = True) -> dict[str, Any]:
@@ -45,13 +55,16 @@ def reference(body: dict[str, Any], field: str) -> int | str:
     if isinstance(value, bool):
         raise ApiError(422, "invalid_input", f"'{field}' must be an id or a code", field=field)
     if isinstance(value, int):
-        if value <= 0 or value > 2**31:
+        if value <= 0 or value > MAX_ID:
             raise ApiError(422, "invalid_input", f"'{field}' is not a valid id", field=field)
         return value
     if isinstance(value, str):
         text = value.strip()
-        if text.isdigit() and len(text) < 10:
-            return int(text)
+        if text.isascii() and text.isdigit():
+            number = parse_id(text)
+            if number is None:
+                raise ApiError(422, "invalid_input", f"'{field}' is not a valid id", field=field)
+            return number
         if 1 <= len(text) <= 3 and text.isascii() and text.isalpha():
             return text.upper()
         raise ApiError(422, "invalid_input", f"'{field}' is not a valid service code", field=field)
