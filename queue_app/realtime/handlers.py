@@ -8,6 +8,8 @@ from typing import Any
 from flask import Flask, request
 from flask_login import current_user
 from flask_socketio import join_room
+from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
 
 from ..domain.errors import LoketError
 from ..extensions import db_session, socketio
@@ -26,31 +28,39 @@ def init_app(app: Flask) -> None:
 def on_connect(auth: Any = None) -> bool:
     """Sent by every screen on connect and on every reconnect: join the rooms it follows and
     receive a full snapshot, so a screen that lost its connection heals by itself."""
-    args = request.args
     sid: str = request.sid  # type: ignore[attr-defined]  # set by Flask-SocketIO
     session = db_session()
     try:
-        if "ticket" in args:
-            ticket = read.ticket_by_token(session, args["ticket"])
-            join_room(ticket_room(ticket.token))
-            broadcast.send_snapshot("ticket", read.ticket_public(session, ticket), sid)
-        elif "counter" in args:
-            counter_id = parse_id(args["counter"])
-            if not current_user.is_authenticated or counter_id is None:
-                return False
-            counter = session.get(Counter, counter_id)
-            user: User = current_user._get_current_object()
-            if counter is None or not staff.actor_for(user).may_use_counter(counter.id):
-                return False
-            join_room(counter_room(counter.id))
-            join_room(board_room(counter.site_id))
-            broadcast.send_snapshot("board", read.board(session, counter.site_id), sid)
-        else:
-            site_id = parse_id(args.get("board", "")) or read.default_site_id(session)
-            join_room(board_room(site_id))
-            broadcast.send_snapshot("board", read.board(session, site_id), sid)
+        followed = _follow(session, request.args)
     except LoketError:
         return False
     finally:
+        # End the read transaction before emitting: under gevent an emit may yield, and an
+        # SQLite transaction holds the write lock until it ends.
         session.rollback()
+    if followed is None:
+        return False
+    rooms, kind, snapshot = followed
+    for room in rooms:
+        join_room(room)
+    broadcast.send_snapshot(kind, snapshot, sid)
     return True
+
+
+def _follow(session: Session, args: MultiDict[str, str]) -> tuple[list[str], str, Any] | None:
+    """The rooms and the snapshot for a connection query, or None when it is refused."""
+    if "ticket" in args:
+        ticket = read.ticket_by_token(session, args["ticket"])
+        return [ticket_room(ticket.token)], "ticket", read.ticket_public(session, ticket)
+    if "counter" in args:
+        counter_id = parse_id(args["counter"])
+        if not current_user.is_authenticated or counter_id is None:
+            return None
+        counter = session.get(Counter, counter_id)
+        user: User = current_user._get_current_object()
+        if counter is None or not staff.actor_for(user).may_use_counter(counter.id):
+            return None
+        rooms = [counter_room(counter.id), board_room(counter.site_id)]
+        return rooms, "board", read.board(session, counter.site_id)
+    site_id = parse_id(args.get("board", "")) or read.default_site_id(session)
+    return [board_room(site_id)], "board", read.board(session, site_id)
