@@ -292,18 +292,20 @@ def _ticket_action(summary: str) -> Json:
     }
 
 
-def _counter_action(summary: str) -> Json:
+def _counter_action(summary: str, refusal: str | None = None) -> Json:
+    responses: Json = {
+        "200": _json(_ref("Counter"), "the counter after the change"),
+        **STAFF_ERRORS,
+    }
+    if refusal:
+        responses["409"] = _error(refusal)
     return {
         "post": {
             "summary": summary,
             "tags": ["staff"],
             "security": BEARER,
             "parameters": [COUNTER_ID],
-            "responses": {
-                "200": _json(_ref("Counter"), "the counter after the change"),
-                **STAFF_ERRORS,
-                "409": _error("counter_busy: close needs the counter free of tickets"),
-            },
+            "responses": responses,
         }
     }
 
@@ -471,12 +473,12 @@ def openapi_document() -> Json:
     }
     for action, summary in TICKET_ACTIONS.items():
         paths[f"/api/v1/tickets/{{ticket_id}}/{action}"] = _ticket_action(summary)
-    for action, summary in {
-        "open": "Open the counter and sign in at it",
-        "pause": "Pause the counter (keeps its clerk)",
-        "close": "Close the counter",
-    }.items():
-        paths[f"/api/v1/counters/{{counter_id}}/{action}"] = _counter_action(summary)
+    base = "/api/v1/counters/{counter_id}"
+    paths[f"{base}/open"] = _counter_action("Open the counter and sign in at it")
+    paths[f"{base}/pause"] = _counter_action("Pause the counter (keeps its clerk)")
+    paths[f"{base}/close"] = _counter_action(
+        "Close the counter", "counter_busy: it still has a called or serving ticket"
+    )
     return {
         "openapi": "3.1.0",
         "info": {

@@ -1,0 +1,271 @@
+"""The OpenAPI document at /api/v1/openapi.json: a valid OpenAPI 3.1 document, listing exactly
+the routes the `api` blueprint serves, whose response schemas the real responses match."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from flask import Flask
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+from werkzeug.test import TestResponse
+
+from .conftest import (
+    API,
+    COUNTER_VERBS,
+    HUGE_BODY,
+    TICKET_VERBS,
+    Api,
+    add_service,
+    assert_error,
+)
+
+DOC_URI = "urn:loket:openapi"
+HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+UNKNOWN = 987654
+
+Record = tuple[str, str, int, TestResponse]  # (method, path template, status, response)
+
+
+def openapi_path(rule: str) -> str:
+    """Flask's `/tickets/<int:ticket_id>/start` as OpenAPI's `/tickets/{ticket_id}/start`."""
+    return re.sub(r"<(?:[^<>:]+:)?([^<>]+)>", r"{\1}", rule)
+
+
+@pytest.fixture
+def document(api: Api) -> dict[str, Any]:
+    response = api.get(f"{API}/openapi.json")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    return dict(response.get_json())
+
+
+def operations(document: dict[str, Any]) -> set[tuple[str, str]]:
+    return {
+        (path, method)
+        for path, item in document["paths"].items()
+        for method in item
+        if method in HTTP_METHODS
+    }
+
+
+def test_document_is_valid_openapi_3_1(document: dict[str, Any]) -> None:
+    validate(document)
+    assert document["openapi"].startswith("3.1")
+
+
+def test_document_lists_exactly_the_blueprint_routes(app: Flask, document: dict[str, Any]) -> None:
+    routes = {
+        (openapi_path(rule.rule), method.lower())
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("api.")
+        for method in rule.methods or ()
+        if method not in ("HEAD", "OPTIONS")
+    }
+    assert len(routes) >= 18  # sanity: the blueprint really was found
+    assert operations(document) == routes
+
+
+# -- real responses against the documented schemas --------------------------------------------
+
+
+class Recorder:
+    """Records each request `api` makes, keyed by the route template it matched."""
+
+    def __init__(self, app: Flask) -> None:
+        self.adapter = app.url_map.bind("localhost")
+        self.records: list[Record] = []
+
+    def __call__(self, method: str, url: str, response: TestResponse) -> None:
+        path = url.split("?", 1)[0]
+        if not path.startswith(API):
+            return
+        rule, _ = self.adapter.match(path, method=method, return_rule=True)
+        self.records.append(
+            (method.lower(), openapi_path(rule.rule), response.status_code, response)
+        )
+
+
+def exercise(app: Flask, api: Api) -> list[Record]:
+    """A day at the hall touching every documented status of every route."""
+    recorder = Recorder(app)
+    api.observers.append(recorder)
+    hall = api.hall
+    add_service(app, hall.site_id, "C")  # no counter serves C
+    add_service(app, hall.site_id, "Q", quota=1)
+    add_service(app, hall.site_id, "X", is_open=False)
+
+    # public reads and issuing
+    api.get(f"{API}/openapi.json")
+    a1 = api.issue("A")
+    a2 = api.issue("a", priority="elderly", channel="kiosk")
+    b1 = api.issue(hall.service_b)
+    c1 = api.issue("C")
+    api.issue("Q")
+    assert_error(api.post(f"{API}/tickets", json={"service": "Q"}), 409, "quota_reached")
+    assert_error(api.post(f"{API}/tickets", json={"service": "X"}), 409, "service_closed")
+    assert_error(api.post(f"{API}/tickets", data=HUGE_BODY, content_type="application/json"), 413)
+    assert_error(api.post(f"{API}/tickets", data="A", content_type="text/plain"), 415)
+    assert_error(api.post(f"{API}/tickets", json={"service": "ZZ"}), 422, "unknown_service")
+    assert_error(api.post(f"{API}/tickets", json={"service": 1.5}), 422)
+    api.public(a1["token"])
+    assert_error(api.get(f"{API}/tickets/by-token/not-a-token"), 404)
+    for path in ("/services", "/counters", "/board"):
+        assert api.get(f"{API}{path}", query_string={"site": hall.site_id}).status_code == 200
+        assert_error(api.get(f"{API}{path}", query_string={"site": UNKNOWN}), 404)
+        assert_error(api.get(f"{API}{path}", query_string={"site": "x"}), 422)
+
+    # tokens
+    good = {"username": "clerk1", "password": "password123"}
+    assert api.post(f"{API}/auth/token", json=good).status_code == 201
+    assert_error(api.post(f"{API}/auth/token", json={**good, "password": "nope-nope"}), 401)
+    assert_error(api.post(f"{API}/auth/token", data="clerk1", content_type="text/plain"), 415)
+    assert_error(
+        api.post(f"{API}/auth/token", data=HUGE_BODY, content_type="application/json"), 413
+    )
+    assert_error(api.post(f"{API}/auth/token", json={"username": "clerk1"}), 422)
+
+    # call-next
+    assert_error(api.post(f"{API}/counters/{hall.counter_1}/call-next"), 401)
+    assert_error(api.call_next(hall.counter_1, "clerk2"), 403)
+    assert_error(api.call_next(UNKNOWN, "clerk1"), 404)
+    assert api.called(hall.counter_1, "clerk1")["id"] == a1["id"]
+    assert_error(api.call_next(hall.counter_1, "clerk1"), 409, "counter_busy")
+
+    # every ticket verb: 401, 404, 403 (a1 is called at counter 1), 409 (b1 is waiting)
+    for verb in [*TICKET_VERBS, "transfer"]:
+        body = {"service": "B"} if verb == "transfer" else None
+        assert_error(api.post(f"{API}/tickets/{a1['id']}/{verb}", json=body), 401)
+        assert_error(api.act(UNKNOWN, verb, "admin", json=body), 404)
+        if verb not in ("reinstate", "cancel"):
+            assert_error(api.act(a1["id"], verb, "clerk2", json=body), 403)
+            other = {"service": "A"} if verb == "transfer" else None  # b1 is in B already
+            assert_error(api.act(b1["id"], verb, "super", json=other), 409, "invalid_transition")
+    assert_error(api.act(b1["id"], "reinstate", "super"), 409, "invalid_transition")
+    assert_error(api.act(a1["id"], "cancel", "clerk1"), 409, "invalid_transition")
+    assert_error(api.act(c1["id"], "cancel", "clerk1"), 403)
+    assert_error(api.act(a1["id"], "transfer", "clerk1", data="B", content_type="text/plain"), 415)
+    assert_error(api.transfer(a1["id"], "ZZ", "clerk1"), 422, "unknown_service")
+    assert_error(api.transfer(a1["id"], "A", "clerk1"), 422)
+    too_big = {"data": HUGE_BODY, "content_type": "application/json"}
+    assert_error(api.act(a1["id"], "transfer", "clerk1", **too_big), 413)
+
+    # the successes
+    api.ok(api.act(a1["id"], "recall", "clerk1"))
+    api.ok(api.act(a1["id"], "start", "clerk1"))
+    api.ok(api.transfer(a1["id"], "B", "clerk1"))
+    assert api.called(hall.counter_2, "clerk2")["id"] == a1["id"]
+    api.ok(api.act(a1["id"], "finish", "clerk2"))
+    assert api.called(hall.counter_2, "clerk2")["id"] == b1["id"]
+    api.ok(api.act(b1["id"], "requeue", "clerk2"))
+    assert api.called(hall.counter_2, "clerk2")["id"] == b1["id"]
+    api.ok(api.act(b1["id"], "no-show", "clerk2"))
+    assert_error(api.act(b1["id"], "reinstate", "clerk1"), 403)
+    api.ok(api.act(b1["id"], "reinstate", "clerk2"))
+    api.ok(api.act(b1["id"], "cancel", "clerk2"))
+    api.ok(api.act(a2["id"], "cancel", "clerk1"))
+    assert api.call_next(hall.counter_1, "clerk1").status_code == 204  # only C and Q wait
+
+    # counters
+    a3 = api.issue("A")
+    for verb in COUNTER_VERBS:
+        assert_error(api.post(f"{API}/counters/{hall.counter_1}/{verb}"), 401)
+        assert_error(api.counter(hall.counter_1, verb, "clerk2"), 403)
+        assert_error(api.counter(UNKNOWN, verb, "clerk1"), 404)
+    assert api.called(hall.counter_1, "clerk1")["id"] == a3["id"]
+    assert_error(api.counter(hall.counter_1, "close", "clerk1"), 409, "counter_busy")
+    api.ok(api.counter(hall.counter_1, "pause", "clerk1"))
+    assert_error(api.call_next(hall.counter_1, "clerk1"), 409, "counter_not_open")
+    api.ok(api.counter(hall.counter_1, "open", "clerk1"))
+    api.ok(api.act(a3["id"], "finish", "clerk1"))
+    api.ok(api.counter(hall.counter_1, "close", "clerk1"))
+    api.board()
+    api.counters()
+    api.services()
+
+    api.observers.remove(recorder)
+    return recorder.records
+
+
+def response_validator(document: dict[str, Any], pointer: str) -> Draft202012Validator:
+    """A validator for the schema at `pointer` in the document, its `$ref`s resolved."""
+    registry: Registry[Any] = Registry().with_resource(
+        DOC_URI, Resource.from_contents(document, default_specification=DRAFT202012)
+    )
+    return Draft202012Validator(
+        {"$ref": f"{DOC_URI}#{pointer}"},
+        registry=registry,
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
+
+
+def escape(segment: str) -> str:
+    return segment.replace("~", "~0").replace("/", "~1")
+
+
+def schema_problems(document: dict[str, Any], records: list[Record]) -> list[str]:
+    """Every way the recorded responses disagree with the document."""
+    problems = []
+    validators: dict[str, Draft202012Validator] = {}
+    for method, path, status, response in records:
+        where = f"{method.upper()} {path} {status}"
+        documented = document["paths"][path][method]["responses"]
+        if str(status) not in documented:
+            problems.append(f"{where}: status not documented")
+            continue
+        content = documented[str(status)].get("content", {})
+        if not content:
+            if response.get_data():
+                problems.append(f"{where}: documented without a body, got one")
+            continue
+        if "application/json" not in content:
+            problems.append(f"{where}: documented content is not JSON")
+            continue
+        if response.mimetype != "application/json":
+            problems.append(f"{where}: sent {response.mimetype}")
+            continue
+        if "schema" not in content["application/json"]:
+            continue
+        steps = ["paths", path, method, "responses", str(status), "content", "application/json"]
+        pointer = "/" + "/".join(escape(s) for s in [*steps, "schema"])
+        if pointer not in validators:
+            validators[pointer] = response_validator(document, pointer)
+        for error in validators[pointer].iter_errors(response.get_json()):
+            problems.append(f"{where}: {error.json_path}: {error.message}")
+    return problems
+
+
+def test_real_responses_match_their_documented_schemas(
+    app: Flask, api: Api, document: dict[str, Any]
+) -> None:
+    records = exercise(app, api)
+    assert len(records) > 80
+    assert schema_problems(document, records) == []
+
+
+def test_the_schemas_catch_a_wrong_response(app: Flask, api: Api, document: dict[str, Any]) -> None:
+    """The check above can fail: a response missing a required field does not validate."""
+    ticket = api.issue("A")
+    pointer = "/paths/~1api~1v1~1tickets/post/responses/201/content/application~1json/schema"
+    validator = response_validator(document, pointer)
+    assert list(validator.iter_errors(ticket)) == []
+    broken = {k: v for k, v in ticket.items() if k != "status_url"}
+    assert list(validator.iter_errors(broken))
+    assert list(validator.iter_errors({**ticket, "issued_at": "yesterday"}))  # format checked
+    assert list(validator.iter_errors({**ticket, "state": "lost"}))
+
+
+def test_every_documented_status_is_produced(
+    app: Flask, api: Api, document: dict[str, Any]
+) -> None:
+    produced = {(path, method, str(status)) for method, path, status, _ in exercise(app, api)}
+    documented = {
+        (path, method, status)
+        for path, method in operations(document)
+        for status in document["paths"][path][method]["responses"]
+    }
+    assert documented - produced == set()
