@@ -4,6 +4,7 @@ SQLite file and on PostgreSQL."""
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter as Tally
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +16,7 @@ from sqlalchemy import func, select
 
 from queue_app.domain.vocabulary import Role
 from queue_app.extensions import db
-from queue_app.models import Ticket, TicketEvent
+from queue_app.models import Service, Site, Ticket, TicketEvent
 
 from ..conftest import build_hall
 from ..helpers import bearer, make_counter, make_service, make_site, make_user
@@ -140,3 +141,85 @@ def test_20_counters_calling_concurrently_never_get_the_same_ticket(app: Flask) 
             )
         )
         assert counters_used and counters_used > 1
+
+
+@BACKENDS
+def test_hall_cap_holds_while_kiosks_and_counters_work_at_once(app: Flask) -> None:
+    """16 kiosk threads issue while 4 counters call and finish; replaying the event log in
+    sequence order shows the hall was never above its cap, not even for one event."""
+    capacity = 5
+    with app.app_context():
+        hall = build_hall(capacity=capacity)
+        session = db.session
+        site = session.get(Site, hall.site_id)
+        both = [session.get(Service, hall.service_a), session.get(Service, hall.service_b)]
+        assert site is not None and None not in both
+        extra = [make_counter(session, site, n, both) for n in (3, 4)]  # type: ignore[arg-type]
+        make_user(session, "boss", Role.SUPERVISOR)
+        session.commit()
+        counter_ids = [hall.counter_1, hall.counter_2, *(c.id for c in extra)]
+    headers = bearer(app, "boss")
+    issuing_done = threading.Event()
+    errors: list[Any] = []
+
+    def kiosk(n: int) -> None:
+        client = app.test_client()
+        for i in range(10):
+            response = client.post("/api/v1/tickets", json={"service": "AB"[(n + i) % 2]})
+            if response.status_code != 201:
+                errors.append(response.get_json())
+
+    def counter(counter_id: int) -> None:
+        client = app.test_client()
+        deadline = time.monotonic() + 120
+        while True:
+            if time.monotonic() > deadline:
+                errors.append(f"counter {counter_id}: the queue never emptied")
+                return
+            response = client.post(f"/api/v1/counters/{counter_id}/call-next", headers=headers)
+            if response.status_code == 204:
+                if issuing_done.is_set() and _nobody_left(client):
+                    return
+                continue
+            if response.status_code != 200:
+                errors.append(response.get_json())
+                return
+            ticket_id = response.get_json()["id"]
+            done = client.post(f"/api/v1/tickets/{ticket_id}/finish", headers=headers)
+            if done.status_code != 200:
+                errors.append(done.get_json())
+                return
+
+    kiosks = [threading.Thread(target=kiosk, args=(n,)) for n in range(16)]
+    counters = [threading.Thread(target=counter, args=(c,)) for c in counter_ids]
+    for thread in kiosks + counters:
+        thread.start()
+    for thread in kiosks:
+        thread.join(timeout=240)
+    issuing_done.set()
+    for thread in counters:
+        thread.join(timeout=240)
+
+    assert errors == []
+    with app.app_context():
+        events = db.session.execute(
+            select(TicketEvent.seq, TicketEvent.ticket_id, TicketEvent.to_state)
+            .where(TicketEvent.site_id == hall.site_id)
+            .order_by(TicketEvent.seq)
+        ).all()
+    seqs = [seq for seq, _, _ in events]
+    assert seqs == list(range(1, len(seqs) + 1)), "event sequence has gaps or repeats"
+    state: dict[int, str] = {}
+    peak = 0
+    for _, ticket_id, to_state in events:
+        state[ticket_id] = to_state
+        inside_now = sum(1 for s in state.values() if s in ("waiting", "called", "serving"))
+        assert inside_now <= capacity
+        peak = max(peak, inside_now)
+    assert peak == capacity  # the cap was really reached, so it was really tested
+    assert len(state) == 160 and set(state.values()) == {"done"}
+
+
+def _nobody_left(client: Any) -> bool:
+    hall = client.get("/api/v1/board").get_json()["hall"]
+    return bool(hall["inside"] == 0 and hall["outside"] == 0)
