@@ -52,6 +52,7 @@ class HallView:
         self.site = site
         self.now = now or utcnow()
         self.today = service_day(self.now, site_zone(site.timezone))
+        self._service_times: dict[int, list[float]] = {}
 
     @cached_property
     def services(self) -> list[Service]:
@@ -91,22 +92,24 @@ class HallView:
                 tally.update(counter.service_ids)
         return tally
 
-    @cached_property
-    def service_times(self) -> dict[int, list[float]]:
-        """Today's recorded service times per service (finish − start, or − last call)."""
-        stmt = select(
-            Ticket.service_id, Ticket.started_at, Ticket.called_at, Ticket.finished_at
-        ).where(
-            Ticket.site_id == self.site.id,
-            Ticket.service_day == self.today,
-            Ticket.state == TicketState.DONE.value,
-        )
-        times: dict[int, list[float]] = {}
-        for service_id, started, called, finished in self.session.execute(stmt):
-            begin = started or called
-            if begin is not None and finished is not None:
-                times.setdefault(service_id, []).append((finished - begin).total_seconds())
-        return times
+    def service_times(self, service_id: int) -> list[float]:
+        """Today's recorded service times of one service (finish − start, or − last call).
+
+        Per service and cached: a phone status page estimates one service and must not read the
+        whole hall's day."""
+        if service_id not in self._service_times:
+            stmt = select(Ticket.started_at, Ticket.called_at, Ticket.finished_at).where(
+                Ticket.service_id == service_id,
+                Ticket.state == TicketState.DONE.value,
+                Ticket.service_day == self.today,
+            )
+            times = []
+            for started, called, finished in self.session.execute(stmt):
+                begin = started or called
+                if begin is not None and finished is not None:
+                    times.append((finished - begin).total_seconds())
+            self._service_times[service_id] = times
+        return self._service_times[service_id]
 
     def queued(self, service_id: int) -> tuple[int, int]:
         """(waiting inside, waiting outside) for a service."""
@@ -125,7 +128,7 @@ class HallView:
 
     def estimate(self, service: Service, people_ahead: int) -> int:
         """Estimated seconds of wait with `people_ahead` in this service's queue."""
-        mean = mean_service_seconds(self.service_times.get(service.id, []), service.prior_service_s)
+        mean = mean_service_seconds(self.service_times(service.id), service.prior_service_s)
         return estimate_wait_seconds(people_ahead, mean, self.open_counters_per_service[service.id])
 
     def service_summary(self, service: Service) -> Json:
