@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import time
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .domain.vocabulary import CounterState, Role
@@ -42,7 +43,7 @@ CLERK_PASSWORD = "petugas-loket"
 
 def seed_demo(session: Session, timezone: str = "Asia/Jakarta") -> list[str] | None:
     """Create the demo hall in an empty database and return sign-in lines; None if not empty."""
-    if session.query(Service.id).first() is not None:
+    if session.scalars(select(Service.id).limit(1)).first() is not None:
         return None
     site = Site(
         name="Mal Pelayanan Publik DKI Jakarta",

@@ -8,7 +8,7 @@ from ..domain.access import Actor
 from ..domain.events import DomainEvent
 from ..domain.vocabulary import CounterState
 from ..models import Counter
-from .tickets import _lock_counter, _require_free
+from .hall import lock_counter, require_counter_free
 
 
 def set_counter_state(
@@ -19,9 +19,9 @@ def set_counter_state(
     Opening signs the actor in at the counter. Closing needs the counter free of called and
     serving tickets (finish, requeue or transfer them first); pausing keeps them.
     """
-    hall, counter = _lock_counter(session, counter_id, actor)
+    hall, counter = lock_counter(session, counter_id, actor)
     if state is CounterState.CLOSED:
-        _require_free(session, counter)
+        require_counter_free(session, counter)
     if counter.state == state.value and (
         state is not CounterState.OPEN or counter.staff_id == actor.user_id
     ):

@@ -17,11 +17,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..domain.access import Actor
 from ..domain.admission import OutsideTicket, choose_admissions, room_left
-from ..domain.errors import NotFound
+from ..domain.errors import CounterBusy, NotFound
 from ..domain.events import CounterChanged, DomainEvent, TicketChanged
 from ..domain.numbering import service_day, site_zone
-from ..domain.states import INSIDE, Action, TicketState, transition
+from ..domain.states import AT_COUNTER, INSIDE, Action, TicketState, transition
 from ..domain.vocabulary import CounterState
 from ..models import Counter, Service, Site, Ticket, TicketEvent
 from .clock import utcnow
@@ -248,3 +249,34 @@ class Hall:
             self.session.flush()
             self.admit()
         return expired
+
+
+def site_of(session: Session, model: type[Service | Counter | Ticket], key: int) -> int:
+    """The site a service, counter or ticket belongs to (read before taking its hall's lock)."""
+    site_id = session.scalar(select(model.site_id).where(model.id == key))
+    if site_id is None:
+        raise NotFound(f"no {model.__tablename__[:-1]} {key}")
+    return site_id
+
+
+def lock_counter(session: Session, counter_id: int, actor: Actor) -> tuple[Hall, Counter]:
+    """Lock the counter's hall and return it with the counter, if `actor` may act there."""
+    hall = Hall.lock(session, site_of(session, Counter, counter_id))
+    counter = session.get(Counter, counter_id)
+    assert counter is not None  # counters are never deleted
+    actor.require_counter(counter.id)
+    return hall, counter
+
+
+def require_counter_free(session: Session, counter: Counter) -> None:
+    """Raise `CounterBusy` while the counter still has a called or serving ticket."""
+    busy = session.scalars(
+        select(Ticket).where(
+            Ticket.counter_id == counter.id, Ticket.state.in_([s.value for s in AT_COUNTER])
+        )
+    ).first()
+    if busy is not None:
+        raise CounterBusy(
+            f"counter {counter.number} still has {busy.code} ({busy.state}); finish it first",
+            ticket=busy.code,
+        )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
+from functools import cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,8 +18,12 @@ from ..domain.vocabulary import Role
 from ..models import ApiToken, Counter, User
 from .clock import utcnow
 
-# A hash to compare against when the user does not exist, so both paths take as long.
-_DUMMY_HASH = generate_password_hash("loket-dummy-password")
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to check against when the user does not exist, so both paths take as long.
+    Made on first use, not at import: scrypt costs tens of milliseconds."""
+    return generate_password_hash("loket-dummy-password")
 
 
 def actor_for(user: User) -> Actor:
@@ -67,7 +72,7 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     """The active user with these credentials, or None."""
     user = session.scalars(select(User).where(User.username == username)).first()
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return None
     if not check_password_hash(user.password_hash, password) or not user.active:
         return None

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from ..domain.access import Actor
 from ..domain.errors import (
-    CounterBusy,
     CounterNotOpen,
     Forbidden,
     InvalidInput,
@@ -20,10 +19,10 @@ from ..domain.errors import (
 from ..domain.events import DomainEvent
 from ..domain.numbering import display_code
 from ..domain.selection import QueuedTicket, choose_next
-from ..domain.states import AT_COUNTER, Action, TicketState
+from ..domain.states import Action, TicketState
 from ..domain.vocabulary import Channel, CounterState, Priority
-from ..models import Counter, CounterService, Service, Ticket
-from .hall import Hall
+from ..models import CounterService, Service, Ticket
+from .hall import Hall, lock_counter, require_counter_free, site_of
 from .numbering import draw_number
 
 Result = tuple[Ticket, list[DomainEvent]]
@@ -54,7 +53,7 @@ def issue_ticket(
 ) -> Result:
     """Issue the next number of a service. The ticket is admitted at once when the hall has
     room; otherwise it stays `issued` and waits outside."""
-    site_id = _site_of(session, Service, service_id)
+    site_id = site_of(session, Service, service_id)
     hall = Hall.lock(session, site_id)
     service = hall.service(service_id)
     if not service.is_open:
@@ -86,10 +85,10 @@ def call_next(
     session: Session, counter_id: int, actor: Actor
 ) -> tuple[Ticket | None, list[DomainEvent]]:
     """Call the next ticket to a counter; `None` when nobody waits for its services."""
-    hall, counter = _lock_counter(session, counter_id, actor)
+    hall, counter = lock_counter(session, counter_id, actor)
     if counter.state != CounterState.OPEN.value:
         raise CounterNotOpen(f"counter {counter.number} is {counter.state}", counter=counter.number)
-    _require_free(session, counter)
+    require_counter_free(session, counter)
     preference = counter.service_ids
     waiting = session.scalars(
         select(Ticket).where(
@@ -219,15 +218,8 @@ def cancel(session: Session, ticket_id: int, actor: Actor) -> Result:
 # -- helpers -------------------------------------------------------------------------------
 
 
-def _site_of(session: Session, model: type[Service | Counter | Ticket], key: int) -> int:
-    site_id = session.scalar(select(model.site_id).where(model.id == key))
-    if site_id is None:
-        raise NotFound(f"no {model.__tablename__[:-1]} {key}")
-    return site_id
-
-
 def _lock_ticket(session: Session, ticket_id: int) -> tuple[Hall, Ticket]:
-    hall = Hall.lock(session, _site_of(session, Ticket, ticket_id))
+    hall = Hall.lock(session, site_of(session, Ticket, ticket_id))
     ticket = session.get(Ticket, ticket_id)
     assert ticket is not None  # tickets are never deleted
     return hall, ticket
@@ -237,24 +229,3 @@ def _lock_ticket_at_counter(session: Session, ticket_id: int, actor: Actor) -> t
     hall, ticket = _lock_ticket(session, ticket_id)
     actor.require_counter(ticket.counter_id)
     return hall, ticket
-
-
-def _lock_counter(session: Session, counter_id: int, actor: Actor) -> tuple[Hall, Counter]:
-    hall = Hall.lock(session, _site_of(session, Counter, counter_id))
-    counter = session.get(Counter, counter_id)
-    assert counter is not None
-    actor.require_counter(counter.id)
-    return hall, counter
-
-
-def _require_free(session: Session, counter: Counter) -> None:
-    busy = session.scalars(
-        select(Ticket).where(
-            Ticket.counter_id == counter.id, Ticket.state.in_([s.value for s in AT_COUNTER])
-        )
-    ).first()
-    if busy is not None:
-        raise CounterBusy(
-            f"counter {counter.number} still has {busy.code} ({busy.state}); finish it first",
-            ticket=busy.code,
-        )

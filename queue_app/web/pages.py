@@ -29,7 +29,7 @@ def index() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> str | Response:
+def login() -> tuple[str, int] | Response:
     """Staff sign in with username and password (browser session)."""
     form = LoginForm()
     error = None
@@ -44,7 +44,7 @@ def login() -> str | Response:
                 else url_for("pages.index")
             )
         error = "Nama pengguna atau kata sandi salah."
-    return render_template("login.html", form=form, error=error), 401 if error else 200  # type: ignore[return-value]
+    return render_template("login.html", form=form, error=error), 401 if error else 200
 
 
 @bp.post("/logout")
