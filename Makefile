@@ -11,7 +11,7 @@ WORKER_CONNECTIONS ?= 10000
 
 export FLASK_APP := queue_app
 
-.PHONY: run test lint typecheck migrate seed clean help
+.PHONY: run test lint typecheck migrate seed clean help translations screenshots
 
 help:
 	@echo "make run   - install, migrate, seed the demo hall (when empty) and serve on :$(PORT)"
@@ -30,7 +30,18 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(VENV)/.runtime $@
 
-migrate: $(VENV)/.runtime
+# Indonesian UI text: translations/id/LC_MESSAGES/messages.po, compiled for Flask-Babel.
+CATALOG := translations/id/LC_MESSAGES/messages
+$(CATALOG).mo: $(CATALOG).po | $(VENV)/.runtime
+	$(BIN)/pybabel compile --use-fuzzy -d translations -D messages
+	touch $@
+
+# After changing UI text: collect the strings and add new ones to the catalog to translate.
+translations: $(VENV)/.runtime
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l --no-location --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations -D messages --no-fuzzy-matching
+
+migrate: $(VENV)/.runtime $(CATALOG).mo
 	$(BIN)/flask db upgrade
 
 seed: migrate
@@ -54,7 +65,7 @@ lint: $(VENV)/.dev
 typecheck: $(VENV)/.dev
 	$(BIN)/mypy
 
-test: lint typecheck
+test: lint typecheck $(CATALOG).mo
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:

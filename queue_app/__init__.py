@@ -51,13 +51,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         cors_allowed_origins=[],
     )
 
-    from . import auth, cli
-    from .web import api, errors, pages
+    from . import auth, cli, i18n
+    from .web import api, errors, pages, screens
 
     auth.init_app(app)
+    i18n.init_app(app, ROOT)
     errors.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(screens.bp)
     csrf.exempt(api.bp)  # the API authenticates with Bearer tokens or a SameSite session
     handlers.init_app(app)
     cli.init_app(app)

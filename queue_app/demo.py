@@ -48,8 +48,10 @@ def seed_demo(session: Session, timezone: str = "Asia/Jakarta") -> list[str] | N
     site = Site(
         name="Mal Pelayanan Publik DKI Jakarta",
         timezone=timezone,
-        opens_at=time(8, 0),
-        closes_at=time(16, 0),
+        # Open around the clock (equal times), so the demo can be tried at any hour; a real
+        # hall sets its hours, e.g. 08:00–16:00, and kiosks then show "closed" outside them.
+        opens_at=time(0, 0),
+        closes_at=time(0, 0),
         hall_capacity=HALL_CAPACITY,
         priority_ratio=2,
         seq=0,

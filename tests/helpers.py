@@ -21,12 +21,14 @@ def make_site(
     ratio: int = 2,
     timezone: str = "Asia/Jakarta",
     name: str = "Test hall",
+    opens_at: time = time(0),
+    closes_at: time = time(0),
 ) -> Site:
     site = Site(
         name=name,
         timezone=timezone,
-        opens_at=time(8),
-        closes_at=time(16),
+        opens_at=opens_at,
+        closes_at=closes_at,
         hall_capacity=capacity,
         priority_ratio=ratio,
         seq=0,

@@ -32,6 +32,12 @@ class ServiceClosed(LoketError):
     code = "service_closed"
 
 
+class HallClosed(LoketError):
+    """The hall is outside its opening hours: no new tickets."""
+
+    code = "hall_closed"
+
+
 class CounterNotOpen(LoketError):
     """The counter is paused or closed, so it cannot call."""
 

@@ -7,7 +7,7 @@ never at UTC midnight. Numbers run from 1 per (service, service day).
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import InvalidInput
@@ -28,6 +28,18 @@ def service_day(at: datetime, zone: ZoneInfo) -> date:
     if at.tzinfo is None:
         raise ValueError("service_day needs a timezone-aware datetime")
     return at.astimezone(zone).date()
+
+
+def is_open_at(local: time, opens_at: time, closes_at: time) -> bool:
+    """Whether a hall with these opening hours takes tickets at local time `local`.
+
+    Equal opening and closing times mean open around the clock; a closing time before the
+    opening time means the hall is open across midnight (e.g. 20:00–02:00)."""
+    if opens_at == closes_at:
+        return True
+    if opens_at < closes_at:
+        return opens_at <= local < closes_at
+    return local >= opens_at or local < closes_at
 
 
 def local_midnight_utc(day: date, zone: ZoneInfo) -> datetime:

@@ -1,5 +1,6 @@
 """Socket.IO connection handlers. A client says what it follows in the connection query:
-`?board=<site_id>`, `?ticket=<token>` or `?counter=<id>` (staff only)."""
+`?board=<site_id>`, `?ticket=<token>` or `?counter=<id>` (staff only). Every message and
+payload is documented in docs/realtime.md."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from ..models import Counter, User
 from ..services import read, staff
 from ..web.validation import parse_id
 from . import broadcast
-from .rooms import board_room, counter_room, ticket_room
+from .rooms import board_room, counter_room, service_room, ticket_room
 
 
 def init_app(app: Flask) -> None:
@@ -47,11 +48,29 @@ def on_connect(auth: Any = None) -> bool:
     return True
 
 
+@socketio.on("resync")
+def on_resync(_data: Any = None) -> None:
+    """A client that missed a message (a gap in `seq`) asks for a fresh snapshot."""
+    sid: str = request.sid  # type: ignore[attr-defined]
+    session = db_session()
+    try:
+        followed = _follow(session, request.args)
+    except LoketError:
+        followed = None
+    finally:
+        session.rollback()
+    if followed is not None:
+        _rooms, kind, snapshot = followed
+        broadcast.send_snapshot(kind, snapshot, sid)
+
+
 def _follow(session: Session, args: MultiDict[str, str]) -> tuple[list[str], str, Any] | None:
     """The rooms and the snapshot for a connection query, or None when it is refused."""
     if "ticket" in args:
         ticket = read.ticket_by_token(session, args["ticket"])
-        return [ticket_room(ticket.token)], "ticket", read.ticket_public(session, ticket)
+        # Its own news, and the public counts of its service (never other tickets' news).
+        rooms = [ticket_room(ticket.token), service_room(ticket.service_id)]
+        return rooms, "ticket", read.ticket_public(session, ticket)
     if "counter" in args:
         counter_id = parse_id(args["counter"])
         if not current_user.is_authenticated or counter_id is None:
@@ -61,6 +80,8 @@ def _follow(session: Session, args: MultiDict[str, str]) -> tuple[list[str], str
         if counter is None or not staff.actor_for(user).may_use_counter(counter.id):
             return None
         rooms = [counter_room(counter.id), board_room(counter.site_id)]
-        return rooms, "board", read.board(session, counter.site_id)
+        snapshot = read.counter_detail(session, counter.id)
+        snapshot["board"] = read.board(session, counter.site_id)
+        return rooms, "counter", snapshot
     site_id = parse_id(args.get("board", "")) or read.default_site_id(session)
     return [board_room(site_id)], "board", read.board(session, site_id)

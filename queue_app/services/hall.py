@@ -21,7 +21,7 @@ from ..domain.access import Actor
 from ..domain.admission import OutsideTicket, choose_admissions, room_left
 from ..domain.errors import CounterBusy, NotFound
 from ..domain.events import CounterChanged, DomainEvent, TicketChanged
-from ..domain.numbering import service_day, site_zone
+from ..domain.numbering import is_open_at, service_day, site_zone
 from ..domain.states import AT_COUNTER, INSIDE, Action, TicketState, transition
 from ..domain.vocabulary import CounterState
 from ..models import Counter, Service, Site, Ticket, TicketEvent
@@ -55,6 +55,12 @@ class Hall:
         hall = cls(session, site, now or utcnow())
         hall.expired = hall.expire_earlier_days()
         return hall
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the hall is within its opening hours now (local time)."""
+        local = self.now.astimezone(self.zone).time()
+        return is_open_at(local, self.site.opens_at, self.site.closes_at)
 
     # -- recording -------------------------------------------------------------------------
 

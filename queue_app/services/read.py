@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from ..domain.durations import Durations
 from ..domain.errors import NotFound
 from ..domain.estimates import estimate_wait_seconds, mean_service_seconds
-from ..domain.numbering import service_day, site_zone
+from ..domain.numbering import is_open_at, service_day, site_zone
 from ..domain.states import INSIDE, TicketState
 from ..domain.vocabulary import CounterState
 from ..models import Counter, Service, Site, Ticket, TicketEvent
@@ -154,11 +154,16 @@ class HallView:
         }
 
     def hall_summary(self) -> Json:
+        site = self.site
+        local = self.now.astimezone(site_zone(site.timezone)).time()
         return {
-            "capacity": self.site.hall_capacity,
+            "capacity": site.hall_capacity,
             "inside": self.inside,
             "outside": self.outside,
-            "full": self.site.hall_capacity is not None and self.inside >= self.site.hall_capacity,
+            "full": site.hall_capacity is not None and self.inside >= site.hall_capacity,
+            "open": is_open_at(local, site.opens_at, site.closes_at),
+            "opens_at": site.opens_at.strftime("%H:%M"),
+            "closes_at": site.closes_at.strftime("%H:%M"),
         }
 
 
@@ -374,3 +379,91 @@ def _current_ticket(ticket: Ticket) -> Json:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def queue_positions(session: Session, service_id: int, view: HallView) -> list[tuple[str, Json]]:
+    """Every queued ticket of a service with its place: `(token, {code, state, position,
+    estimated_wait_s})`, in one query. The token only routes the news to the ticket's own phone.
+
+    The same places as `people_ahead`, for the whole queue at once: front (transferred) tickets
+    first, then by queue time; a priority ticket has only front tickets and earlier priority
+    tickets ahead of it.
+    """
+    service = session.get(Service, service_id)
+    if service is None:
+        return []
+    rows = session.execute(
+        select(Ticket.token, Ticket.code, Ticket.state, Ticket.front, Ticket.priority)
+        .where(
+            Ticket.service_id == service_id,
+            Ticket.state.in_([TicketState.ISSUED.value, TicketState.WAITING.value]),
+        )
+        .order_by(Ticket.front.desc(), Ticket.queue_at, Ticket.id)
+    ).all()
+    fronts = sum(1 for row in rows if row.front)
+    priority_seen = 0
+    places = []
+    for index, row in enumerate(rows):
+        if row.front:
+            ahead = index
+        elif row.priority is not None:
+            ahead = fronts + priority_seen
+            priority_seen += 1
+        else:
+            ahead = index
+        places.append(
+            (
+                row.token,
+                {
+                    "code": row.code,
+                    "state": row.state,
+                    "position": ahead,
+                    "estimated_wait_s": view.estimate(service, ahead),
+                },
+            )
+        )
+    return places
+
+
+def counter_detail(session: Session, counter_id: int) -> Json:
+    """What a counter terminal shows: the counter, its services in preference order with their
+    queues, the ticket at it now (staff view), and today's served count and mean service time."""
+    counter = session.get(Counter, counter_id)
+    if counter is None:
+        raise NotFound(f"no counter {counter_id}")
+    view = HallView(session, counter.site_id)
+    current = session.scalars(
+        select(Ticket).where(
+            Ticket.counter_id == counter.id,
+            Ticket.state.in_([TicketState.CALLED.value, TicketState.SERVING.value]),
+        )
+    ).first()
+    served = session.execute(
+        select(Ticket.started_at, Ticket.called_at, Ticket.finished_at).where(
+            Ticket.counter_id == counter.id,
+            Ticket.state == TicketState.DONE.value,
+            Ticket.service_day == view.today,
+        )
+    ).all()
+    times = []
+    for started, called, finished in served:
+        begin = started or called
+        if begin is not None and finished is not None:
+            times.append((finished - begin).total_seconds())
+    summaries = {s.id: view.service_summary(s) for s in view.services}
+    data = counter_summary(counter)
+    data.update(
+        {
+            "services": [
+                summaries[link.service_id] | {"rank": link.rank} for link in counter.links
+            ],
+            "current": ticket_for_staff(session, current) if current else None,
+            "stats": {
+                "served": len(served),
+                "mean_service_s": round(sum(times) / len(times)) if times else None,
+            },
+            "seq": view.site.seq,
+            "generated_at": view.now.isoformat(),
+        }
+    )
+    return data

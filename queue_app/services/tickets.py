@@ -12,6 +12,7 @@ from ..domain.access import Actor
 from ..domain.errors import (
     CounterNotOpen,
     Forbidden,
+    HallClosed,
     InvalidInput,
     NotFound,
     ServiceClosed,
@@ -56,6 +57,9 @@ def issue_ticket(
     site_id = site_of(session, Service, service_id)
     hall = Hall.lock(session, site_id)
     service = hall.service(service_id)
+    if not hall.is_open:
+        opening = f"{hall.site.opens_at:%H:%M}–{hall.site.closes_at:%H:%M}"
+        raise HallClosed(f"the hall is closed now (open {opening})", opening_hours=opening)
     if not service.is_open:
         raise ServiceClosed(f"service {service.code} is closed", service=service.code)
     number = draw_number(session, service, hall.today)

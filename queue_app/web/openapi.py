@@ -192,6 +192,15 @@ SCHEMAS: Json = {
                     "inside": {"type": "integer"},
                     "outside": {"type": "integer"},
                     "full": {"type": "boolean"},
+                    "open": {
+                        "type": "boolean",
+                        "description": "within opening hours (kiosks take tickets)",
+                    },
+                    "opens_at": {"type": "string", "description": "local HH:MM"},
+                    "closes_at": {
+                        "type": "string",
+                        "description": "local HH:MM; equal to opens_at: open around the clock",
+                    },
                 },
             },
             "counters": {
@@ -350,7 +359,9 @@ def openapi_document() -> Json:
                 },
                 "responses": {
                     "201": _json(_ref("IssuedTicket"), "the new ticket"),
-                    "409": _error("quota_reached or service_closed"),
+                    "409": _error(
+                        "quota_reached, service_closed, or hall_closed (outside opening hours)"
+                    ),
                     "413": _error("body too large"),
                     "415": _error("body not sent as JSON"),
                     "422": _error("malformed input or unknown service"),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -18,8 +20,8 @@ bp = Blueprint("pages", __name__)
 class LoginForm(FlaskForm):
     """Staff sign-in."""
 
-    username = StringField("Nama pengguna", validators=[DataRequired(), Length(max=64)])
-    password = PasswordField("Kata sandi", validators=[DataRequired(), Length(max=128)])
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)])
 
 
 @bp.get("/")
@@ -43,7 +45,7 @@ def login() -> tuple[str, int] | Response:
                 if target.startswith("/") and not target.startswith("//")
                 else url_for("pages.index")
             )
-        error = "Nama pengguna atau kata sandi salah."
+        error = gettext("Wrong username or password.")
     return render_template("login.html", form=form, error=error), 401 if error else 200
 
 

@@ -1,0 +1,92 @@
+"""Languages: Indonesian by default, English on request (Flask-Babel).
+
+A screen picks its language with `?lang=en` / `?lang=id`; the choice is kept in the session so
+the rest of a visit stays in it. Source strings are English; `translations/id` holds Indonesian.
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import urlencode
+
+from flask import Flask, request, session
+from flask_babel import Babel, force_locale, gettext, lazy_gettext
+
+from .domain.speech import LANGUAGES, number_words, spoken_code
+
+DEFAULT_LANGUAGE = "id"
+
+babel = Babel()
+
+#: How screens name each priority group.
+PRIORITY_LABELS = {
+    "elderly": lazy_gettext("Elderly"),
+    "disabled": lazy_gettext("Disability"),
+    "pregnant": lazy_gettext("Pregnant"),
+    "with_infant": lazy_gettext("With a baby"),
+}
+
+#: How screens name each ticket state.
+STATE_LABELS = {
+    "issued": lazy_gettext("Waiting outside"),
+    "waiting": lazy_gettext("Waiting inside"),
+    "called": lazy_gettext("Called"),
+    "serving": lazy_gettext("Being served"),
+    "done": lazy_gettext("Done"),
+    "no_show": lazy_gettext("Missed"),
+    "cancelled": lazy_gettext("Cancelled"),
+    "expired": lazy_gettext("Expired"),
+}
+
+
+def init_app(app: Flask, root: str) -> None:
+    """Configure Flask-Babel with our locale choice and the project's translations."""
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", os.path.join(root, "translations"))
+    babel.init_app(app, locale_selector=select_language)
+    app.jinja_env.globals.update(
+        current_language=current_language,
+        language_url=language_url,
+        priority_labels=PRIORITY_LABELS,
+        state_labels=STATE_LABELS,
+    )
+
+
+def select_language() -> str:
+    """`?lang=` (remembered in the session), else the session's choice, else Indonesian."""
+    asked = request.args.get("lang")
+    if asked in LANGUAGES:
+        session["lang"] = asked
+        return asked
+    kept = session.get("lang")
+    return kept if kept in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def current_language() -> str:
+    """The language of the current request."""
+    return select_language() if request else DEFAULT_LANGUAGE
+
+
+def language_url(lang: str) -> str:
+    """This page in another language (its other query arguments kept)."""
+    args = request.args.to_dict()
+    args["lang"] = lang
+    return f"{request.path}?{urlencode(args)}"
+
+
+def announcement(code: str, counter_number: int, lang: str) -> str:
+    """What the lobby board says on a call: "Nomor antrean A nol nol tujuh, silakan ke loket
+    dua belas". The sentence comes from the translations; the number words from our own code."""
+    with force_locale(lang):
+        return str(
+            gettext(
+                "Ticket number %(code)s, please go to counter %(counter)s",
+                code=spoken_code(code, lang),
+                counter=number_words(counter_number, lang),
+            )
+        )
+
+
+def announcements(code: str, counter_number: int) -> dict[str, str]:
+    """The announcement in every language, so each board speaks its own."""
+    return {lang: announcement(code, counter_number, lang) for lang in LANGUAGES}

@@ -1,0 +1,149 @@
+"""The screens: kiosk, printed ticket, counter terminal and lobby board.
+
+Each page renders its first state on the server (useful before the socket connects, and to
+people without JavaScript), then follows the hall live over Socket.IO (static/js/).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import qrcode
+import qrcode.image.svg
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from markupsafe import Markup
+from werkzeug.wrappers import Response
+
+from ..domain.numbering import site_zone
+from ..domain.vocabulary import Priority
+from ..extensions import db_session
+from ..models import Counter, Site, User
+from ..services import read, staff
+from .api import status_url
+from .validation import parse_id
+
+bp = Blueprint("screens", __name__)
+
+#: How many recent calls a board lists unless `?n=` says otherwise (and at most).
+BOARD_CALLS = 6
+BOARD_CALLS_MAX = 12
+
+
+def _site_id() -> int:
+    raw = request.args.get("site")
+    site_id = parse_id(raw) if raw is not None else None
+    return site_id if site_id is not None else read.default_site_id(db_session())
+
+
+@bp.get("/kiosk")
+def kiosk() -> str:
+    """The touch screen at the entrance: one button per service, and a priority choice."""
+    site_id = _site_id()
+    return render_template(
+        "kiosk.html",
+        board=read.board(db_session(), site_id),
+        priorities=[p.value for p in Priority],
+        site_id=site_id,
+    )
+
+
+@bp.get("/kiosk/ticket/<token>")
+def printed_ticket(token: str) -> str:
+    """The ticket as printed on 80 mm thermal paper, with the QR code of its status page.
+
+    The kiosk replaces its history entry with this page and replaces it again when it goes back,
+    so the next person at the kiosk cannot page back to someone else's ticket."""
+    session = db_session()
+    ticket = read.ticket_by_token(session, token)
+    site = session.get(Site, ticket.site_id)
+    assert site is not None
+    url = status_url(ticket.token)
+    return render_template(
+        "ticket_print.html",
+        ticket=read.ticket_public(session, ticket),
+        issued_local=ticket.issued_at.astimezone(site_zone(site.timezone)).strftime(
+            "%d-%m-%Y %H:%M"
+        ),
+        status_url=url,
+        site_name=site.name,
+        qr_svg=qr_svg(url),
+        kiosk_url=url_for("screens.kiosk", site=ticket.site_id),
+    )
+
+
+def qr_svg(data: str) -> Markup:
+    """A QR code as inline SVG, rendered on the server (no script, no image request)."""
+    image = qrcode.make(
+        data,
+        image_factory=qrcode.image.svg.SvgPathImage,
+        error_correction=qrcode.constants.ERROR_CORRECT_M,
+        border=2,
+    )
+    svg: str = image.to_string(encoding="unicode")
+    return Markup(svg)  # our own SVG of a URL we built; nothing user-typed
+
+
+@bp.get("/counter")
+@login_required
+def counter_choice() -> str | Response:
+    """A clerk chooses one of the counters they may use (straight there when only one)."""
+    session = db_session()
+    user: User = current_user._get_current_object()
+    actor = staff.actor_for(user)
+    site_id = _site_id()
+    counters = [
+        c for c in read.counters_overview(session, site_id) if actor.may_use_counter(c["id"])
+    ]
+    if len(counters) == 1 and not actor.oversees_hall:
+        return redirect(url_for("screens.counter_terminal", counter_id=counters[0]["id"]))
+    return render_template("counter_choice.html", counters=counters)
+
+
+@bp.get("/counter/<int(max=2147483647):counter_id>")
+@login_required
+def counter_terminal(counter_id: int) -> str:
+    """The clerk's terminal at one counter."""
+    session = db_session()
+    counter = session.get(Counter, counter_id)
+    if counter is None:
+        abort(404)
+    user: User = current_user._get_current_object()
+    if not staff.actor_for(user).may_use_counter(counter.id):
+        abort(403)
+    detail = read.counter_detail(session, counter.id)
+    return render_template(
+        "counter.html",
+        counter=detail,
+        board=read.board(session, counter.site_id),
+        user=user,
+    )
+
+
+@bp.get("/display")
+def display() -> str:
+    """The lobby board. `?counters=1-10,12` and `?services=A,B` choose what it shows,
+    `?n=` how many recent calls, `?lang=en` its language (and its announcements')."""
+    site_id = _site_id()
+    board = read.board(db_session(), site_id)
+    counters = parse_numbers(request.args.get("counters", ""))
+    services = [s.strip().upper() for s in request.args.get("services", "").split(",") if s.strip()]
+    shown = parse_id(request.args.get("n", "")) or BOARD_CALLS
+    config: dict[str, Any] = {
+        "site": site_id,
+        "counters": sorted(counters) if counters else None,
+        "services": services or None,
+        "calls": max(1, min(shown, BOARD_CALLS_MAX)),
+    }
+    return render_template("display.html", board=board, config=config)
+
+
+def parse_numbers(text: str) -> set[int]:
+    """`1-10,12` → {1, …, 10, 12}; anything unreadable is ignored (a board still shows all)."""
+    numbers: set[int] = set()
+    for part in text.split(","):
+        low, _, high = part.strip().partition("-")
+        first, last = parse_id(low), parse_id(high or low)
+        if first is not None and last is not None and 0 <= last - first < 1000:
+            numbers.update(range(first, last + 1))
+    return numbers

@@ -1,0 +1,227 @@
+/* Counter terminal: the clerk's buttons (and keys), the ticket at this counter with its timers,
+ * this counter's queues, and today's figures. Actions go through the JSON API with the
+ * signed-in session; the socket keeps the screen in step with the other counters. */
+(function () {
+  "use strict";
+  var cfg = Loket.config();
+  var t = cfg.t;
+  var detail = cfg.counter;
+  var board = cfg.board;
+  var counterId = detail.id;
+  var csrf = document.querySelector('meta[name="csrf-token"]').content;
+  var clockOffset = 0; // server time − local time, ms
+  var busy = false;
+  var fresh = Loket.Freshness();
+  var live = null;
+  var resyncTimer = null;
+
+  function $(id) { return document.getElementById(id); }
+
+  function serverNow() { return Date.now() + clockOffset; }
+
+  function since(iso) {
+    if (!iso) return "—";
+    var s = Math.max(0, Math.floor((serverNow() - Date.parse(iso)) / 1000));
+    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+    var mm = (h ? String(m).padStart(2, "0") : String(m)) + ":" + String(r).padStart(2, "0");
+    return h ? h + ":" + mm : mm;
+  }
+
+  function duration(seconds) {
+    if (seconds === null || seconds === undefined) return "—";
+    var m = Math.floor(seconds / 60), s = Math.round(seconds % 60);
+    return m + ":" + String(s).padStart(2, "0");
+  }
+
+  function showError(text) {
+    var box = $("error");
+    box.textContent = text || "";
+    box.hidden = !text;
+  }
+
+  function renderCurrent() {
+    var cur = detail.current;
+    $("current-code").textContent = cur ? cur.code : "—";
+    $("current-service").textContent = cur ? cur.service.code + " · " + cur.service.name : t.idle;
+    $("current-state").textContent = cur ? (t.states[cur.state] || cur.state) : "";
+    $("current-state").dataset.state = cur ? cur.state : "";
+    renderTimers();
+    var state = cur ? cur.state : null;
+    var open = detail.state === "open";
+    var enabled = {
+      "call-next": open && !cur,
+      recall: state === "called",
+      start: state === "called",
+      finish: state === "called" || state === "serving",
+      "no-show": state === "called",
+      requeue: state === "called",
+      transfer: state === "called" || state === "serving",
+      pause: open,
+      open: !open,
+    };
+    document.querySelectorAll("[data-action]").forEach(function (button) {
+      button.disabled = busy || !enabled[button.dataset.action];
+    });
+    $("pause").hidden = !open;
+    $("resume").hidden = open;
+    var pill = $("counter-state");
+    pill.textContent = t["state_" + detail.state] || detail.state;
+    pill.dataset.state = detail.state;
+    pill.className = "pill " + detail.state;
+    $("served").textContent = detail.stats.served;
+    $("mean").textContent = duration(detail.stats.mean_service_s);
+  }
+
+  function renderTimers() {
+    var cur = detail.current;
+    $("t-waiting").textContent = cur ? since(cur.issued_at) : "—";
+    if (cur && cur.first_called_at) {
+      // Waiting ended at the first call: show how long it was, frozen.
+      var waited = (Date.parse(cur.first_called_at) - Date.parse(cur.issued_at)) / 1000;
+      $("t-waiting").textContent = duration(Math.max(0, waited));
+    }
+    $("t-called").textContent = cur && cur.state === "called" ? since(cur.called_at) : "—";
+    $("t-serving").textContent = cur && cur.state === "serving" ? since(cur.started_at) : "—";
+  }
+
+  function renderQueues() {
+    var body = $("queues");
+    body.textContent = "";
+    detail.services.forEach(function (s) {
+      var row = document.createElement("tr");
+      row.dataset.service = s.id;
+      row.appendChild(Loket.el("td", null, s.code + " · " + s.name));
+      row.appendChild(Loket.el("td", "num", s.waiting_inside));
+      row.appendChild(Loket.el("td", "num", s.waiting_outside));
+      row.appendChild(Loket.el("td", "num", Loket.minutes(t, s.estimated_wait_s)));
+      body.appendChild(row);
+    });
+  }
+
+  function renderRecent() {
+    var list = $("recent");
+    list.textContent = "";
+    board.recent_calls.slice(0, 6).forEach(function (call) {
+      var item = Loket.el("li", call.counter_id === counterId ? "mine" : null);
+      item.appendChild(Loket.el("b", null, call.code));
+      item.appendChild(document.createTextNode(" → " + Loket.fmt(t.counter_n, { n: call.counter_number })));
+      list.appendChild(item);
+    });
+  }
+
+  function applySnapshot(data) {
+    board = data.board;
+    delete data.board;
+    detail = data;
+    clockOffset = Date.parse(data.generated_at) - Date.now();
+    fresh.reset(data.seq);
+    renderCurrent();
+    renderQueues();
+    renderRecent();
+  }
+
+  function resyncSoon() {
+    if (resyncTimer) return;
+    resyncTimer = setTimeout(function () {
+      resyncTimer = null;
+      if (live) live.resync();
+    }, 150);
+  }
+
+  function url(action) {
+    var cur = detail.current;
+    if (action === "call-next" || action === "pause" || action === "open") {
+      return "/api/v1/counters/" + counterId + "/" + action;
+    }
+    return cur ? "/api/v1/tickets/" + cur.id + "/" + action : null;
+  }
+
+  function act(action) {
+    var button = document.querySelector('[data-action="' + action + '"]');
+    if (busy || !button || button.disabled || button.hidden) return;
+    var target = url(action);
+    if (!target) return;
+    var body = action === "transfer" ? { service: $("transfer-to").value } : {};
+    busy = true;
+    showError("");
+    renderCurrent();
+    fetch(target, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify(body),
+      credentials: "same-origin",
+    })
+      .then(function (response) {
+        if (response.status === 204) return { status: 204, data: null };
+        return response.json().then(function (data) { return { status: response.status, data: data }; });
+      })
+      .then(function (result) {
+        busy = false;
+        if (result.status === 204) showError(t.nobody);
+        else if (result.status >= 400) {
+          var code = result.data && result.data.error;
+          showError((t.errors && t.errors[code]) || (result.data && result.data.message) || String(result.status));
+        } else if (action === "call-next" || action === "recall" || action === "start") {
+          detail.current = result.data;
+        } else if (action === "pause" || action === "open") {
+          detail.state = result.data.state;
+        } else {
+          detail.current = null;
+        }
+        renderCurrent();
+        resyncSoon();
+      })
+      .catch(function () {
+        busy = false;
+        showError(t.network);
+        renderCurrent();
+      });
+  }
+
+  document.querySelectorAll("[data-action]").forEach(function (button) {
+    button.addEventListener("click", function () { act(button.dataset.action); });
+  });
+
+  var KEYS = { " ": "call-next", r: "recall", s: "start", f: "finish", n: "no-show",
+    b: "requeue", t: "transfer", p: "pause", o: "open" };
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.altKey || event.metaKey) return;
+    var tag = (event.target && event.target.tagName) || "";
+    if (tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA") return;
+    var action = KEYS[event.key.length === 1 ? event.key.toLowerCase() : event.key];
+    if (!action) return;
+    event.preventDefault();
+    act(action);
+  });
+
+  applySnapshot(Object.assign({}, detail, { board: board }));
+  setInterval(renderTimers, 1000);
+  live = Loket.connect({ counter: counterId }, {
+    snapshot: function (kind, data) { if (kind === "counter") applySnapshot(data); },
+    ticket: function (msg) {
+      var ticket = msg.ticket;
+      if (msg.action === "call" || msg.action === "recall") {
+        board.recent_calls = [{ code: ticket.code, counter_id: ticket.counter_id,
+          counter_number: ticket.counter_number, seq: msg.seq }].concat(
+          board.recent_calls.filter(function (c) { return c.code !== ticket.code; }));
+        renderRecent();
+      }
+      var mine = ticket.counter_id === counterId ||
+        (detail.current && detail.current.code === ticket.code);
+      if (mine) resyncSoon();
+    },
+    counter: function (msg) { if (msg.counter.id === counterId) resyncSoon(); },
+    queue: function (msg) {
+      var changed = false;
+      msg.services.forEach(function (s) {
+        detail.services.forEach(function (mine, i) {
+          if (mine.id === s.id && fresh.fresh(s.id, msg.seq)) {
+            detail.services[i] = Object.assign({}, s, { rank: mine.rank });
+            changed = true;
+          }
+        });
+      });
+      if (changed) renderQueues();
+    },
+  }, true);
+})();

@@ -1,0 +1,136 @@
+/* Loket screens: one Socket.IO connection per screen, healed by snapshots.
+ *
+ * The server sends a full snapshot on every (re)connect; after that each message carries its
+ * data and the hall's sequence number. Screens that follow the whole hall (board, kiosk,
+ * counter) notice a gap in the numbers and ask for a fresh snapshot ("resync"). */
+(function () {
+  "use strict";
+
+  function config() {
+    return JSON.parse(document.getElementById("config").textContent);
+  }
+
+  /** "± {n} min" with {n: 4} → "± 4 min". */
+  function fmt(template, values) {
+    return String(template).replace(/\{(\w+)\}/g, function (match, key) {
+      return Object.prototype.hasOwnProperty.call(values, key) ? values[key] : match;
+    });
+  }
+
+  function minutes(t, seconds) {
+    return fmt(t.minutes, { n: Math.ceil((seconds || 0) / 60) });
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  var GAP_WAIT_MS = 1500; // a missing message usually arrives within this; else resync
+  // Whole-hall screens refresh their snapshot anyway: it heals anything missed, and brings
+  // changes no event announces (the hall opening at its hour, a new service day).
+  var SAFETY_RESYNC_MS = 2 * 60 * 1000;
+
+  /**
+   * Connect and route messages to `handlers` ({snapshot, ticket, counter, queue, position}).
+   * `sequenced`: this screen hears every message of its hall, so a gap in `seq` means one was
+   * missed.
+   */
+  function connect(query, handlers, sequenced) {
+    var offline = document.getElementById("offline");
+    var socket = io({
+      query: query,
+      transports: ["websocket", "polling"],
+      tryAllTransports: true,
+      reconnectionDelayMax: 5000,
+    });
+    var state = { lastSeq: -1, missing: {}, gapTimer: null, connected: false };
+
+    function setOnline(online) {
+      state.connected = online;
+      if (offline) offline.hidden = online;
+      document.body.classList.toggle("is-offline", !online);
+    }
+
+    function resync() {
+      state.missing = {};
+      if (state.gapTimer) clearTimeout(state.gapTimer);
+      state.gapTimer = null;
+      if (socket.connected) socket.emit("resync");
+    }
+
+    /** True when the message should be applied (not already covered by the snapshot). */
+    function admit(seq) {
+      if (!sequenced || typeof seq !== "number") return true;
+      if (seq <= state.lastSeq) {
+        if (state.missing[seq]) {
+          delete state.missing[seq];
+          if (Object.keys(state.missing).length === 0 && state.gapTimer) {
+            clearTimeout(state.gapTimer);
+            state.gapTimer = null;
+          }
+          return true;
+        }
+        return false;
+      }
+      if (state.lastSeq >= 0 && seq > state.lastSeq + 1) {
+        for (var s = state.lastSeq + 1; s < seq && s < state.lastSeq + 200; s++) {
+          state.missing[s] = true;
+        }
+        if (!state.gapTimer) state.gapTimer = setTimeout(resync, GAP_WAIT_MS);
+      }
+      state.lastSeq = seq;
+      return true;
+    }
+
+    socket.on("connect", function () { setOnline(true); });
+    socket.on("disconnect", function () { setOnline(false); });
+    socket.on("connect_error", function () { setOnline(false); });
+    socket.on("snapshot", function (message) {
+      var seq = message.data && message.data.seq;
+      if (typeof seq === "number") state.lastSeq = seq;
+      state.missing = {};
+      if (state.gapTimer) clearTimeout(state.gapTimer);
+      state.gapTimer = null;
+      if (handlers.snapshot) handlers.snapshot(message.kind, message.data);
+    });
+    ["ticket", "counter"].forEach(function (name) {
+      socket.on(name, function (message) {
+        if (admit(message.seq) && handlers[name]) handlers[name](message);
+      });
+    });
+    ["queue", "position"].forEach(function (name) {
+      socket.on(name, function (message) {
+        if (handlers[name]) handlers[name](message);
+      });
+    });
+    if (sequenced) setInterval(resync, SAFETY_RESYNC_MS);
+    window.LoketSocket = socket; // for the browser tests and for debugging on site
+    return { socket: socket, resync: resync };
+  }
+
+  /** Per-key "newest wins" bookkeeping for messages that may arrive out of order. */
+  function Freshness() {
+    var seen = {};
+    return {
+      reset: function (seq) { seen = { "*": seq }; },
+      fresh: function (key, seq) {
+        var floor = Math.max(seen[key] || -1, seen["*"] || -1);
+        if (typeof seq === "number" && seq < floor) return false;
+        seen[key] = seq;
+        return true;
+      },
+    };
+  }
+
+  window.Loket = {
+    config: config,
+    fmt: fmt,
+    minutes: minutes,
+    el: el,
+    connect: connect,
+    Freshness: Freshness,
+  };
+})();
