@@ -68,5 +68,9 @@ typecheck: $(VENV)/.dev
 test: lint typecheck $(CATALOG).mo
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Redraw docs/screenshots/ from a live demo hall in headless Chromium (/usr/bin/chromium).
+screenshots: $(VENV)/.dev $(CATALOG).mo
+	$(BIN)/python scripts/screenshots.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

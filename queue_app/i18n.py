@@ -68,10 +68,11 @@ def current_language() -> str:
 
 
 def language_url(lang: str) -> str:
-    """This page in another language (its other query arguments kept)."""
+    """This page in another language (its other query arguments kept). A query-only relative
+    link: the page's path (a status page's holds its token) is not repeated in the page."""
     args = request.args.to_dict()
     args["lang"] = lang
-    return f"{request.path}?{urlencode(args)}"
+    return f"?{urlencode(args)}"
 
 
 def announcement(code: str, counter_number: int, lang: str) -> str:

@@ -13,7 +13,7 @@ from ..domain.access import Actor
 from ..domain.errors import NotFound
 from ..domain.events import DomainEvent
 from ..domain.vocabulary import Channel, CounterState, Priority
-from ..extensions import db, db_session
+from ..extensions import csrf, db, db_session
 from ..models import Ticket, User
 from ..realtime import broadcast
 from ..services import counters as counter_verbs
@@ -42,6 +42,10 @@ def staff_required(view: Callable[..., Any]) -> Callable[..., Any]:
             raise ApiError(
                 401, "unauthorized", "sign in or send an API token (Authorization: Bearer …)"
             )
+        if not g.get("bearer_sent") and current_app.config.get("WTF_CSRF_ENABLED", True):
+            # Signed in by the browser session (the counter terminal): a staff action must
+            # also carry the page's CSRF token (header X-CSRFToken), as a form post would.
+            csrf.protect()
         user: User = current_user._get_current_object()
         return view(staff.actor_for(user), *args, **kwargs)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -98,6 +99,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def handle_api(exc: ApiError) -> Response:
         return error_response(exc.status, exc.code, exc.message, **exc.detail)
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf(exc: CSRFError) -> Response:
+        return error_response(400, "csrf_failed", exc.description or "missing CSRF token")
 
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException) -> Response:
