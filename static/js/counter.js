@@ -64,6 +64,13 @@
     });
     $("pause").hidden = !open;
     $("resume").hidden = open;
+    var target = $("transfer-to");
+    if (cur && target.value === cur.service.code) {
+      // Offer another service than the ticket's own (transferring to it is refused).
+      for (var i = 0; i < target.options.length; i++) {
+        if (target.options[i].value !== cur.service.code) { target.selectedIndex = i; break; }
+      }
+    }
     var pill = $("counter-state");
     pill.textContent = t["state_" + detail.state] || detail.state;
     pill.dataset.state = detail.state;

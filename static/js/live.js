@@ -18,6 +18,7 @@
   }
 
   function minutes(t, seconds) {
+    if (!(seconds > 0) && t.no_wait) return t.no_wait;
     return fmt(t.minutes, { n: Math.ceil((seconds || 0) / 60) });
   }
 

@@ -75,7 +75,7 @@ def test_english_table(n: int, words: str) -> None:
     assert number_words_en(n) == words
 
 
-UNITS = "nol satu dua tiga empat lima enam tujuh delapan sembilan".split()
+UNITS = ["nol", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan"]
 
 
 def reference_id(n: int) -> str:

@@ -5,6 +5,8 @@ reconnects (or asks to resync) gets a snapshot equal to `GET /api/v1/board`."""
 from __future__ import annotations
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -215,3 +217,37 @@ def test_counter_state_changes_reach_the_board_with_new_estimates(
     assert [m["counter"]["state"] for m in named(news, "counter")] == ["paused"]
     services = {s["code"]: s for m in named(news, "queue") for s in m["services"]}
     assert set(services) == {"A", "B"}  # counter 1 serves both
+
+
+def test_two_clerks_calling_at_once_get_different_tickets_and_see_each_other(
+    app: Flask, client: FlaskClient, hall: Hall
+) -> None:
+    for _ in range(6):
+        issue(client)
+    terminals = {
+        name: connect(app, signed_in(app, name), f"counter={counter}")
+        for name, counter in (("clerk1", hall.counter_1), ("clerk2", hall.counter_2))
+    }
+    for terminal in terminals.values():
+        terminal.get_received()
+    headers = {name: bearer(app, name) for name in terminals}
+    counters = {"clerk1": hall.counter_1, "clerk2": hall.counter_2}
+    barrier = threading.Barrier(2)
+
+    def press(name: str) -> str:
+        own = app.test_client()
+        barrier.wait()
+        response = own.post(f"/api/v1/counters/{counters[name]}/call-next", headers=headers[name])
+        assert response.status_code == 200
+        return str(response.get_json()["code"])
+
+    with ThreadPoolExecutor(2) as pool:
+        codes = dict(zip(terminals, pool.map(press, terminals), strict=True))
+    assert len(set(codes.values())) == 2
+    for terminal in terminals.values():
+        calls = {
+            (m["ticket"]["code"], m["ticket"]["counter_id"])
+            for m in named(received(terminal), "ticket")
+            if m["action"] == "call"
+        }
+        assert calls == {(codes["clerk1"], hall.counter_1), (codes["clerk2"], hall.counter_2)}

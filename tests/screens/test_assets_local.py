@@ -95,3 +95,15 @@ def test_rendered_screens_load_only_from_this_server(
         for url in parser.urls:
             assert not re.match(EXTERNAL, url), f"{path} loads {url}"
             assert url.startswith(("/", "#", "?")), f"{path} links {url}"
+
+
+def test_vendored_socketio_client_speaks_the_servers_protocol() -> None:
+    """socket.io-client 4.x speaks Socket.IO protocol 5 (Engine.IO 4), as python-socketio 5.x
+    and python-engineio 4.x do."""
+    from importlib.metadata import version
+
+    header = (ROOT / "static" / "vendor" / "socket.io.min.js").read_text(encoding="utf-8")[:200]
+    found = re.search(r"Socket\.IO v(\d+)\.(\d+)\.(\d+)", header)
+    assert found and found.group(1) == "4"
+    assert version("python-socketio").split(".")[0] == "5"
+    assert version("python-engineio").split(".")[0] == "4"

@@ -1,0 +1,218 @@
+"""Redraw docs/screenshots/ from a live demo hall in headless Chromium.
+
+Starts the real server the way the live tests do (gunicorn, gevent worker, a fresh demo database
+in a temporary directory), makes a busy moment over the JSON API — 25 tickets over six services,
+two of them for elderly applicants, four counters open, some tickets called, served and finished
+— and photographs each screen:
+
+    kiosk.png     1280×800   the kiosk at the entrance
+    ticket.png               the printed ticket (print styles, the 80 mm slip alone, 2× pixels)
+    counter.png   1440×900   counter 1's terminal with a called ticket
+    board.png     1920×1080  the lobby board after a few calls, its call flash gone
+    board-en.png  1920×1080  the same board in English (`?lang=en`)
+    phone.png     390×780    the phone status page of a waiting ticket with people ahead
+
+Run: `make screenshots`, or `.venv/bin/python scripts/screenshots.py [--out DIR]`.
+Needs Debian's Chromium at /usr/bin/chromium and the dev requirements (Playwright, requests);
+no browser is downloaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import requests
+from playwright.sync_api import Browser, Locator, Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.integration.live import gunicorn_server  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+# A lobby board runs with autoplay allowed (its chime needs no touch); the others need no flag.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--autoplay-policy=no-user-gesture-required",
+]
+PASSWORD = "petugas-loket"
+WAIT_MS = 30_000
+
+#: The morning so far, in the order people took their tickets: (service, priority).
+ARRIVALS: list[tuple[str, str | None]] = [
+    ("A", None), ("B", None), ("A", None), ("C", None), ("D", None),
+    ("A", None), ("B", None), ("H", None), ("C", "elderly"), ("A", None),
+    ("F", None), ("B", None), ("A", None), ("D", None), ("C", None),
+    ("H", None), ("A", "elderly"), ("B", None), ("F", None), ("C", None),
+    ("A", None), ("D", None), ("B", None), ("H", None), ("A", None),
+]  # fmt: skip
+
+
+class Hall:
+    """The demo hall over its JSON API, as kiosks and clerks' terminals use it."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.http = requests.Session()
+        self.tokens: dict[int, str] = {}
+
+    def post(
+        self, path: str, body: dict[str, Any] | None = None, counter: int | None = None
+    ) -> Any:
+        headers = {}
+        if counter is not None:
+            if counter not in self.tokens:
+                self.tokens[counter] = self.post(
+                    "/auth/token", {"username": f"petugas{counter:02d}", "password": PASSWORD}
+                )["token"]
+            headers["Authorization"] = f"Bearer {self.tokens[counter]}"
+        response = self.http.post(
+            f"{self.base}/api/v1{path}", json=body or {}, headers=headers, timeout=10
+        )
+        if response.status_code >= 300:
+            raise RuntimeError(f"POST {path}: {response.status_code} {response.text}")
+        return response.json()
+
+    def issue(self, service: str, priority: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {"service": service}
+        if priority:
+            body["priority"] = priority
+        return dict(self.post("/tickets", body))
+
+    def open(self, counter: int) -> None:
+        self.post(f"/counters/{counter}/open", counter=counter)
+
+    def call(self, counter: int) -> dict[str, Any]:
+        return dict(self.post(f"/counters/{counter}/call-next", counter=counter))
+
+    def ticket(self, ticket: dict[str, Any], action: str, counter: int) -> None:
+        self.post(f"/tickets/{ticket['id']}/{action}", counter=counter)
+
+
+def connected(page: Page) -> None:
+    page.wait_for_function("() => window.LoketSocket && window.LoketSocket.connected")
+
+
+def calm_board(page: Page, announced: int = 1) -> None:
+    """Wait until the board has made `announced` announcements and its call flash is gone."""
+    page.wait_for_function(
+        "(n) => window.LoketBoard && window.LoketBoard.announced.length >= n"
+        " && document.getElementById('flash').hidden",
+        arg=announced,
+        timeout=WAIT_MS,
+    )
+    page.wait_for_timeout(300)  # the "now calling" panel's own flash animation
+
+
+def shoot(page: Page | Locator, out: Path, name: str, **options: Any) -> None:
+    path = out / name
+    page.screenshot(path=str(path), **options)
+    print(f"  {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+
+
+def sign_in(browser: Browser, base: str, username: str) -> Page:
+    page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+    page.set_default_timeout(WAIT_MS)
+    page.goto(f"{base}/login?next=/counter")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/counter/*")
+    connected(page)
+    return page
+
+
+def screenshots(base: str, browser: Browser, out: Path) -> None:
+    hall = Hall(base)
+    tickets = [hall.issue(service, priority) for service, priority in ARRIVALS]
+
+    # Counters 1 and 2 serve A, 5 serves B, 9 serves C (each also helps the next service).
+    for counter in (1, 2, 5, 9):
+        hall.open(counter)
+    first = hall.call(1)
+    hall.ticket(first, "start", 1)
+    for counter in (5, 9):
+        hall.ticket(hall.call(counter), "start", counter)
+
+    # The lobby board is on before the last calls, so it announces them live.
+    board = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
+    board.set_default_timeout(WAIT_MS)
+    board.goto(f"{base}/display")
+    connected(board)
+    hall.call(2)
+    calm_board(board)
+    hall.ticket(first, "finish", 1)  # served for the few seconds the board took
+    called = hall.call(1)  # counter 1's clerk now has this ticket called
+    calm_board(board, announced=2)
+    shoot(board, out, "board.png")
+
+    board_en = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
+    board_en.set_default_timeout(WAIT_MS)
+    board_en.goto(f"{base}/display?lang=en")
+    connected(board_en)
+    board_en.wait_for_function(
+        "(code) => document.getElementById('now-code').textContent === code", arg=called["code"]
+    )
+    shoot(board_en, out, "board-en.png")
+
+    kiosk = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    kiosk.set_default_timeout(WAIT_MS)
+    kiosk.goto(f"{base}/kiosk")
+    connected(kiosk)
+    shoot(kiosk, out, "kiosk.png")
+
+    terminal = sign_in(browser, base, "petugas01")
+    terminal.wait_for_function(
+        "(code) => document.getElementById('current-code').textContent === code",
+        arg=called["code"],
+    )
+    terminal.wait_for_timeout(2500)  # let the "called since" timer run a little
+    shoot(terminal, out, "counter.png")
+
+    # The phone and the printed ticket of someone still waiting, with people ahead.
+    waiting = [t for t in tickets if t["code"].startswith("A-")][-1]
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 780}, is_mobile=True, has_touch=True
+    ).new_page()
+    phone.set_default_timeout(WAIT_MS)
+    phone.goto(f"{base}/t/{waiting['token']}")
+    connected(phone)
+    phone.wait_for_function("() => Number(document.getElementById('position').textContent) > 0")
+    shoot(phone, out, "phone.png")
+
+    slip = browser.new_context(
+        viewport={"width": 420, "height": 900}, device_scale_factor=2
+    ).new_page()
+    slip.set_default_timeout(WAIT_MS)
+    slip.emulate_media(media="print")
+    slip.goto(f"{base}/kiosk/ticket/{waiting['token']}")
+    shoot(slip.locator("#slip"), out, "ticket.png")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    args = parser.parse_args()
+    out: Path = args.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    with (
+        tempfile.TemporaryDirectory(prefix="loket-screens-") as tmp,
+        gunicorn_server(f"sqlite:///{Path(tmp) / 'demo.db'}") as base,
+        sync_playwright() as p,
+    ):
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            print(f"Demo hall at {base}; saving:")
+            screenshots(base, browser, out)
+        finally:
+            browser.close()
+
+
+if __name__ == "__main__":
+    main()
