@@ -52,7 +52,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
 
     from . import auth, cli, i18n
-    from .web import api, errors, pages, screens
+    from .web import api, errors, pages, reports, screens
 
     auth.init_app(app)
     i18n.init_app(app, ROOT)
@@ -60,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(screens.bp)
+    app.register_blueprint(reports.bp)
     csrf.exempt(api.bp)  # the API authenticates with Bearer tokens or a SameSite session
     handlers.init_app(app)
     cli.init_app(app)

@@ -1,10 +1,14 @@
-"""Flask commands: seed-demo, create-user, create-token, close-day."""
+"""Flask commands: seed-demo, create-user, create-token, close-day, simulate-day."""
 
 from __future__ import annotations
+
+import os
+import tempfile
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from flask_migrate import upgrade
 from sqlalchemy import select
 
 from .demo import seed_demo
@@ -15,6 +19,7 @@ from .models import User
 from .realtime import broadcast
 from .services import staff
 from .services.day import close_day
+from .simulate import Scenario, simulate_day, summary_lines
 
 
 def init_app(app: Flask) -> None:
@@ -24,6 +29,7 @@ def init_app(app: Flask) -> None:
         create_user_command,
         create_token_command,
         close_day_command,
+        simulate_day_command,
     ):
         app.cli.add_command(command)
 
@@ -82,3 +88,66 @@ def close_day_command() -> None:
     db.session.commit()
     broadcast.publish(events)
     click.echo(f"Expired {len(expired)} ticket(s) left from earlier days.", err=True)
+
+
+@click.command("simulate-day")
+@click.option(
+    "--applicants",
+    default=5000,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="applicants of the day; the hall is scaled down below 5,000",
+)
+@click.option("--seed", default=2020, show_default=True, help="the same seed replays the same day")
+@click.option("--no-early-close", is_flag=True, help="services keep issuing until closing time")
+@click.option(
+    "--keep",
+    type=click.Path(dir_okay=False, writable=True),
+    help="keep the simulated database in this new SQLite file (open it with the reports page)",
+)
+@click.option("--url", help="drive the live server at this base URL instead (HTTP + Socket.IO)")
+@click.option("--speed", default=60.0, show_default=True, help="live: simulated s per real s")
+@click.option("--phones", default=0, show_default=True, help="live: Socket.IO phone pages to open")
+def simulate_day_command(
+    applicants: int,
+    seed: int,
+    no_early_close: bool,
+    keep: str | None,
+    url: str | None,
+    speed: float,
+    phones: int,
+) -> None:
+    """Replay a busy day (5,000 applicants) through the services on a simulated clock, on a
+    fresh SQLite database, and print the day's report and the wait-estimate accuracy."""
+    scenario = Scenario(applicants=applicants, seed=seed, early_close=not no_early_close)
+    if url:
+        from .simulate.live import simulate_live
+
+        for line in simulate_live(url, scenario, speed=speed, phones=phones):
+            click.echo(line)
+        return
+    if keep and os.path.exists(keep):
+        raise click.ClickException(f"{keep} exists; --keep writes a new database")
+    from . import create_app
+
+    with tempfile.TemporaryDirectory(prefix="loket-sim-") as tmp:
+        path = os.path.abspath(keep) if keep else os.path.join(tmp, "busy-day.db")
+        sim_app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+                "SECRET_KEY": "simulate-day",
+                "REDIS_URL": None,
+                "SOCKETIO_ASYNC_MODE": "threading",
+            }
+        )
+        with sim_app.app_context():
+            upgrade()
+            try:
+                run = simulate_day(db_session(), scenario)
+                for line in summary_lines(db_session(), run):
+                    click.echo(line)
+            finally:
+                db.session.remove()
+                db.engine.dispose()
+    if keep:
+        click.echo(f"The simulated database is in {keep}.")

@@ -32,6 +32,11 @@ class ServiceClosed(LoketError):
     code = "service_closed"
 
 
+class ClosedEarly(ServiceClosed):
+    """The service closed early today: a ticket taken now would not be served before closing.
+    Same code as `ServiceClosed` for clients; `detail.reason` says why."""
+
+
 class HallClosed(LoketError):
     """The hall is outside its opening hours: no new tickets."""
 

@@ -4,7 +4,7 @@ from .base import Base
 from .counter import Counter, CounterService
 from .service import Service
 from .site import Site
-from .ticket import DayCounter, Ticket, TicketEvent
+from .ticket import DayCounter, Refusal, Ticket, TicketEvent
 from .user import ApiToken, User, user_counters
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "Counter",
     "CounterService",
     "DayCounter",
+    "Refusal",
     "Service",
     "Site",
     "Ticket",

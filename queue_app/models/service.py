@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
@@ -29,3 +29,6 @@ class Service(Base):
     prior_service_s: Mapped[int] = mapped_column(default=300)
     #: Display order on kiosks and boards.
     position: Mapped[int] = mapped_column(default=0)
+    #: Stop issuing (the kiosk button closes) once the wait estimate says a new ticket cannot
+    #: be served before the hall's closing time.
+    closes_early: Mapped[bool] = mapped_column(default=False, server_default=text("false"))

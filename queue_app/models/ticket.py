@@ -32,6 +32,8 @@ class Ticket(Base):
         Index("ix_tickets_site_state", "site_id", "state"),
         Index("ix_tickets_service_state_queue", "service_id", "state", "queue_at"),
         Index("ix_tickets_counter_state", "counter_id", "state"),
+        # Reports and today's counts read one site's service days.
+        Index("ix_tickets_site_day", "site_id", "service_day", "state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -82,3 +84,22 @@ class TicketEvent(Base):
     counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"))
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Refusal(Base):
+    """An applicant the kiosk or the API turned away: the service's quota was reached, or it
+    closed early because the rest of its day was already promised. Written in its own
+    transaction after the refused one rolled back; append-only like the event log."""
+
+    __tablename__ = "refusals"
+    __table_args__ = (Index("ix_refusals_site_day", "site_id", "service_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    service_day: Mapped[date] = mapped_column(Date)
+    at: Mapped[datetime]
+    #: `quota_reached`, `closed_early` or `service_closed`.
+    reason: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(8))
+    priority: Mapped[str | None] = mapped_column(String(16))

@@ -24,7 +24,7 @@ from ..domain.events import CounterChanged, DomainEvent, TicketChanged
 from ..domain.numbering import is_open_at, service_day, site_zone
 from ..domain.states import AT_COUNTER, INSIDE, Action, TicketState, transition
 from ..domain.vocabulary import CounterState
-from ..models import Counter, Service, Site, Ticket, TicketEvent
+from ..models import Counter, CounterService, Service, Site, Ticket, TicketEvent
 from .clock import utcnow
 
 ACTIVE_STATES = [s.value for s in (TicketState.ISSUED, *INSIDE)]
@@ -43,6 +43,8 @@ class Hall:
         self.events: list[DomainEvent] = []
         #: Tickets of earlier days this lock expired.
         self.expired: list[Ticket] = []
+        self._counter_numbers: dict[int, int] | None = None
+        self._service_codes: dict[int, str] | None = None
 
     @classmethod
     def lock(cls, session: Session, site_id: int, now: datetime | None = None) -> Hall:
@@ -97,8 +99,6 @@ class Hall:
     ) -> TicketChanged:
         """Append one row to the event log and keep the matching domain event."""
         seq = self.next_seq()
-        counter = self.session.get(Counter, ticket.counter_id) if ticket.counter_id else None
-        service = self.service(ticket.service_id)
         self.session.add(
             TicketEvent(
                 site_id=self.site.id,
@@ -122,12 +122,12 @@ class Hall:
             ticket_id=ticket.id,
             code=ticket.code,
             service_id=ticket.service_id,
-            service_code=service.code,
+            service_code=self.service_code(ticket.service_id),
             priority=ticket.priority,
             from_state=before,
             to_state=TicketState(ticket.state),
             counter_id=ticket.counter_id,
-            counter_number=counter.number if counter else None,
+            counter_number=self.counter_number(ticket.counter_id),
             staff_id=staff_id,
             token=ticket.token,
         )
@@ -156,6 +156,30 @@ class Hall:
         if service is None or service.site_id != self.site.id:
             raise NotFound(f"no service {service_id}")
         return service
+
+    def service_code(self, service_id: int) -> str:
+        """The letter code of a service of this site (read once per lock)."""
+        if self._service_codes is None:
+            rows = self.session.execute(
+                select(Service.id, Service.code).where(Service.site_id == self.site.id)
+            )
+            self._service_codes = {sid: code for sid, code in rows}
+        code = self._service_codes.get(service_id)
+        if code is None:
+            raise NotFound(f"no service {service_id}")
+        return code
+
+    def counter_number(self, counter_id: int | None) -> int | None:
+        """The number shown for a counter of this site (read once per lock, without loading
+        the counters' service lists)."""
+        if counter_id is None:
+            return None
+        if self._counter_numbers is None:
+            rows = self.session.execute(
+                select(Counter.id, Counter.number).where(Counter.site_id == self.site.id)
+            )
+            self._counter_numbers = {cid: number for cid, number in rows}
+        return self._counter_numbers.get(counter_id)
 
     def inside(self) -> int:
         """People inside now: tickets waiting, called or serving."""
@@ -192,9 +216,14 @@ class Hall:
                 )
             )
         )
-        serving: Tally[int] = Tally()
-        for counter in self.open_counters():
-            serving.update(counter.service_ids)
+        # Open counters per service they serve (one row per counter × service).
+        serving: Tally[int] = Tally(
+            self.session.scalars(
+                select(CounterService.service_id)
+                .join(Counter, Counter.id == CounterService.counter_id)
+                .where(Counter.site_id == self.site.id, Counter.state == CounterState.OPEN.value)
+            )
+        )
         chosen = choose_admissions(
             room,
             [
@@ -215,24 +244,27 @@ class Hall:
 
     def _outside_heads(self, room: int) -> list[Ticket]:
         """The first `room` outside tickets of each service (nobody further back can get in)."""
-        services = self.session.scalars(
-            select(Ticket.service_id)
-            .where(Ticket.site_id == self.site.id, Ticket.state == TicketState.ISSUED.value)
-            .distinct()
-        ).all()
-        heads: list[Ticket] = []
-        for service_id in services:
-            stmt = (
-                select(Ticket)
-                .where(
-                    Ticket.service_id == service_id,
-                    Ticket.state == TicketState.ISSUED.value,
+        # One query: each outside ticket's place in its service's line (priority first).
+        place = (
+            select(
+                Ticket.id.label("id"),
+                func.row_number()
+                .over(
+                    partition_by=Ticket.service_id,
+                    order_by=(Ticket.priority.is_(None), Ticket.queue_at, Ticket.id),
                 )
-                .order_by(Ticket.priority.is_(None), Ticket.queue_at, Ticket.id)
-                .limit(room)
+                .label("place"),
             )
-            heads.extend(self.session.scalars(stmt))
-        return heads
+            .where(Ticket.site_id == self.site.id, Ticket.state == TicketState.ISSUED.value)
+            .subquery()
+        )
+        stmt = (
+            select(Ticket)
+            .join(place, place.c.id == Ticket.id)
+            .where(place.c.place <= room)
+            .order_by(Ticket.service_id, place.c.place)
+        )
+        return list(self.session.scalars(stmt))
 
     # -- end of day ------------------------------------------------------------------------
 

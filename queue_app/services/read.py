@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 
 from ..domain.durations import Durations
 from ..domain.errors import NotFound
-from ..domain.estimates import estimate_wait_seconds, mean_service_seconds
 from ..domain.numbering import is_open_at, service_day, site_zone
 from ..domain.states import INSIDE, TicketState
 from ..domain.vocabulary import CounterState
 from ..models import Counter, Service, Site, Ticket, TicketEvent
 from .clock import utcnow
+from .estimates import WaitEstimates
 
 Json = dict[str, Any]
 
@@ -52,6 +52,8 @@ class HallView:
         self.site = site
         self.now = now or utcnow()
         self.today = service_day(self.now, site_zone(site.timezone))
+        #: The site's change sequence this view saw (a later view at another seq may differ).
+        self.seq = site.seq
         self._service_times: dict[int, list[float]] = {}
 
     @cached_property
@@ -126,10 +128,28 @@ class HallView:
     def outside(self) -> int:
         return sum(n for (_, state), n in self.counts.items() if state == TicketState.ISSUED.value)
 
-    def estimate(self, service: Service, people_ahead: int) -> int:
-        """Estimated seconds of wait with `people_ahead` in this service's queue."""
-        mean = mean_service_seconds(self.service_times(service.id), service.prior_service_s)
-        return estimate_wait_seconds(people_ahead, mean, self.open_counters_per_service[service.id])
+    @cached_property
+    def estimates(self) -> WaitEstimates:
+        """Wait estimates from today's recorded times (services.estimates), made once."""
+        zone = site_zone(self.site.timezone)
+        return WaitEstimates(
+            self.session,
+            self.site,
+            self.now,
+            self.today,
+            zone,
+            self.services,
+            self.issued_today,
+        )
+
+    def estimate(self, service: Service, people_ahead: int, *, priority: bool = False) -> int:
+        """Estimated seconds of wait with `people_ahead` in this service's queue; `priority`
+        for a priority ticket (its people ahead are the transferred and priority ones)."""
+        return self.estimates.wait_s(service, people_ahead, priority=priority)
+
+    def closed_early(self, service: Service) -> bool:
+        """The service stopped issuing for today: its estimate passed closing time."""
+        return self.estimates.closed_early(service)
 
     def service_summary(self, service: Service) -> Json:
         inside, outside = self.queued(service.id)
@@ -143,7 +163,8 @@ class HallView:
             "code": service.code,
             "name": service.name_id,
             "name_en": service.name_en,
-            "open": service.is_open,
+            "open": service.is_open and not self.closed_early(service),
+            "closed_early": self.closed_early(service),
             "waiting": inside + outside,
             "waiting_inside": inside,
             "waiting_outside": outside,
@@ -316,7 +337,11 @@ def ticket_public(session: Session, ticket: Ticket, view: HallView | None = None
         "service_day": ticket.service_day.isoformat(),
         "position": ahead,
         "admitted": ticket.state != TicketState.ISSUED.value,
-        "estimated_wait_s": view.estimate(service, ahead) if queued else 0,
+        "estimated_wait_s": (
+            view.estimate(service, ahead, priority=ticket.priority is not None and not ticket.front)
+            if queued
+            else 0
+        ),
         "counter": {"number": counter.number, "label": counter.label} if counter else None,
         "issued_at": ticket.issued_at.isoformat(),
         "called_at": _iso(ticket.called_at),
@@ -418,7 +443,9 @@ def queue_positions(session: Session, service_id: int, view: HallView) -> list[t
                     "code": row.code,
                     "state": row.state,
                     "position": ahead,
-                    "estimated_wait_s": view.estimate(service, ahead),
+                    "estimated_wait_s": view.estimate(
+                        service, ahead, priority=row.priority is not None and not row.front
+                    ),
                 },
             )
         )

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..domain.access import Actor
 from ..domain.errors import (
+    ClosedEarly,
     CounterNotOpen,
     Forbidden,
     HallClosed,
@@ -25,6 +26,7 @@ from ..domain.vocabulary import Channel, CounterState, Priority
 from ..models import CounterService, Service, Ticket
 from .hall import Hall, lock_counter, require_counter_free, site_of
 from .numbering import draw_number
+from .read import HallView
 
 Result = tuple[Ticket, list[DomainEvent]]
 
@@ -51,9 +53,15 @@ def issue_ticket(
     *,
     priority: Priority | None = None,
     channel: Channel = Channel.KIOSK,
+    seen: HallView | None = None,
 ) -> Result:
     """Issue the next number of a service. The ticket is admitted at once when the hall has
-    room; otherwise it stays `issued` and waits outside."""
+    room; otherwise it stays `issued` and waits outside.
+
+    A service that closes early refuses (`ClosedEarly`) once a ticket taken now would not be
+    served before closing time. `seen`: the caller's view of the hall at this instant (a kiosk
+    that just showed the estimate), reused for that check when nothing changed since.
+    """
     site_id = site_of(session, Service, service_id)
     hall = Hall.lock(session, site_id)
     service = hall.service(service_id)
@@ -62,6 +70,13 @@ def issue_ticket(
         raise HallClosed(f"the hall is closed now (open {opening})", opening_hours=opening)
     if not service.is_open:
         raise ServiceClosed(f"service {service.code} is closed", service=service.code)
+    if service.closes_early and _hall_view(session, hall, seen).closed_early(service):
+        raise ClosedEarly(
+            f"service {service.code} has closed for today: a ticket taken now would not be "
+            "served before closing time",
+            service=service.code,
+            reason="closed_early",
+        )
     number = draw_number(session, service, hall.today)
     ticket = Ticket(
         site_id=site_id,
@@ -220,6 +235,13 @@ def cancel(session: Session, ticket_id: int, actor: Actor) -> Result:
 
 
 # -- helpers -------------------------------------------------------------------------------
+
+
+def _hall_view(session: Session, hall: Hall, seen: HallView | None) -> HallView:
+    """`seen` if it looked at this hall at this instant and sequence, else a fresh view."""
+    if seen is not None and seen.now == hall.now and seen.seq == hall.site.seq:
+        return seen
+    return HallView(session, hall.site.id, hall.now)
 
 
 def _lock_ticket(session: Session, ticket_id: int) -> tuple[Hall, Ticket]:

@@ -17,9 +17,10 @@ from ..extensions import csrf, db, db_session
 from ..models import Ticket, User
 from ..realtime import broadcast
 from ..services import counters as counter_verbs
-from ..services import read, staff, tickets
+from ..services import read, reports, staff, tickets
 from ..services.durations import ticket_durations
 from .errors import ApiError
+from .issuing import issue_or_refuse
 from .openapi import openapi_document
 from .validation import MAX_ID, json_object, optional_choice, parse_id, reference, string
 
@@ -110,8 +111,8 @@ def issue() -> tuple[Response, int]:
         service = tickets.resolve_service(db_session(), ref, site_id_arg())
     except NotFound as exc:
         raise ApiError(422, "unknown_service", exc.message, service=ref) from exc
-    ticket, events = tickets.issue_ticket(
-        db_session(), service.id, priority=Priority(priority) if priority else None, channel=channel
+    ticket, events = issue_or_refuse(
+        service.id, priority=Priority(priority) if priority else None, channel=channel
     )
     commit_and_publish(events)
     data = read.ticket_public(db_session(), ticket)
@@ -226,6 +227,86 @@ for _state in CounterState:
         endpoint=f"counter_{_name}",
         view_func=_counter_action(_state),
         methods=["POST"],
+    )
+
+
+# -- estimates and reports -------------------------------------------------------------------
+
+
+@bp.get("/estimates")
+def estimates() -> Response:
+    """Per service: the wait of a ticket taken now (regular and priority), what it rests on,
+    and the counters serving the service now in their preference order."""
+    view = read.HallView(db_session(), site_id_arg())
+    result = []
+    for service in view.services:
+        made = view.estimates
+        result.append(
+            {
+                "service": {
+                    "id": service.id,
+                    "code": service.code,
+                    "name": service.name_id,
+                    "name_en": service.name_en,
+                },
+                "open": service.is_open and not view.closed_early(service),
+                "closed_early": view.closed_early(service),
+                "people_ahead": made.new_ticket_ahead(service.id),
+                "estimated_wait_s": made.new_ticket_s(service),
+                "people_ahead_priority": made.new_ticket_ahead(service.id, priority=True),
+                "estimated_wait_priority_s": made.new_ticket_s(service, priority=True),
+                "counters": [
+                    {"number": c.number, "rank": c.rank} for c in made.serving_counters(service.id)
+                ],
+                **made.basis(service),
+            }
+        )
+    return jsonify(result)
+
+
+def overseer_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Supervisors and admins only: 401 without credentials, 403 for a clerk."""
+
+    @staff_required
+    @wraps(view)
+    def wrapper(actor: Actor, *args: Any, **kwargs: Any) -> Any:
+        if not actor.oversees_hall:
+            raise ApiError(403, "forbidden", "reports are for supervisors and admins")
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def report_arg() -> reports.HallReport:
+    """The report `?date=YYYY-MM-DD` (or `?from=…&to=…`) and `?site=` ask for."""
+    period = reports.parse_period(
+        request.args.get("date"), request.args.get("from"), request.args.get("to")
+    )
+    return reports.HallReport(db_session(), site_id_arg(), period)
+
+
+@bp.get("/reports/daily")
+@overseer_required
+def report_daily() -> Response:
+    """A day's (or a range's) figures: totals, and per service, counter, staff member, hour."""
+    return jsonify(report_arg().as_json())
+
+
+@bp.get("/reports/tickets.csv")
+@overseer_required
+def report_tickets_csv() -> Response:
+    """One row per ticket of the day: codes, outcome, every timestamp and duration."""
+    report = report_arg()
+    return csv_response(report.tickets_csv(), f"loket-tickets-{report.period_label}.csv")
+
+
+def csv_response(text: str, filename: str, *, bom: bool = False) -> Response:
+    """A CSV download in UTF-8; `bom` for people opening it in a spreadsheet (which then reads
+    it as UTF-8), not for programs."""
+    return Response(
+        ("\ufeff" if bom else "") + text,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 

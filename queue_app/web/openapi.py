@@ -51,7 +51,11 @@ SCHEMAS: Json = {
             "code": {"type": "string"},
             "name": {"type": "string", "description": "Indonesian name"},
             "name_en": {"type": "string"},
-            "open": {"type": "boolean"},
+            "open": {"type": "boolean", "description": "takes tickets now"},
+            "closed_early": {
+                "type": "boolean",
+                "description": "stopped issuing today: a new ticket would not be served in time",
+            },
             "waiting": {"type": "integer", "description": "queued today, inside and outside"},
             "waiting_inside": {"type": "integer"},
             "waiting_outside": {"type": "integer"},
@@ -254,6 +258,181 @@ SCHEMAS: Json = {
     },
 }
 
+NULLABLE_SECONDS = {"type": ["number", "null"]}
+REPORT_COUNTS = [
+    "issued",
+    "called",
+    "served",
+    "no_show",
+    "cancelled",
+    "expired",
+    "transferred",
+    "refused_quota",
+    "closed_early",
+]
+
+SCHEMAS["DurationStats"] = {
+    "type": "object",
+    "description": "seconds; null when there is nothing to measure",
+    "required": ["count", "mean_s", "median_s", "p90_s"],
+    "properties": {
+        "count": {"type": "integer"},
+        "mean_s": NULLABLE_SECONDS,
+        "median_s": NULLABLE_SECONDS,
+        "p90_s": {**NULLABLE_SECONDS, "description": "90th percentile, linear interpolation"},
+    },
+}
+SCHEMAS["Figures"] = {
+    "type": "object",
+    "description": (
+        "counts (see docs/reports.md for where each is counted) and wait, walk and service "
+        "time statistics"
+    ),
+    "required": [*REPORT_COUNTS, "wait", "walk", "service"],
+    "properties": {
+        **{name: {"type": "integer", "minimum": 0} for name in REPORT_COUNTS},
+        "wait": _ref("DurationStats"),
+        "walk": _ref("DurationStats"),
+        "service": _ref("DurationStats"),
+    },
+}
+
+
+def _with_figures(required: list[str], properties: Json) -> Json:
+    return {
+        "allOf": [
+            {"type": "object", "required": required, "properties": properties},
+            _ref("Figures"),
+        ]
+    }
+
+
+SCHEMAS["DailyReport"] = {
+    "type": "object",
+    "required": [
+        "site",
+        "from",
+        "to",
+        "totals",
+        "services",
+        "counters",
+        "staff",
+        "hours",
+        "occupancy",
+    ],
+    "properties": {
+        "site": {"type": "object"},
+        "from": {"type": "string", "format": "date"},
+        "to": {"type": "string", "format": "date"},
+        "generated_at": {"type": "string", "format": "date-time"},
+        "hall_capacity": {"type": ["integer", "null"]},
+        "totals": _ref("Figures"),
+        "services": {
+            "type": "array",
+            "items": _with_figures(
+                ["id", "code"],
+                {
+                    "id": {"type": "integer"},
+                    "code": {"type": "string"},
+                    "name": {"type": "string"},
+                    "name_en": {"type": "string"},
+                },
+            ),
+        },
+        "counters": {
+            "type": "array",
+            "items": _with_figures(
+                ["id", "number"],
+                {
+                    "id": {"type": "integer"},
+                    "number": {"type": "integer"},
+                    "label": {"type": "string"},
+                },
+            ),
+        },
+        "staff": {
+            "type": "array",
+            "items": _with_figures(
+                ["id", "username"],
+                {"id": {"type": "integer"}, "username": {"type": "string"}},
+            ),
+        },
+        "hours": {
+            "type": "array",
+            "description": "local hour of day; 24 = after midnight (the day's close)",
+            "items": _with_figures(
+                ["hour"], {"hour": {"type": "integer", "minimum": 0, "maximum": 24}}
+            ),
+        },
+        "occupancy": {
+            "type": "array",
+            "description": "one entry per service day",
+            "items": {
+                "type": "object",
+                "required": ["day", "peak_inside", "peak_outside", "bins"],
+                "properties": {
+                    "day": {"type": "string", "format": "date"},
+                    "capacity": {"type": ["integer", "null"]},
+                    "peak_inside": {"type": "integer"},
+                    "peak_inside_at": NULLABLE_TIME,
+                    "peak_outside": {"type": "integer"},
+                    "peak_outside_at": NULLABLE_TIME,
+                    "bin_minutes": {"type": "integer"},
+                    "bins": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["start", "inside_max", "outside_max"],
+                            "properties": {
+                                "start": {"type": "string", "format": "date-time"},
+                                "inside_max": {"type": "integer"},
+                                "outside_max": {"type": "integer"},
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+SCHEMAS["Estimate"] = {
+    "type": "object",
+    "required": [
+        "service",
+        "open",
+        "estimated_wait_s",
+        "estimated_wait_priority_s",
+        "counters",
+    ],
+    "properties": {
+        "service": _ref("TicketService"),
+        "open": {"type": "boolean", "description": "takes tickets now"},
+        "closed_early": {
+            "type": "boolean",
+            "description": "stopped issuing: a ticket taken now would not be served today",
+        },
+        "people_ahead": {"type": "integer"},
+        "estimated_wait_s": {"type": "integer", "description": "a regular ticket taken now"},
+        "people_ahead_priority": {"type": "integer"},
+        "estimated_wait_priority_s": {
+            "type": "integer",
+            "description": "a priority ticket taken now",
+        },
+        "counters": {
+            "type": "array",
+            "description": "open counters serving it; rank 0 = serves it first",
+            "items": {
+                "type": "object",
+                "properties": {"number": {"type": "integer"}, "rank": {"type": "integer"}},
+            },
+        },
+        "round_s": {"type": "integer", "description": "expected counter time per call"},
+        "prior_s": {"type": "integer"},
+        "rounds_recorded": {"type": "integer"},
+        "from_prior": {"type": "boolean"},
+    },
+}
+
 SITE_PARAM = {
     "name": "site",
     "in": "query",
@@ -272,6 +451,36 @@ STAFF_ERRORS = {
     "401": _error("missing or bad credentials"),
     "403": _error("not allowed at this counter"),
     "404": _error("unknown id"),
+}
+
+REPORT_PARAMS: list[Json] = [
+    {
+        "name": "date",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string", "format": "date"},
+        "description": "the service day, YYYY-MM-DD (required unless from and to are given)",
+    },
+    {
+        "name": "from",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string", "format": "date"},
+        "description": "first day of a range (with `to`; at most 92 days)",
+    },
+    {
+        "name": "to",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string", "format": "date"},
+        "description": "last day of a range, included",
+    },
+]
+REPORT_ERRORS = {
+    "401": _error("missing or bad credentials"),
+    "403": _error("not a supervisor or admin"),
+    "404": _error("no such site"),
+    "422": _error("missing or malformed date, or a bad range or site"),
 }
 
 TICKET_ACTIONS = {
@@ -469,6 +678,45 @@ def openapi_document() -> Json:
                     "413": _error("body too large"),
                     "415": _error("body not sent as JSON"),
                     "422": _error("malformed input, unknown service, or the same service"),
+                },
+            }
+        },
+        "/api/v1/estimates": {
+            "get": {
+                "summary": "Wait estimates per service, and the counters serving each now",
+                "tags": ["public"],
+                "parameters": [SITE_PARAM],
+                "responses": {
+                    "200": _json({"type": "array", "items": _ref("Estimate")}, "estimates"),
+                    **SITE_ERRORS,
+                },
+            }
+        },
+        "/api/v1/reports/daily": {
+            "get": {
+                "summary": "A day's figures: totals, per service, counter, staff and hour",
+                "tags": ["reports"],
+                "security": BEARER,
+                "parameters": [*REPORT_PARAMS, SITE_PARAM],
+                "responses": {
+                    "200": _json(_ref("DailyReport"), "the report"),
+                    **REPORT_ERRORS,
+                },
+            }
+        },
+        "/api/v1/reports/tickets.csv": {
+            "get": {
+                "summary": "One CSV row per ticket: code, service, state, counter, staff, "
+                "every timestamp (local, ISO 8601) and every duration in seconds",
+                "tags": ["reports"],
+                "security": BEARER,
+                "parameters": [*REPORT_PARAMS, SITE_PARAM],
+                "responses": {
+                    "200": {
+                        "description": "CSV with a header row (columns in docs/reports.md)",
+                        "content": {"text/csv": {"schema": {"type": "string"}}},
+                    },
+                    **REPORT_ERRORS,
                 },
             }
         },

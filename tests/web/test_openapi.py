@@ -187,6 +187,21 @@ def exercise(app: Flask, api: Api) -> list[Record]:
     api.counters()
     api.services()
 
+    # estimates (public) and reports (supervisors and admins)
+    assert api.get(f"{API}/estimates").status_code == 200
+    assert_error(api.get(f"{API}/estimates", query_string={"site": UNKNOWN}), 404)
+    assert_error(api.get(f"{API}/estimates", query_string={"site": "x"}), 422)
+    today = api.board()["service_day"]
+    for path in ("/reports/daily", "/reports/tickets.csv"):
+        url = f"{API}{path}"
+        day = {"date": today}
+        assert api.get(url, query_string=day, user="super").status_code == 200
+        assert_error(api.get(url, query_string=day), 401)
+        assert_error(api.get(url, query_string=day, user="clerk1"), 403)
+        assert_error(api.get(url, query_string={**day, "site": UNKNOWN}, user="admin"), 404)
+        assert_error(api.get(url, query_string={"date": "15/06/2026"}, user="super"), 422)
+        assert_error(api.get(url, user="super"), 422)
+
     api.observers.remove(recorder)
     return recorder.records
 
@@ -221,6 +236,13 @@ def schema_problems(document: dict[str, Any], records: list[Record]) -> list[str
         if not content:
             if response.get_data():
                 problems.append(f"{where}: documented without a body, got one")
+            continue
+        if "text/csv" in content:
+            # A CSV download: the type it promises, and a header row.
+            if response.mimetype != "text/csv":
+                problems.append(f"{where}: documented as CSV, sent {response.mimetype}")
+            elif not response.get_data(as_text=True).partition("\n")[0].count(","):
+                problems.append(f"{where}: CSV without a header row")
             continue
         if "application/json" not in content:
             problems.append(f"{where}: documented content is not JSON")

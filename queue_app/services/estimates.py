@@ -1,0 +1,418 @@
+"""Wait estimates of one hall from what the database recorded today (domain.estimates decides).
+
+Reads only: the open counters and what they are doing, today's queue, the rounds recorded today
+(the most recent per service), and the arrivals of the last half hour. `read.HallView` builds one
+`WaitEstimates` per view, so a page, an API response or a broadcast projects the hall once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import cached_property
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Float, and_, bindparam, case, func, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+from ..domain.estimates import (
+    RECENCY_HALF_LIFE_S,
+    ArrivalRate,
+    CounterNow,
+    HallNow,
+    Projection,
+    QueueNow,
+    RecordedRound,
+    arrival_rate,
+    can_be_served_before,
+    closing_in_s,
+    estimate_wait_seconds,
+    opening_in_s,
+    remaining_seconds,
+    round_seconds,
+)
+from ..domain.states import TicketState
+from ..domain.vocabulary import CounterState
+from ..models import Counter, CounterService, Service, Site, Ticket
+from ..models.base import UTCDateTime
+
+#: Rounds per service the estimate reads (older ones weigh next to nothing anyway).
+RECENT_ROUNDS = 20
+#: Rounds older than this are not read (they would weigh 1/16 of a fresh one).
+ROUNDS_WINDOW = timedelta(seconds=4 * RECENCY_HALF_LIFE_S)
+#: Arrivals are expected at the rate of this last stretch of time.
+ARRIVAL_WINDOW = timedelta(minutes=30)
+
+QUEUED_STATES = [TicketState.ISSUED.value, TicketState.WAITING.value]
+AT_COUNTER_STATES = [TicketState.CALLED.value, TicketState.SERVING.value]
+ENDED_STATES = [TicketState.DONE.value, TicketState.NO_SHOW.value]
+
+
+class seconds_between(FunctionElement[float]):
+    """Seconds from one UTC timestamp to another, computed by the database (a busy hall's
+    estimate reads hundreds of rounds; converting each timestamp in Python would dominate)."""
+
+    type = Float()
+    inherit_cache = True
+    name = "seconds_between"
+
+
+@compiles(seconds_between)
+def _seconds_between(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"EXTRACT(EPOCH FROM ({end} - {start}))"
+
+
+@compiles(seconds_between, "sqlite")
+def _seconds_between_sqlite(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"((julianday({end}) - julianday({start})) * 86400.0)"
+
+
+# The queries, built once (bound parameters): a busy hall estimates after every change.
+_queued = (
+    Ticket.site_id == bindparam("site_id"),
+    Ticket.service_day == bindparam("day"),
+    Ticket.state.in_(QUEUED_STATES),
+)
+QUEUE_LENGTHS_QUERY = (
+    select(Ticket.service_id, func.count(Ticket.id)).where(*_queued).group_by(Ticket.service_id)
+)
+# Only the tickets that are not plain regular ones, with their place in the queue (the order
+# `people_ahead` counts: transferred first, then by time in the queue).
+_places = (
+    select(
+        Ticket.service_id.label("service_id"),
+        Ticket.front.label("front"),
+        Ticket.priority.label("priority"),
+        func.row_number()
+        .over(
+            partition_by=Ticket.service_id,
+            order_by=(Ticket.front.desc(), Ticket.queue_at, Ticket.id),
+        )
+        .label("place"),
+    )
+    .where(*_queued)
+    .subquery()
+)
+QUEUE_SPECIAL_QUERY = (
+    select(_places.c.service_id, _places.c.place, _places.c.front, _places.c.priority)
+    .where(or_(_places.c.front.is_(True), _places.c.priority.is_not(None)))
+    .order_by(_places.c.service_id, _places.c.place)
+)
+
+# A ticket that never went back to the queue started its round at its first call (a recall does
+# not restart the clerk's time); otherwise at its last call.
+_began = case((Ticket.queue_at == Ticket.issued_at, Ticket.first_called_at), else_=Ticket.called_at)
+# Finish and no-show both set `closed_at`: the end of the round.
+_ranked = (
+    select(
+        Ticket.service_id.label("service_id"),
+        _began.label("began"),
+        Ticket.closed_at.label("ended"),
+        func.row_number()
+        .over(partition_by=Ticket.service_id, order_by=Ticket.closed_at.desc())
+        .label("rank"),
+    )
+    .where(
+        Ticket.site_id == bindparam("site_id"),
+        Ticket.service_day == bindparam("day"),
+        Ticket.state.in_(ENDED_STATES),
+        Ticket.called_at.is_not(None),
+        # Older rounds weigh next to nothing (a sixteenth after four half-lives).
+        Ticket.closed_at > bindparam("since", type_=UTCDateTime()),
+    )
+    .subquery()
+)
+ROUNDS_QUERY = select(
+    _ranked.c.service_id,
+    seconds_between(_ranked.c.began, _ranked.c.ended),
+    seconds_between(_ranked.c.ended, bindparam("now", type_=UTCDateTime())),
+).where(_ranked.c.rank <= bindparam("rank"))
+
+ARRIVALS_QUERY = (
+    select(Ticket.issued_service_id, func.count(Ticket.id), func.count(Ticket.priority))
+    .where(
+        Ticket.site_id == bindparam("site_id"),
+        Ticket.service_day == bindparam("day"),
+        Ticket.issued_at > bindparam("since", type_=UTCDateTime()),
+        # Strictly before now: a ticket issued this instant does not change its own estimate,
+        # so the printed ticket says what the kiosk button said.
+        Ticket.issued_at < bindparam("now", type_=UTCDateTime()),
+    )
+    .group_by(Ticket.issued_service_id)
+)
+
+COUNTERS_QUERY = (
+    select(
+        Counter.id,
+        Counter.number,
+        Counter.state,
+        Counter.regular_streak,
+        CounterService.service_id,
+    )
+    .join(CounterService, CounterService.counter_id == Counter.id)
+    .where(Counter.site_id == bindparam("site_id"))
+    .order_by(Counter.number, CounterService.rank)
+)
+
+BUSY_QUERY = select(Ticket.counter_id, Ticket.service_id, Ticket.called_at).where(
+    and_(Ticket.site_id == bindparam("site_id"), Ticket.state.in_(AT_COUNTER_STATES))
+)
+
+
+@dataclass
+class HallCounter:
+    """A counter as the estimate needs it: its services in preference order."""
+
+    id: int
+    number: int
+    state: str
+    regular_streak: int
+    service_ids: list[int]
+
+
+@dataclass(frozen=True)
+class ServingCounter:
+    """An open counter serving a service, with the rank of that service in its preferences
+    (0 = it serves this service first)."""
+
+    number: int
+    rank: int
+
+
+class WaitEstimates:
+    """Estimates for one site at one instant; every figure is computed at most once."""
+
+    def __init__(
+        self,
+        session: Session,
+        site: Site,
+        now: datetime,
+        today: date,
+        zone: ZoneInfo,
+        services: Sequence[Service],
+        issued_today: Mapping[int, int],
+    ) -> None:
+        self.session = session
+        self.site = site
+        self.now = now
+        self.today = today
+        self.zone = zone
+        self.services = list(services)
+        self.issued_today = issued_today
+
+    # -- answers ----------------------------------------------------------------------------
+
+    def wait_s(self, service: Service, people_ahead: int, *, priority: bool = False) -> int:
+        """Expected seconds until a ticket with `people_ahead` ahead of it is called.
+
+        `priority`: the ticket is a priority one (then people ahead are the transferred and
+        earlier priority tickets, as `read.people_ahead` counts them).
+        """
+        called = self.projection.call_at(service.id, people_ahead, priority=priority)
+        if called is None:
+            return self._without_open_counter(service, people_ahead)
+        return max(0, round(called))
+
+    def new_ticket_s(self, service: Service, *, priority: bool = False) -> int:
+        """The wait of a ticket taken now (what the kiosk button shows)."""
+        ahead = self.new_ticket_ahead(service.id, priority=priority)
+        return self.wait_s(service, ahead, priority=priority)
+
+    def closed_early(self, service: Service) -> bool:
+        """True when the service closes early (if it is set to) because a ticket taken now
+        would not be served before the hall's closing time."""
+        if not service.closes_early or self.opening_in_s > 0:
+            return False  # outside opening hours the hall as a whole is closed
+        closing_in = self.closing_in_s
+        if math.isinf(closing_in):
+            return False
+        call_in = self.new_ticket_s(service)
+        return not can_be_served_before(closing_in, call_in, self.round_s[service.id])
+
+    def serving_counters(self, service_id: int) -> list[ServingCounter]:
+        """Open counters serving a service now, those serving it first first."""
+        serving = [
+            ServingCounter(c.number, c.service_ids.index(service_id))
+            for c in self._open_counters
+            if service_id in c.service_ids
+        ]
+        return sorted(serving, key=lambda s: (s.rank, s.number))
+
+    def basis(self, service: Service) -> dict[str, object]:
+        """What the estimate of a service rests on (for the API and the reports page)."""
+        rounds = self.rounds.get(service.id, [])
+        return {
+            "round_s": round(self.round_s[service.id]),
+            "prior_s": service.prior_service_s,
+            "rounds_recorded": len(rounds),
+            "from_prior": len(rounds) == 0,
+        }
+
+    # -- inputs -----------------------------------------------------------------------------
+
+    @cached_property
+    def closing_in_s(self) -> float:
+        """Seconds until the hall closes (infinite when open around the clock, 0 if closed)."""
+        local = self.now.astimezone(self.zone)
+        return closing_in_s(local, self.site.opens_at, self.site.closes_at)
+
+    @cached_property
+    def opening_in_s(self) -> float:
+        """Seconds until the hall opens (0 when it is open now)."""
+        local = self.now.astimezone(self.zone)
+        return opening_in_s(local, self.site.opens_at, self.site.closes_at)
+
+    @cached_property
+    def counters(self) -> list[HallCounter]:
+        """The site's counters with their services in preference order (one query)."""
+        counters: dict[int, HallCounter] = {}
+        for counter_id, number, state, streak, service_id in self.session.execute(
+            COUNTERS_QUERY, {"site_id": self.site.id}
+        ):
+            counter = counters.get(counter_id)
+            if counter is None:
+                counter = counters[counter_id] = HallCounter(counter_id, number, state, streak, [])
+            counter.service_ids.append(service_id)
+        return list(counters.values())
+
+    @cached_property
+    def _open_counters(self) -> list[HallCounter]:
+        return [c for c in self.counters if c.state == CounterState.OPEN.value]
+
+    @cached_property
+    def queues(self) -> dict[int, QueueNow]:
+        """Today's queue of each service: its length, and where its transferred and priority
+        tickets stand."""
+        params = {"site_id": self.site.id, "day": self.today}
+        lengths: dict[int, int] = {
+            service_id: length
+            for service_id, length in self.session.execute(QUEUE_LENGTHS_QUERY, params)
+        }
+        fronts: dict[int, list[bool]] = {}
+        priority_at: dict[int, list[int]] = {}
+        for service_id, place, front, priority in self.session.execute(QUEUE_SPECIAL_QUERY, params):
+            if front:
+                fronts.setdefault(service_id, []).append(priority is not None)
+            else:
+                priority_at.setdefault(service_id, []).append(place - 1)
+        return {
+            service_id: QueueNow(
+                length, tuple(fronts.get(service_id, ())), tuple(priority_at.get(service_id, ()))
+            )
+            for service_id, length in lengths.items()
+        }
+
+    @cached_property
+    def rounds(self) -> dict[int, list[RecordedRound]]:
+        """The most recent rounds of today per service: call → finish or no-show."""
+        rounds: dict[int, list[RecordedRound]] = {}
+        params = {
+            "site_id": self.site.id,
+            "day": self.today,
+            "rank": RECENT_ROUNDS,
+            "now": self.now,
+            "since": self.now - ROUNDS_WINDOW,
+        }
+        for service_id, seconds, age in self.session.execute(ROUNDS_QUERY, params):
+            if seconds is not None and age is not None:
+                rounds.setdefault(service_id, []).append(RecordedRound(seconds, age))
+        return rounds
+
+    @cached_property
+    def round_s(self) -> dict[int, float]:
+        """Expected counter time per call of each service (recorded rounds, else the prior)."""
+        return {
+            s.id: round_seconds(self.rounds.get(s.id, []), s.prior_service_s) for s in self.services
+        }
+
+    @cached_property
+    def arrivals(self) -> dict[int, ArrivalRate]:
+        """Tickets expected per service from the last half hour's, until the kiosk closes."""
+        rows = self.session.execute(
+            ARRIVALS_QUERY,
+            {
+                "site_id": self.site.id,
+                "day": self.today,
+                "since": self.now - ARRIVAL_WINDOW,
+                "now": self.now,
+            },
+        )
+        recent = {service_id: (total, priority) for service_id, total, priority in rows}
+        window = ARRIVAL_WINDOW.total_seconds()
+        rates: dict[int, ArrivalRate] = {}
+        for service in self.services:
+            total, priority = recent.get(service.id, (0, 0))
+            if not service.is_open or total == 0:
+                continue
+            left = (
+                None
+                if service.daily_quota is None
+                else service.daily_quota - self.issued_today.get(service.id, 0)
+            )
+            rates[service.id] = arrival_rate(
+                total - priority,
+                priority,
+                window,
+                until_s=self.closing_in_s,
+                tickets_left=left,
+                full_at_closing_s=self.closing_in_s if service.closes_early else None,
+            )
+        return rates
+
+    @cached_property
+    def _busy(self) -> dict[int, tuple[int, datetime]]:
+        """Counter id → (service, called at) of the ticket at it now."""
+        rows = self.session.execute(BUSY_QUERY, {"site_id": self.site.id})
+        return {
+            counter_id: (service_id, called_at)
+            for counter_id, service_id, called_at in rows
+            if counter_id is not None and called_at is not None
+        }
+
+    @cached_property
+    def projection(self) -> Projection:
+        """The hall played forward from now (lazily, as far as the questions need)."""
+        counters = []
+        for counter in self._open_counters:
+            busy = self._busy.get(counter.id)
+            free_in = 0.0
+            if busy is not None:
+                service_id, called_at = busy
+                elapsed = (self.now - called_at).total_seconds()
+                free_in = remaining_seconds(elapsed, self.round_s.get(service_id, 0.0))
+            counters.append(
+                CounterNow(counter.id, tuple(counter.service_ids), free_in, counter.regular_streak)
+            )
+        return Projection(
+            HallNow(
+                counters=counters,
+                queues=self.queues,
+                round_s=self.round_s,
+                priority_ratio=self.site.priority_ratio,
+                arrivals=self.arrivals,
+            )
+        )
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def new_ticket_ahead(self, service_id: int, *, priority: bool = False) -> int:
+        """People ahead of a ticket taken now (as `read.people_ahead` will count them)."""
+        queue = self.queues.get(service_id, QueueNow(0))
+        if not priority:
+            return queue.length
+        return len(queue.front_priority) + len(queue.priority_at)
+
+    def _without_open_counter(self, service: Service, people_ahead: int) -> int:
+        """No open counter serves the service: assume the counters that serve it first open
+        (at opening time, if it is still to come) and work at today's pace."""
+        first = sum(1 for c in self.counters if c.service_ids[:1] == [service.id])
+        wait = estimate_wait_seconds(people_ahead, self.round_s[service.id], first)
+        return wait + round(self.opening_in_s)

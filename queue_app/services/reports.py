@@ -1,0 +1,456 @@
+"""Reports of a day or a range of days: read the event log and the refusals, let
+`domain.reports` aggregate, and shape the result for JSON and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import cached_property
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..domain.errors import InvalidInput, NotFound
+from ..domain.numbering import site_zone
+from ..domain.reports import (
+    AFTER_DAY,
+    EventRow,
+    Figures,
+    RefusalRow,
+    Report,
+    Stats,
+    TicketRecord,
+    TicketRow,
+    build_report,
+)
+from ..domain.states import Action, TicketState
+from ..models import Counter, Refusal, Service, Site, Ticket, TicketEvent, User
+from .clock import utcnow
+
+Json = dict[str, Any]
+
+#: The longest range one report covers.
+MAX_DAYS = 92
+
+FIGURE_COLUMNS = [
+    "issued",
+    "called",
+    "served",
+    "no_show",
+    "cancelled",
+    "expired",
+    "transferred",
+    "refused_quota",
+    "closed_early",
+]
+DURATION_COLUMNS = [
+    f"{kind}_{stat}_s" for kind in ("wait", "walk", "service") for stat in ("mean", "median", "p90")
+]
+TICKET_COLUMNS = [
+    "code",
+    "service",
+    "service_day",
+    "number",
+    "priority",
+    "channel",
+    "state",
+    "final_service",
+    "counter",
+    "staff",
+    "issued_at",
+    "admitted_at",
+    "first_called_at",
+    "last_called_at",
+    "started_at",
+    "finished_at",
+    "closed_at",
+    "outside_s",
+    "wait_s",
+    "walk_s",
+    "service_s",
+    "calls",
+    "recalls",
+    "transfers",
+]
+
+
+@dataclass(frozen=True)
+class Period:
+    """The service days a report covers, both ends included."""
+
+    first: date
+    last: date
+
+    @classmethod
+    def checked(cls, first: date, last: date) -> Period:
+        """A period of at most MAX_DAYS, first not after last; else `InvalidInput`."""
+        if last < first:
+            raise InvalidInput("'to' is before 'from'")
+        if (last - first).days + 1 > MAX_DAYS:
+            raise InvalidInput(f"a report covers at most {MAX_DAYS} days")
+        return cls(first, last)
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    @property
+    def label(self) -> str:
+        """`2026-06-15`, or `2026-06-01_2026-06-30` for a range (file names)."""
+        if self.first == self.last:
+            return self.first.isoformat()
+        return f"{self.first.isoformat()}_{self.last.isoformat()}"
+
+
+class HallReport:
+    """One site's report for a period, with the names the figures are shown under."""
+
+    def __init__(self, session: Session, site_id: int, period: Period) -> None:
+        site = session.get(Site, site_id)
+        if site is None:
+            raise NotFound(f"no site {site_id}")
+        self.session = session
+        self.site = site
+        self.period = period
+        self.zone: ZoneInfo = site_zone(site.timezone)
+        self.generated_at = utcnow()
+
+    @property
+    def period_label(self) -> str:
+        return self.period.label
+
+    # -- loading ------------------------------------------------------------------------------
+
+    @cached_property
+    def report(self) -> Report:
+        """The aggregated figures, from the event log and the refusals."""
+        return build_report(self._tickets(), self._events(), self._refusals(), self.zone)
+
+    def _in_period(self) -> list[Any]:
+        return [
+            Ticket.site_id == self.site.id,
+            Ticket.service_day >= self.period.first,
+            Ticket.service_day <= self.period.last,
+        ]
+
+    def _tickets(self) -> list[TicketRow]:
+        rows = self.session.execute(
+            select(
+                Ticket.id,
+                Ticket.code,
+                Ticket.number,
+                Ticket.issued_service_id,
+                Ticket.service_day,
+                Ticket.priority,
+                Ticket.channel,
+            ).where(*self._in_period())
+        )
+        return [TicketRow(*row) for row in rows]
+
+    def _events(self) -> list[EventRow]:
+        left = {
+            (ticket_id, seq): (detail or {}).get("from_service_id")
+            for ticket_id, seq, detail in self.session.execute(
+                select(TicketEvent.ticket_id, TicketEvent.seq, TicketEvent.detail)
+                .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+                .where(*self._in_period(), TicketEvent.action == Action.TRANSFER.value)
+            )
+        }
+        rows = self.session.execute(
+            select(
+                TicketEvent.ticket_id,
+                TicketEvent.seq,
+                TicketEvent.action,
+                TicketEvent.from_state,
+                TicketEvent.to_state,
+                TicketEvent.at,
+                TicketEvent.service_id,
+                TicketEvent.counter_id,
+                TicketEvent.staff_id,
+            )
+            .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+            .where(*self._in_period())
+            .order_by(TicketEvent.seq)
+        )
+        actions = {a.value: a for a in Action}
+        states = {s.value: s for s in TicketState}
+        return [
+            EventRow(
+                ticket_id,
+                seq,
+                actions[action],
+                states[from_state] if from_state else None,
+                states[to_state],
+                at,
+                service_id,
+                counter_id,
+                staff_id,
+                left.get((ticket_id, seq)),
+            )
+            for (
+                ticket_id,
+                seq,
+                action,
+                from_state,
+                to_state,
+                at,
+                service_id,
+                counter_id,
+                staff_id,
+            ) in rows
+        ]
+
+    def _refusals(self) -> list[RefusalRow]:
+        rows = self.session.execute(
+            select(Refusal.service_id, Refusal.at, Refusal.reason).where(
+                Refusal.site_id == self.site.id,
+                Refusal.service_day >= self.period.first,
+                Refusal.service_day <= self.period.last,
+            )
+        )
+        return [RefusalRow(*row) for row in rows]
+
+    # -- names --------------------------------------------------------------------------------
+
+    @cached_property
+    def services(self) -> list[Service]:
+        stmt = select(Service).where(Service.site_id == self.site.id)
+        return list(self.session.scalars(stmt.order_by(Service.position, Service.code)))
+
+    @cached_property
+    def service_codes(self) -> dict[int, str]:
+        return {s.id: s.code for s in self.services}
+
+    @cached_property
+    def counters(self) -> list[Counter]:
+        stmt = select(Counter).where(Counter.site_id == self.site.id)
+        return list(self.session.scalars(stmt.order_by(Counter.number)))
+
+    @cached_property
+    def counter_numbers(self) -> dict[int, int]:
+        return {c.id: c.number for c in self.counters}
+
+    @cached_property
+    def usernames(self) -> dict[int, str]:
+        ids = set(self.report.by_staff) | {
+            r.staff_id for r in self.report.records if r.staff_id is not None
+        }
+        if not ids:
+            return {}
+        rows = self.session.execute(select(User.id, User.username).where(User.id.in_(ids)))
+        return {user_id: name for user_id, name in rows}
+
+    # -- shaped -------------------------------------------------------------------------------
+
+    def service_rows(self) -> list[tuple[Service, Figures]]:
+        """Every service of the site, with its figures (empty ones too)."""
+        return [(s, self.report.by_service.get(s.id, Figures())) for s in self.services]
+
+    def counter_rows(self) -> list[tuple[Counter, Figures]]:
+        """Every counter that called, served or sent anyone on."""
+        return [
+            (c, self.report.by_counter[c.id])
+            for c in self.counters
+            if c.id in self.report.by_counter
+        ]
+
+    def staff_rows(self) -> list[tuple[int, str, Figures]]:
+        """Every staff member who acted at a counter, by username."""
+        rows = [
+            (staff_id, self.usernames.get(staff_id, f"#{staff_id}"), figures)
+            for staff_id, figures in self.report.by_staff.items()
+        ]
+        return sorted(rows, key=lambda r: r[1])
+
+    def hour_rows(self) -> list[tuple[int, Figures]]:
+        """Local hours from the first to the last with anything in them, then what happened
+        after the day (hour 24: leftovers expired after midnight)."""
+        hours = self.report.by_hour
+        day_hours = [h for h in hours if h != AFTER_DAY]
+        rows = (
+            [(h, hours.get(h, Figures())) for h in range(min(day_hours), max(day_hours) + 1)]
+            if day_hours
+            else []
+        )
+        if AFTER_DAY in hours:
+            rows.append((AFTER_DAY, hours[AFTER_DAY]))
+        return rows
+
+    def as_json(self) -> Json:
+        """`GET /api/v1/reports/daily`."""
+        return {
+            "site": {"id": self.site.id, "name": self.site.name, "timezone": self.site.timezone},
+            "from": self.period.first.isoformat(),
+            "to": self.period.last.isoformat(),
+            "generated_at": self.generated_at.isoformat(),
+            "hall_capacity": self.site.hall_capacity,
+            "totals": self.report.totals.as_json(),
+            "services": [
+                {"id": s.id, "code": s.code, "name": s.name_id, "name_en": s.name_en}
+                | figures.as_json()
+                for s, figures in self.service_rows()
+            ],
+            "counters": [
+                {"id": c.id, "number": c.number, "label": c.label} | figures.as_json()
+                for c, figures in self.counter_rows()
+            ],
+            "staff": [
+                {"id": staff_id, "username": name} | figures.as_json()
+                for staff_id, name, figures in self.staff_rows()
+            ],
+            "hours": [{"hour": hour} | figures.as_json() for hour, figures in self.hour_rows()],
+            "occupancy": [
+                {
+                    "day": o.day.isoformat(),
+                    "capacity": self.site.hall_capacity,
+                    "peak_inside": o.peak_inside,
+                    "peak_inside_at": self._local_iso(o.peak_inside_at),
+                    "peak_outside": o.peak_outside,
+                    "peak_outside_at": self._local_iso(o.peak_outside_at),
+                    "bin_minutes": 5,
+                    "bins": [
+                        {
+                            "start": self._local_iso(b.start),
+                            "inside_max": b.inside_max,
+                            "outside_max": b.outside_max,
+                        }
+                        for b in o.bins
+                    ],
+                }
+                for o in self.report.occupancy
+            ],
+        }
+
+    # -- CSV ----------------------------------------------------------------------------------
+
+    def aggregates_csv(self) -> str:
+        """One row per group: the total, each service, counter, staff member and hour."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["group", "key", "name", *FIGURE_COLUMNS, *DURATION_COLUMNS])
+        rows: list[tuple[str, object, str, Figures]] = [("total", "", "", self.report.totals)]
+        rows += [("service", s.code, s.name_id, f) for s, f in self.service_rows()]
+        rows += [("counter", c.number, c.label, f) for c, f in self.counter_rows()]
+        rows += [("staff", name, name, f) for _, name, f in self.staff_rows()]
+        rows += [("hour", f"{h:02d}", f"{h:02d}:00", f) for h, f in self.hour_rows()]
+        for group, key, name, figures in rows:
+            writer.writerow(
+                [
+                    group,
+                    key,
+                    name,
+                    *(getattr(figures, column) for column in FIGURE_COLUMNS),
+                    *_stat_cells(figures.wait),
+                    *_stat_cells(figures.walk),
+                    *_stat_cells(figures.service),
+                ]
+            )
+        return out.getvalue()
+
+    def tickets_csv(self) -> str:
+        """One row per ticket: codes, outcome, where it ended, every timestamp (local time,
+        ISO 8601 with offset) and every duration in seconds."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(TICKET_COLUMNS)
+        for record in self.report.records:
+            writer.writerow(self._ticket_cells(record))
+        return out.getvalue()
+
+    def _ticket_cells(self, r: TicketRecord) -> list[object]:
+        codes = self.service_codes
+        return [
+            r.ticket.code,
+            codes.get(r.ticket.issued_service_id, ""),
+            r.ticket.service_day.isoformat(),
+            r.ticket.number,
+            r.ticket.priority or "",
+            r.ticket.channel,
+            r.state.value,
+            codes.get(r.final_service_id, ""),
+            self.counter_numbers.get(r.counter_id, "") if r.counter_id else "",
+            self.usernames.get(r.staff_id, "") if r.staff_id else "",
+            *(
+                self._local_iso(t, timespec="seconds") or ""
+                for t in (
+                    r.issued_at,
+                    r.admitted_at,
+                    r.first_called_at,
+                    r.last_called_at,
+                    r.started_at,
+                    r.finished_at,
+                    r.closed_at,
+                )
+            ),
+            *(
+                _seconds_cell(v)
+                for v in (
+                    r.outside_s,
+                    r.durations.wait_s,
+                    r.durations.walk_s,
+                    r.durations.service_s,
+                )
+            ),
+            r.calls,
+            r.recalls,
+            r.transfers,
+        ]
+
+    def _local_iso(self, value: datetime | None, timespec: str = "auto") -> str | None:
+        if value is None:
+            return None
+        return value.astimezone(self.zone).isoformat(timespec=timespec)
+
+
+def _stat_cells(s: Stats) -> list[object]:
+    return [_seconds_cell(v) for v in (s.mean, s.median, s.p90)]
+
+
+def _seconds_cell(value: float | None) -> object:
+    if value is None:
+        return ""
+    return round(value, 1) if value != int(value) else int(value)
+
+
+def parse_period(
+    day: str | None, first: str | None, last: str | None, *, today: date | None = None
+) -> Period:
+    """`date=YYYY-MM-DD`, or `from=…&to=…` (both ends included); `InvalidInput` otherwise."""
+    if day is not None and (first is not None or last is not None):
+        raise InvalidInput("give either 'date' or 'from' and 'to', not both")
+    if day is not None:
+        d = _parse_date(day, "date")
+        return Period(d, d)
+    if first is None and last is None:
+        raise InvalidInput("'date' is required (YYYY-MM-DD), or 'from' and 'to'")
+    if first is None or last is None:
+        raise InvalidInput("give both 'from' and 'to' (YYYY-MM-DD)")
+    return Period.checked(_parse_date(first, "from"), _parse_date(last, "to"))
+
+
+def _parse_date(raw: str, name: str) -> date:
+    text = raw.strip()
+    if len(text) != 10 or not text.isascii():
+        raise InvalidInput(f"'{name}' must be a date written YYYY-MM-DD")
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidInput(f"'{name}' must be a date written YYYY-MM-DD") from exc
+
+
+def site_today(session: Session, site_id: int) -> date:
+    """The site's service day now (the reports page opens on it)."""
+    site = session.get(Site, site_id)
+    if site is None:
+        raise NotFound(f"no site {site_id}")
+    return utcnow().astimezone(site_zone(site.timezone)).date()
+
+
+def days_back(day: date, n: int) -> Iterable[date]:
+    """`day` and the `n - 1` days before it, newest first."""
+    return (day - timedelta(days=i) for i in range(n))

@@ -1,0 +1,110 @@
+"""The simulated hall: the demo hall's services and counters, scaled to the scenario."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
+
+from .. import demo
+from ..domain.access import Actor
+from ..domain.vocabulary import CounterState, Role
+from ..models import Counter, CounterService, Service, Site, User
+from ..services.staff import actor_for
+from .scenario import SUPERVISOR, Scenario
+
+
+@dataclass(frozen=True)
+class SimHall:
+    """Ids of what `build_hall` created."""
+
+    site_id: int
+    service_ids: dict[str, int]
+    #: Counter id → its clerk, who signs in there.
+    clerks: dict[int, Actor]
+    supervisor: Actor
+
+
+def build_hall(session: Session, scenario: Scenario) -> SimHall:
+    """The demo hall (services, counters and preferences of `demo.SERVICES`), scaled to the
+    scenario, with one clerk per counter and a supervisor. Flushes; the caller commits."""
+    scale = scenario.scale
+    site = Site(
+        name="Mal Pelayanan Publik DKI Jakarta (simulated)",
+        timezone=scenario.timezone,
+        opens_at=scenario.opens_at,
+        closes_at=scenario.closes_at,
+        hall_capacity=max(10, round(demo.HALL_CAPACITY * scale)),
+        priority_ratio=scenario.priority_ratio,
+        seq=0,
+    )
+    session.add(site)
+    session.flush()
+    services = []
+    for position, spec in enumerate(demo.SERVICES):
+        service = Service(
+            site_id=site.id,
+            code=spec.code,
+            name_id=spec.name_id,
+            name_en=spec.name_en,
+            daily_quota=None if spec.quota is None else max(1, round(spec.quota * scale)),
+            is_open=True,
+            prior_service_s=spec.prior_s,
+            position=position,
+            closes_early=scenario.early_close,
+        )
+        session.add(service)
+        services.append(service)
+    session.flush()
+    # One scrypt hash for everyone (each takes ~0.1 s): the supervisor's password works, so the
+    # kept database can be opened in the reports page; clerks are never signed in by password.
+    password_hash = generate_password_hash(SUPERVISOR[1])
+    now = datetime.combine(scenario.day, time(7), tzinfo=ZoneInfo(scenario.timezone))
+    supervisor = User(
+        username=SUPERVISOR[0],
+        password_hash=password_hash,
+        role=Role.SUPERVISOR.value,
+        active=True,
+        created_at=now,
+        counters=[],
+    )
+    session.add(supervisor)
+    number = 0
+    clerks: dict[int, User] = {}
+    for index, (spec, service) in enumerate(zip(demo.SERVICES, services, strict=True)):
+        helper = services[(index + 1) % len(services)]
+        for _ in range(max(1, round(spec.counters * scale))):
+            number += 1
+            counter = Counter(
+                site_id=site.id,
+                number=number,
+                label=f"Loket {number} — {spec.name_id}",
+                state=CounterState.CLOSED.value,
+                regular_streak=0,
+            )
+            counter.links = [
+                CounterService(service_id=service.id, rank=0),
+                CounterService(service_id=helper.id, rank=1),
+            ]
+            session.add(counter)
+            session.flush()
+            clerk = User(
+                username=f"petugas{number:02d}",
+                password_hash=password_hash,
+                role=Role.CLERK.value,
+                active=True,
+                created_at=now,
+                counters=[counter],
+            )
+            session.add(clerk)
+            clerks[counter.id] = clerk
+    session.flush()
+    return SimHall(
+        site_id=site.id,
+        service_ids={s.code: s.id for s in services},
+        clerks={cid: actor_for(user) for cid, user in clerks.items()},
+        supervisor=actor_for(supervisor),
+    )

@@ -1,0 +1,164 @@
+"""The reports page for supervisors and admins: `/admin/reports`, with CSV downloads.
+
+Server-rendered: the charts are inline SVG (web/charts.py), so the page needs no script and no
+CDN. The same figures come as JSON from `GET /api/v1/reports/daily`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, abort, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from ..domain.errors import InvalidInput
+from ..extensions import db_session
+from ..models import User
+from ..services import read, reports, staff
+from .api import csv_response
+from .charts import Series, bar_chart, line_chart
+from .validation import parse_id
+
+bp = Blueprint("reports", __name__, url_prefix="/admin/reports")
+
+ISSUED = "#0b6e4f"
+SERVED = "#3b82c4"
+OUTSIDE = "#b54708"
+
+
+def overseer_page(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Signed-in supervisors and admins: others are sent to sign in, clerks get 403."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        user: User = current_user._get_current_object()
+        if not staff.actor_for(user).oversees_hall:
+            abort(403)
+        return view(*args, **kwargs)
+
+    guarded: Callable[..., Any] = login_required(wrapper)
+    return guarded
+
+
+def _site_id() -> int:
+    raw = request.args.get("site")
+    site_id = parse_id(raw) if raw is not None else None
+    return site_id if site_id is not None else read.default_site_id(db_session())
+
+
+def _report() -> reports.HallReport:
+    """The report the query asks for; today's when it names no day."""
+    site_id = _site_id()
+    day, first, last = (request.args.get(k) or None for k in ("date", "from", "to"))
+    if day is None and first is None and last is None:
+        today = reports.site_today(db_session(), site_id)
+        period = reports.Period(today, today)
+    else:
+        period = reports.parse_period(day, first, last)
+    return reports.HallReport(db_session(), site_id, period)
+
+
+@bp.get("")
+@overseer_page
+def page() -> str | tuple[str, int]:
+    """The figures of a day (or a range), with charts and tables."""
+    try:
+        report = _report()
+    except InvalidInput as exc:
+        return render_template("admin/reports.html", report=None, error=exc.message), 422
+    return render_template(
+        "admin/reports.html",
+        report=report,
+        error=None,
+        charts=_charts(report),
+        minutes=minutes,
+        query=_query(report),
+    )
+
+
+@bp.get("/aggregates.csv")
+@overseer_page
+def aggregates_csv() -> Response:
+    """Totals and per service, counter, staff member and hour, one row each."""
+    report = _report()
+    return csv_response(
+        report.aggregates_csv(), f"loket-report-{report.period_label}.csv", bom=True
+    )
+
+
+@bp.get("/tickets.csv")
+@overseer_page
+def tickets_csv() -> Response:
+    """One row per ticket (the raw records the figures come from)."""
+    report = _report()
+    return csv_response(report.tickets_csv(), f"loket-tickets-{report.period_label}.csv", bom=True)
+
+
+def _query(report: reports.HallReport) -> dict[str, str]:
+    args = {"site": str(report.site.id)}
+    if report.period.days == 1:
+        args["date"] = report.period.first.isoformat()
+    else:
+        args["from"] = report.period.first.isoformat()
+        args["to"] = report.period.last.isoformat()
+    return args
+
+
+def minutes(seconds: float | None) -> str:
+    """Seconds as minutes with one decimal, or a dash."""
+    return "–" if seconds is None else f"{seconds / 60:.1f}"
+
+
+def _charts(report: reports.HallReport) -> dict[str, Any]:
+    hours = report.hour_rows()
+    labels = [_hour_label(h) for h, _figures in hours]
+    by_hour = bar_chart(
+        _("Tickets per hour"),
+        labels,
+        [
+            Series(_("issued"), [f.issued for _h, f in hours], ISSUED),
+            Series(_("served"), [f.served for _h, f in hours], SERVED),
+            Series(
+                _("turned away"), [f.refused_quota + f.closed_early for _h, f in hours], OUTSIDE
+            ),
+        ],
+    )
+    waits = bar_chart(
+        _("Wait by hour of issue (minutes)"),
+        labels,
+        [
+            Series(_("median"), [_min(f.wait.median) for _h, f in hours], ISSUED),
+            Series(_("90th percentile"), [_min(f.wait.p90) for _h, f in hours], OUTSIDE),
+        ],
+    )
+    occupancy = []
+    for day in report.report.occupancy:
+        labels = [b.start.astimezone(report.zone).strftime("%H:%M") for b in day.bins]
+        inside = line_chart(
+            _("People inside the hall, %(day)s", day=day.day.isoformat()),
+            labels,
+            [Series(_("inside"), [b.inside_max for b in day.bins], SERVED)],
+            limit=report.site.hall_capacity,
+            limit_name=_("hall cap"),
+        )
+        outside = None
+        if day.peak_outside:
+            outside = line_chart(
+                _("People waiting outside, %(day)s", day=day.day.isoformat()),
+                labels,
+                [Series(_("waiting outside"), [b.outside_max for b in day.bins], OUTSIDE)],
+            )
+        occupancy.append((day, inside, outside))
+    return {"by_hour": by_hour, "waits": waits, "occupancy": occupancy}
+
+
+def _hour_label(hour: int) -> str:
+    return _("after close") if hour == 24 else f"{hour:02d}"
+
+
+def _min(seconds: float | None) -> float:
+    return 0.0 if seconds is None else round(seconds / 60, 1)

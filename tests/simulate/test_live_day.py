@@ -1,0 +1,32 @@
+"""The busy-day scenario driving a real server (gunicorn, gevent worker) over HTTP and
+Socket.IO, as `bench/` uses it: a short, fast day."""
+
+from __future__ import annotations
+
+from datetime import time
+from pathlib import Path
+
+import pytest
+
+from queue_app.simulate import Scenario
+from queue_app.simulate.live import LiveDay
+from tests.integration.live import gunicorn_server
+
+pytestmark = pytest.mark.live
+
+
+def test_a_short_day_against_gunicorn(tmp_path: Path) -> None:
+    scenario = Scenario(applicants=80, opens_at=time(8), closes_at=time(9), seed=3)
+    with gunicorn_server(f"sqlite:///{tmp_path / 'live.db'}") as base:
+        day = LiveDay(base, scenario, speed=900, phones=5)
+        stats = day.run()
+    assert stats.issued + sum(stats.refused.values()) == 80
+    assert stats.issued > 40
+    assert stats.served > 20
+    assert not [k for k in stats.statuses if k.split()[-1].startswith("5")]
+    assert stats.requests["call-next"] > 0 and stats.requests["finish"] > 0
+    # The board followed the day over Socket.IO, promptly.
+    assert stats.messages["snapshot"] >= 1
+    assert stats.messages["board ticket"] > 100
+    assert stats.messages["phone ticket"] > 0
+    assert sorted(stats.lag_ms)[len(stats.lag_ms) // 2] < 1000
