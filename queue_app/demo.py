@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import time
 
@@ -41,6 +42,37 @@ SUPERVISOR = ("supervisor", "supervisor-loket")
 CLERK_PASSWORD = "petugas-loket"
 
 
+def add_counters(
+    session: Session,
+    site: Site,
+    services: Sequence[Service],
+    how_many: Callable[[DemoService], int],
+) -> list[Counter]:
+    """The demo's counters, numbered from 1: `how_many(spec)` for each service of `SERVICES`
+    (in order, `services` matching them), each serving its own service first and helping the
+    next one when its own queue is empty. All start closed. Flushes."""
+    counters: list[Counter] = []
+    for index, (spec, service) in enumerate(zip(SERVICES, services, strict=True)):
+        helper = services[(index + 1) % len(services)]
+        for _ in range(how_many(spec)):
+            number = len(counters) + 1
+            counter = Counter(
+                site_id=site.id,
+                number=number,
+                label=f"Loket {number} — {spec.name_id}",
+                state=CounterState.CLOSED.value,
+                regular_streak=0,
+            )
+            counter.links = [
+                CounterService(service_id=service.id, rank=0),
+                CounterService(service_id=helper.id, rank=1),
+            ]
+            session.add(counter)
+            counters.append(counter)
+    session.flush()
+    return counters
+
+
 def seed_demo(session: Session, timezone: str = "Asia/Jakarta") -> list[str] | None:
     """Create the demo hall in an empty database and return sign-in lines; None if not empty."""
     if session.scalars(select(Service.id).limit(1)).first() is not None:
@@ -73,25 +105,7 @@ def seed_demo(session: Session, timezone: str = "Asia/Jakarta") -> list[str] | N
         session.add(service)
         services.append(service)
     session.flush()
-    number = 0
-    for index, (spec, service) in enumerate(zip(SERVICES, services, strict=True)):
-        for _ in range(spec.counters):
-            number += 1
-            # Each counter also helps the next service when its own queue is empty.
-            helper = services[(index + 1) % len(services)]
-            counter = Counter(
-                site_id=site.id,
-                number=number,
-                label=f"Loket {number} — {spec.name_id}",
-                state=CounterState.CLOSED.value,
-                regular_streak=0,
-            )
-            counter.links = [
-                CounterService(service_id=service.id, rank=0),
-                CounterService(service_id=helper.id, rank=1),
-            ]
-            session.add(counter)
-    session.flush()
+    number = len(add_counters(session, site, services, lambda spec: spec.counters))
     staff.create_user(session, *ADMIN, Role.ADMIN)
     staff.create_user(session, *SUPERVISOR, Role.SUPERVISOR)
     for n in range(1, number + 1):

@@ -10,7 +10,7 @@ import os
 from urllib.parse import urlencode
 
 from flask import Flask, request, session
-from flask_babel import Babel, force_locale, gettext, lazy_gettext
+from flask_babel import Babel, force_locale, get_locale, gettext, lazy_gettext
 
 from .domain.speech import LANGUAGES, number_words, spoken_code
 
@@ -63,8 +63,8 @@ def select_language() -> str:
 
 
 def current_language() -> str:
-    """The language of the current request."""
-    return select_language() if request else DEFAULT_LANGUAGE
+    """The language of the current request (chosen once per request by Flask-Babel)."""
+    return str(get_locale() or DEFAULT_LANGUAGE)
 
 
 def language_url(lang: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,9 +99,10 @@ def database_url(db_backend: str, tmp_path: Any, request: pytest.FixtureRequest)
     return f"sqlite:///{tmp_path / 'loket.db'}"
 
 
-@pytest.fixture
-def app(database_url: str) -> Iterator[Flask]:
-    application = make_app(database_url)
+@contextmanager
+def app_with_tables(database_url: str, **extra: Any) -> Iterator[Flask]:
+    """`make_app` with its tables created, disposed of afterwards."""
+    application = make_app(database_url, **extra)
     with application.app_context():
         db.create_all()
         db.session.commit()
@@ -108,6 +110,12 @@ def app(database_url: str) -> Iterator[Flask]:
     with application.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    with app_with_tables(database_url) as application:
+        yield application
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import time
 
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from queue_app.domain.access import Actor
@@ -95,6 +96,14 @@ def make_user(
 
 def actor(user: User) -> Actor:
     return staff.actor_for(user)
+
+
+def signed_in(app: Flask, username: str, password: str = "password123") -> FlaskClient:
+    """A browser-like client signed in through the staff sign-in form."""
+    client = app.test_client()
+    response = client.post("/login", data={"username": username, "password": password})
+    assert response.status_code == 302, f"{username} could not sign in"
+    return client
 
 
 def bearer(app: Flask, username: str) -> dict[str, str]:

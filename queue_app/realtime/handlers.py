@@ -30,15 +30,7 @@ def on_connect(auth: Any = None) -> bool:
     """Sent by every screen on connect and on every reconnect: join the rooms it follows and
     receive a full snapshot, so a screen that lost its connection heals by itself."""
     sid: str = request.sid  # type: ignore[attr-defined]  # set by Flask-SocketIO
-    session = db_session()
-    try:
-        followed = _follow(session, request.args)
-    except LoketError:
-        return False
-    finally:
-        # End the read transaction before emitting: under gevent an emit may yield, and an
-        # SQLite transaction holds the write lock until it ends.
-        session.rollback()
+    followed = _followed()
     if followed is None:
         return False
     rooms, kind, snapshot = followed
@@ -52,16 +44,23 @@ def on_connect(auth: Any = None) -> bool:
 def on_resync(_data: Any = None) -> None:
     """A client that missed a message (a gap in `seq`) asks for a fresh snapshot."""
     sid: str = request.sid  # type: ignore[attr-defined]
-    session = db_session()
-    try:
-        followed = _follow(session, request.args)
-    except LoketError:
-        followed = None
-    finally:
-        session.rollback()
+    followed = _followed()
     if followed is not None:
         _rooms, kind, snapshot = followed
         broadcast.send_snapshot(kind, snapshot, sid)
+
+
+def _followed() -> tuple[list[str], str, Any] | None:
+    """`_follow` for this connection's query, None when refused; the read transaction ends
+    before anything is emitted (under gevent an emit may yield, and an SQLite transaction holds
+    the write lock until it ends)."""
+    session = db_session()
+    try:
+        return _follow(session, request.args)
+    except LoketError:
+        return None
+    finally:
+        session.rollback()
 
 
 def _follow(session: Session, args: MultiDict[str, str]) -> tuple[list[str], str, Any] | None:

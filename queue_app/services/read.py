@@ -54,7 +54,6 @@ class HallView:
         self.today = service_day(self.now, site_zone(site.timezone))
         #: The site's change sequence this view saw (a later view at another seq may differ).
         self.seq = site.seq
-        self._service_times: dict[int, list[float]] = {}
 
     @cached_property
     def services(self) -> list[Service]:
@@ -93,25 +92,6 @@ class HallView:
             if counter.state == CounterState.OPEN.value:
                 tally.update(counter.service_ids)
         return tally
-
-    def service_times(self, service_id: int) -> list[float]:
-        """Today's recorded service times of one service (finish − start, or − last call).
-
-        Per service and cached: a phone status page estimates one service and must not read the
-        whole hall's day."""
-        if service_id not in self._service_times:
-            stmt = select(Ticket.started_at, Ticket.called_at, Ticket.finished_at).where(
-                Ticket.service_id == service_id,
-                Ticket.state == TicketState.DONE.value,
-                Ticket.service_day == self.today,
-            )
-            times = []
-            for started, called, finished in self.session.execute(stmt):
-                begin = started or called
-                if begin is not None and finished is not None:
-                    times.append((finished - begin).total_seconds())
-            self._service_times[service_id] = times
-        return self._service_times[service_id]
 
     def queued(self, service_id: int) -> tuple[int, int]:
         """(waiting inside, waiting outside) for a service."""
@@ -477,12 +457,11 @@ def counter_detail(session: Session, counter_id: int) -> Json:
         begin = started or called
         if begin is not None and finished is not None:
             times.append((finished - begin).total_seconds())
-    summaries = {s.id: view.service_summary(s) for s in view.services}
     data = counter_summary(counter)
     data.update(
         {
             "services": [
-                summaries[link.service_id] | {"rank": link.rank} for link in counter.links
+                view.service_summary(link.service) | {"rank": link.rank} for link in counter.links
             ],
             "current": ticket_for_staff(session, current) if current else None,
             "stats": {

@@ -57,9 +57,8 @@ class DayRun:
 
 
 def first_version_mean(session: Session, service: Service, day: date) -> float:
-    """The first version's mean service time (`mean_service_seconds` over `HallView.
-    service_times`: finish − start, or − last call, of today's done tickets; the prior until
-    five), summed by the database rather than read row by row."""
+    """The first version's mean service time (`mean_service_seconds` over finish − start, or
+    − last call, of today's done tickets; the prior until five), summed by the database."""
     count, total = session.execute(
         select(
             func.count(Ticket.id),

@@ -11,8 +11,8 @@ from werkzeug.security import generate_password_hash
 
 from .. import demo
 from ..domain.access import Actor
-from ..domain.vocabulary import CounterState, Role
-from ..models import Counter, CounterService, Service, Site, User
+from ..domain.vocabulary import Role
+from ..models import Service, Site, User
 from ..services.staff import actor_for
 from .scenario import SUPERVISOR, Scenario
 
@@ -72,35 +72,21 @@ def build_hall(session: Session, scenario: Scenario) -> SimHall:
         counters=[],
     )
     session.add(supervisor)
-    number = 0
     clerks: dict[int, User] = {}
-    for index, (spec, service) in enumerate(zip(demo.SERVICES, services, strict=True)):
-        helper = services[(index + 1) % len(services)]
-        for _ in range(max(1, round(spec.counters * scale))):
-            number += 1
-            counter = Counter(
-                site_id=site.id,
-                number=number,
-                label=f"Loket {number} — {spec.name_id}",
-                state=CounterState.CLOSED.value,
-                regular_streak=0,
-            )
-            counter.links = [
-                CounterService(service_id=service.id, rank=0),
-                CounterService(service_id=helper.id, rank=1),
-            ]
-            session.add(counter)
-            session.flush()
-            clerk = User(
-                username=f"petugas{number:02d}",
-                password_hash=password_hash,
-                role=Role.CLERK.value,
-                active=True,
-                created_at=now,
-                counters=[counter],
-            )
-            session.add(clerk)
-            clerks[counter.id] = clerk
+    counters = demo.add_counters(
+        session, site, services, lambda spec: max(1, round(spec.counters * scale))
+    )
+    for counter in counters:
+        clerk = User(
+            username=f"petugas{counter.number:02d}",
+            password_hash=password_hash,
+            role=Role.CLERK.value,
+            active=True,
+            created_at=now,
+            counters=[counter],
+        )
+        session.add(clerk)
+        clerks[counter.id] = clerk
     session.flush()
     return SimHall(
         site_id=site.id,

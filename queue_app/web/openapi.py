@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..services.reports import FIGURE_COLUMNS
+
 Json = dict[str, Any]
 
 PRIORITIES = ["elderly", "disabled", "pregnant", "with_infant"]
@@ -259,17 +261,8 @@ SCHEMAS: Json = {
 }
 
 NULLABLE_SECONDS = {"type": ["number", "null"]}
-REPORT_COUNTS = [
-    "issued",
-    "called",
-    "served",
-    "no_show",
-    "cancelled",
-    "expired",
-    "transferred",
-    "refused_quota",
-    "closed_early",
-]
+# The counts of every report group, in the order the API and the CSV give them.
+REPORT_COUNTS = FIGURE_COLUMNS
 
 SCHEMAS["DurationStats"] = {
     "type": "object",

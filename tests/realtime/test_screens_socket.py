@@ -17,7 +17,7 @@ from flask_socketio import SocketIOTestClient
 from queue_app.extensions import socketio
 
 from ..conftest import Hall
-from ..helpers import bearer
+from ..helpers import bearer, signed_in
 
 Message = dict[str, Any]
 
@@ -28,13 +28,6 @@ def received(client: SocketIOTestClient) -> list[tuple[str, Message]]:
 
 def named(messages: list[tuple[str, Message]], name: str) -> list[Message]:
     return [data for n, data in messages if n == name]
-
-
-def signed_in(app: Flask, username: str) -> FlaskClient:
-    client = app.test_client()
-    response = client.post("/login", data={"username": username, "password": "password123"})
-    assert response.status_code == 302
-    return client
 
 
 def connect(app: Flask, client: FlaskClient, query: str) -> SocketIOTestClient:

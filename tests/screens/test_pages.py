@@ -18,7 +18,7 @@ from queue_app.models import Service, Site, Ticket, TicketEvent
 from queue_app.web.screens import parse_numbers
 
 from ..conftest import Hall
-from ..helpers import bearer
+from ..helpers import bearer, signed_in
 
 
 def page(client: FlaskClient, path: str, status: int = 200) -> str:
@@ -32,15 +32,6 @@ def page_config(html: str) -> dict[str, Any]:
     found = re.search(r'<script type="application/json" id="config">(.*?)</script>', html, re.S)
     assert found, "the page has no config block"
     return dict(json.loads(found.group(1)))
-
-
-def signed_in(app: Flask, username: str) -> FlaskClient:
-    client = app.test_client()
-    assert (
-        client.post("/login", data={"username": username, "password": "password123"}).status_code
-        == 302
-    )
-    return client
 
 
 def tickets_and_events() -> tuple[int, int]:

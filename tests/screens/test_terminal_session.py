@@ -14,19 +14,13 @@ from sqlalchemy import func, select
 from queue_app.extensions import db
 from queue_app.models import TicketEvent
 
-from ..conftest import Hall, build_hall, make_app
+from ..conftest import Hall, app_with_tables, build_hall
 
 
 @pytest.fixture
 def csrf_app(tmp_path: Path) -> Iterator[Flask]:
-    application = make_app(f"sqlite:///{tmp_path / 'csrf.db'}", WTF_CSRF_ENABLED=True)
-    with application.app_context():
-        db.create_all()
-        db.session.commit()
-    yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with app_with_tables(f"sqlite:///{tmp_path / 'csrf.db'}", WTF_CSRF_ENABLED=True) as app:
+        yield app
 
 
 def token_in(html: str, pattern: str) -> str:
