@@ -4,10 +4,11 @@ from .base import Base
 from .counter import Counter, CounterService
 from .service import Service
 from .site import Site
-from .ticket import DayCounter, Refusal, Ticket, TicketEvent
+from .ticket import AdminChange, DayCounter, Refusal, Ticket, TicketEvent
 from .user import ApiToken, User, user_counters
 
 __all__ = [
+    "AdminChange",
     "ApiToken",
     "Base",
     "Counter",

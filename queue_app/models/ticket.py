@@ -34,6 +34,8 @@ class Ticket(Base):
         Index("ix_tickets_counter_state", "counter_id", "state"),
         # Reports and today's counts read one site's service days.
         Index("ix_tickets_site_day", "site_id", "service_day", "state"),
+        # One active ticket per holder, service and day (sites that collect a phone or NIK).
+        Index("ix_tickets_holder", "issued_service_id", "service_day", "holder_hash"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -64,6 +66,9 @@ class Ticket(Base):
     finished_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     call_count: Mapped[int] = mapped_column(default=0)
+    #: Keyed hash (HMAC-SHA-256) of the holder's phone number or NIK, where the site collects
+    #: one; never the number itself, never shown on any screen.
+    holder_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class TicketEvent(Base):
@@ -103,3 +108,24 @@ class Refusal(Base):
     reason: Mapped[str] = mapped_column(String(16))
     channel: Mapped[str] = mapped_column(String(8))
     priority: Mapped[str | None] = mapped_column(String(16))
+
+
+class AdminChange(Base):
+    """One change made in the admin console (services, counters, staff, site settings), or a
+    staff sign-in. Append-only, like the ticket event log: the audit trail of configuration."""
+
+    __tablename__ = "admin_changes"
+    __table_args__ = (Index("ix_admin_changes_site_at", "site_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
+    at: Mapped[datetime]
+    #: Who made the change (NULL for a failed sign-in of an unknown user).
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: `service`, `counter`, `user`, `site` or `session`.
+    entity: Mapped[str] = mapped_column(String(16))
+    entity_id: Mapped[int | None]
+    #: `create`, `update`, `activate`, `deactivate`, `reset_password`, `sign_in`, ...
+    action: Mapped[str] = mapped_column(String(24))
+    #: Field → [before, after] for updates; the created values for creates. Never a password.
+    changes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
