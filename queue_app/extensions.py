@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask_login import LoginManager
@@ -11,9 +12,12 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from .models.base import Base
+
+log = logging.getLogger(__name__)
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
@@ -51,6 +55,23 @@ def _sqlite_begin_immediate(conn: Any) -> None:
     """
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def rollback_session() -> None:
+    """Roll back this request's (or app context's) session, even when its database connection
+    died under it. The first ROLLBACK then fails and marks the connection invalid; the second
+    succeeds without the database, and the session stays usable: its next query reconnects, or
+    raises OperationalError (a 503) while the database is still gone. Never raises a database
+    error."""
+    session = db.session()
+    try:
+        session.rollback()
+    except SQLAlchemyError:
+        log.warning("database connection lost; rolling back without it")
+        try:
+            session.rollback()
+        except SQLAlchemyError:
+            session.invalidate()
 
 
 def db_session() -> Session:

@@ -3,6 +3,7 @@ from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import text
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -13,6 +14,9 @@ config = context.config
 # Keep the app's own loggers alive when migrations run inside the app (tests, CLI).
 fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
+
+#: PostgreSQL advisory lock taken while migrating (any number unique to Loket).
+MIGRATION_LOCK = 0x4C6F6B6574  # "Loket"
 
 
 def get_engine():
@@ -93,6 +97,12 @@ def run_migrations_online():
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Several processes or app boxes may upgrade at once (systemd units on boot):
+                # the first migrates, the others wait here and then find nothing left to do.
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                )
             context.run_migrations()
 
 
