@@ -413,6 +413,17 @@ class WaitEstimates:
     def _without_open_counter(self, service: Service, people_ahead: int) -> int:
         """No open counter serves the service: assume the counters that serve it first open
         (at opening time, if it is still to come) and work at today's pace."""
-        first = sum(1 for c in self.counters if c.service_ids[:1] == [service.id])
+        first = self._first_counters.get(service.id, 0)
         wait = estimate_wait_seconds(people_ahead, self.round_s[service.id], first)
         return wait + round(self.opening_in_s)
+
+    @cached_property
+    def _first_counters(self) -> dict[int, int]:
+        """Service id → how many counters serve it first (counted once: a broadcast asks for
+        every queued ticket of a service)."""
+        first: dict[int, int] = {}
+        for counter in self.counters:
+            if counter.service_ids:
+                service_id = counter.service_ids[0]
+                first[service_id] = first.get(service_id, 0) + 1
+        return first
