@@ -11,11 +11,12 @@ WORKER_CONNECTIONS ?= 10000
 
 export FLASK_APP := queue_app
 
-.PHONY: run test lint typecheck migrate seed clean help translations screenshots
+.PHONY: run test lint typecheck migrate seed clean help translations screenshots audit
 
 help:
 	@echo "make run   - install, migrate, seed the demo hall (when empty) and serve on :$(PORT)"
 	@echo "make test  - install test tools and run lint, type checks and the whole test suite"
+	@echo "make serve-cluster - PROCESSES gunicorn processes behind nginx on :8080 (PostgreSQL + Redis)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,9 +69,35 @@ typecheck: $(VENV)/.dev
 test: lint typecheck $(CATALOG).mo
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Known vulnerabilities in requirements.txt and what it pulls in (pip-audit; needs PyPI).
+# `make test` runs the same audit (tests/security/test_dependency_audit.py).
+audit: $(VENV)/.dev
+	$(BIN)/python scripts/audit_requirements.py
+
 # Redraw docs/screenshots/ from a live demo hall in headless Chromium (/usr/bin/chromium).
 screenshots: $(VENV)/.dev $(CATALOG).mo
 	$(BIN)/python scripts/screenshots.py
+
+# Benchmarks (bench/, docs/benchmarks.md): a short run of every one, about 3 minutes; the full
+# set is `$(BIN)/python -m bench.run_all`. They start their own servers and never run in `make test`.
+$(VENV)/.bench: requirements.txt requirements-dev.txt requirements-bench.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-bench.txt
+	touch $(VENV)/.runtime $(VENV)/.dev $@
+
+.PHONY: bench
+bench: $(VENV)/.bench $(CATALOG).mo
+	$(BIN)/python -m bench.run_all --short
+
+# Scale-out on this machine (docs/deploy.md): PROCESSES gunicorn processes behind nginx on PORT
+# (8080 unless PORT is given), against DATABASE_URL (default: database `loket` on the local
+# PostgreSQL, created when missing) and REDIS_URL (default: the local Redis). Ctrl-C stops it.
+PROCESSES ?= 4
+CLUSTER_PORT = $(if $(filter file,$(origin PORT)),8080,$(PORT))
+
+.PHONY: serve-cluster
+serve-cluster: $(VENV)/.runtime $(CATALOG).mo
+	$(BIN)/python scripts/serve_cluster.py --processes $(PROCESSES) --port $(CLUSTER_PORT) \
+		--host $(HOST)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

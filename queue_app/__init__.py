@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 
 from . import config as config_module
+from . import security
 from .extensions import csrf, db, login_manager, migrate, socketio
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -31,12 +32,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         os.makedirs(app.instance_path, exist_ok=True)
         path = os.path.join(app.instance_path, "loket.db")
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = config_module.engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS")
+    )
+    security.check_secret_key(app)  # production refuses a missing or weak key
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _installation_secret(app.instance_path)
 
     # Socket handlers must be declared before socketio.init_app: Flask-SocketIO binds handlers
     # declared later only to the server that already exists, not to later apps' servers.
-    from .realtime import handlers
+    from .realtime import handlers, message_queue
 
     db.init_app(app)
     migrate.init_app(
@@ -47,12 +52,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     socketio.init_app(
         app,
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
-        message_queue=app.config.get("REDIS_URL"),
+        # Redis between processes (scale-out), hardened for restarts: realtime/message_queue.py
+        client_manager=message_queue.client_manager(app.config.get("REDIS_URL")),
         cors_allowed_origins=[],
     )
 
     from . import auth, cli, i18n
-    from .web import api, errors, pages, reports, screens
+    from .web import admin, api, errors, pages, reports, screens
 
     auth.init_app(app)
     i18n.init_app(app, ROOT)
@@ -61,7 +67,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(screens.bp)
     app.register_blueprint(reports.bp)
+    app.register_blueprint(admin.bp)
     csrf.exempt(api.bp)  # the API authenticates with Bearer tokens or a SameSite session
+    security.init_app(app)  # headers, rate limits (wrapping views above), proxy fix
     handlers.init_app(app)
     cli.init_app(app)
     return app

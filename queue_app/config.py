@@ -16,9 +16,53 @@ def database_url(raw: str | None) -> str | None:
     return raw
 
 
+#: libpq connection settings for PostgreSQL: a database that does not answer fails a request
+#: after a few seconds (503) instead of holding it, and dead idle connections are noticed.
+POSTGRES_CONNECT_ARGS = {
+    "connect_timeout": 5,
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+}
+
+
+def engine_options(uri: str, options: dict[str, Any] | None) -> dict[str, Any]:
+    """SQLAlchemy engine options for `uri`: `options` plus the PostgreSQL connection settings
+    above (those already given win)."""
+    result = dict(options or {})
+    if uri.startswith("postgresql"):
+        result["connect_args"] = {**POSTGRES_CONNECT_ARGS, **result.get("connect_args", {})}
+    return result
+
+
+def flag(raw: str | None, default: bool) -> bool:
+    """A yes/no environment variable: 1/true/yes/on or 0/false/no/off; unset → `default`."""
+    if raw is None or not raw.strip():
+        return default
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{raw!r} is not a yes/no value (true/false)")
+
+
+def count(raw: str | None) -> int:
+    """A small non-negative number from the environment (unset or empty → 0)."""
+    if raw is None or not raw.strip():
+        return 0
+    if not raw.strip().isdigit():
+        raise ValueError(f"{raw!r} is not a number of proxies (0, 1, 2 …)")
+    return int(raw)
+
+
 def from_environment() -> dict[str, Any]:
     """The settings of this process, from environment variables with safe defaults."""
     env = os.environ
+    # LOKET_ENV=production: secure cookies by default, HSTS, and SECRET_KEY must be strong.
+    production = env.get("LOKET_ENV", "").strip().lower() == "production"
+    secure_cookies = flag(env.get("SESSION_COOKIE_SECURE"), default=production)
     return {
         # None: the app factory generates one per installation under instance/.
         "SECRET_KEY": env.get("SECRET_KEY") or None,
@@ -31,7 +75,26 @@ def from_environment() -> dict[str, Any]:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_HTTPONLY": True,
-        "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true"),
+        "SESSION_COOKIE_SECURE": secure_cookies,
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "PRODUCTION": production,
+        # Rate limits (Flask-Limiter strings; README "Security"). Storage: RATELIMIT_STORAGE_URI,
+        # else REDIS_URL, else this process's memory (resolved in security.init_app).
+        "RATELIMIT_ENABLED": flag(env.get("RATELIMIT_ENABLED"), default=True),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or None,
+        "ISSUE_RATE_LIMIT_PER_IP": env.get("ISSUE_RATE_LIMIT_PER_IP", "10 per minute;100 per hour"),
+        "ISSUE_RATE_LIMIT_PER_DEVICE": env.get(
+            "ISSUE_RATE_LIMIT_PER_DEVICE", "30 per minute;600 per hour"
+        ),
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "5 per minute;30 per hour"),
+        "LOGIN_RATE_LIMIT_PER_USER": env.get(
+            "LOGIN_RATE_LIMIT_PER_USER", "10 per minute;50 per hour"
+        ),
+        # Behind nginx: how many proxies' X-Forwarded-For / X-Forwarded-Proto to trust.
+        "PROXY_FIX_X_FOR": count(env.get("PROXY_FIX_X_FOR")),
+        "PROXY_FIX_X_PROTO": count(env.get("PROXY_FIX_X_PROTO")),
         # API requests larger than this are refused with 413 before they reach a view.
         "MAX_CONTENT_LENGTH": 64 * 1024,
     }

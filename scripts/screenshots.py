@@ -11,6 +11,10 @@ two of them for elderly applicants, four counters open, some tickets called, ser
     board.png     1920×1080  the lobby board after a few calls, its call flash gone
     board-en.png  1920×1080  the same board in English (`?lang=en`)
     phone.png     390×780    the phone status page of a waiting ticket with people ahead
+    admin-*.png   1440 wide  the admin console: services, a refused service form, counters,
+                             staff, site settings, the audit trail (as the demo admin)
+    overview.png  1440 wide  the supervisors' live hall overview, once the first waits have
+                             passed the alert limit the admin set to one minute
 
 Run: `make screenshots`, or `.venv/bin/python scripts/screenshots.py [--out DIR]`.
 Needs Debian's Chromium at /usr/bin/chromium and the dev requirements (Playwright, requests);
@@ -22,6 +26,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +47,8 @@ CHROMIUM_ARGS = [
     "--autoplay-policy=no-user-gesture-required",
 ]
 PASSWORD = "petugas-loket"
+ADMIN = ("admin", "admin-loket")
+SUPERVISOR = ("supervisor", "supervisor-loket")
 WAIT_MS = 30_000
 
 #: The morning so far, in the order people took their tickets: (service, priority).
@@ -130,6 +137,7 @@ def sign_in(browser: Browser, base: str, username: str) -> Page:
 
 def screenshots(base: str, browser: Browser, out: Path) -> None:
     hall = Hall(base)
+    started = time.monotonic()
     tickets = [hall.issue(service, priority) for service, priority in ARRIVALS]
 
     # Counters 1 and 2 serve A, 5 serves B, 9 serves C (each also helps the next service).
@@ -193,6 +201,58 @@ def screenshots(base: str, browser: Browser, out: Path) -> None:
     slip.emulate_media(media="print")
     slip.goto(f"{base}/kiosk/ticket/{waiting['token']}")
     shoot(slip.locator("#slip"), out, "ticket.png")
+
+    admin_pages(base, browser, out, started)
+
+
+def staff_page(browser: Browser, base: str, who: tuple[str, str], target: str) -> Page:
+    """A signed-in staff member's page at `target`."""
+    # An Indonesian browser: dates and times in its inputs as the hall's staff see them.
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="id-ID")
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    page.goto(f"{base}/login?next={target}")
+    page.fill("#username", who[0])
+    page.fill("#password", who[1])
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}{target}")
+    return page
+
+
+def admin_pages(base: str, browser: Browser, out: Path, started: float) -> None:
+    """The admin console as the demo admin, then the overview as the demo supervisor."""
+    admin = staff_page(browser, base, ADMIN, "/admin/services")
+    shoot(admin, out, "admin-services.png", full_page=True)
+    # A form refused field by field: a code already taken and a negative quota.
+    admin.goto(f"{base}/admin/services/new")
+    admin.fill("#code", "A")
+    admin.fill("#name_id", "Layanan Pengaduan")
+    admin.fill("#name_en", "Complaints")
+    admin.fill("#daily_quota", "-10")
+    admin.click("form.admin-form button[type=submit]")
+    admin.wait_for_selector(".field-error")
+    shoot(admin, out, "admin-service-form.png", full_page=True)
+    admin.goto(f"{base}/admin/counters")
+    shoot(admin, out, "admin-counters.png", full_page=True)
+    admin.goto(f"{base}/admin/staff")
+    shoot(admin, out, "admin-staff.png")
+    admin.goto(f"{base}/admin/site")
+    shoot(admin, out, "admin-site.png", full_page=True)
+    # The admin asks for an alert after one minute of waiting (the demo's waits are short).
+    admin.fill("#wait_alert_min", "1")
+    admin.click("form.admin-form button[type=submit]")
+    admin.wait_for_selector(".notice")
+    admin.goto(f"{base}/admin/audit")
+    shoot(admin, out, "admin-audit.png")
+
+    overview = staff_page(browser, base, SUPERVISOR, "/admin/overview")
+    connected(overview)
+    # The first tickets of the morning pass the one-minute limit: their alerts come up.
+    overview.wait_for_function(
+        "() => document.querySelectorAll('#ov-alerts .long_wait').length > 0",
+        timeout=max(WAIT_MS, int((started + 75 - time.monotonic()) * 1000)),
+    )
+    shoot(overview, out, "overview.png", full_page=True)
 
 
 def main() -> None:

@@ -81,6 +81,8 @@ def make_app(database_url: str, **extra: Any) -> Flask:
         "REDIS_URL": None,
         "PUBLIC_BASE_URL": "https://loket.example.id",
         "WTF_CSRF_ENABLED": False,
+        # Tests issue many tickets from one address; tests/security switch the limits on.
+        "RATELIMIT_ENABLED": False,
     }
     config.update(extra)
     return create_app(config)

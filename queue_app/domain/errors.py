@@ -71,3 +71,30 @@ class InvalidInput(LoketError):
     """The request is malformed or a value is out of range."""
 
     code = "invalid_input"
+
+
+class RecallLimitReached(InvalidTransition):
+    """The site's recall policy: this ticket was recalled as often as allowed since its last
+    call (a 409 like every refused ticket action, with its own code)."""
+
+    code = "recall_limit"
+
+
+class NoShowTooEarly(InvalidTransition):
+    """The site's no-show policy: a called ticket may be marked a no-show only some seconds
+    after its latest call (the applicant may still be walking to the counter)."""
+
+    code = "too_early"
+
+
+class AlreadyHolding(LoketError):
+    """The site allows one active ticket per holder (phone number or NIK) per service and day,
+    and this holder already has one."""
+
+    code = "already_holding"
+
+
+class InvalidHolderId(InvalidInput):
+    """The phone number or NIK the site asks for is missing or not well formed."""
+
+    code = "invalid_holder_id"

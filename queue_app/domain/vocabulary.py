@@ -31,8 +31,15 @@ class Channel(StrEnum):
 
 
 class Role(StrEnum):
-    """Staff roles: clerks work at their assigned counters; supervisors and admins anywhere."""
+    """Account roles: clerks work at their assigned counters; supervisors and admins anywhere.
+    A kiosk is a device account: it may issue tickets (channel kiosk, rate-limited per device)
+    and nothing else staff can do."""
 
     ADMIN = "admin"
     SUPERVISOR = "supervisor"
     CLERK = "clerk"
+    KIOSK = "kiosk"
+
+
+#: Roles of people who work the hall (everything but device accounts).
+STAFF_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.CLERK})

@@ -7,18 +7,20 @@ stale messages and never needs a second request to learn what changed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
+from socketio import PubSubManager
 from sqlalchemy import select
 
 from ..domain.events import CounterChanged, DomainEvent, TicketChanged
 from ..domain.states import Action
-from ..extensions import db_session, socketio
+from ..extensions import db_session, rollback_session, socketio
 from ..i18n import announcements
-from ..models import CounterService
-from ..services import read
-from .rooms import board_room, counter_room, service_room, ticket_room
+from ..models import CounterService, Site
+from ..services import overview, read
+from ..services.admin import ConfigChanged
+from .rooms import board_room, counter_room, overview_room, service_room, ticket_room
 
 log = logging.getLogger(__name__)
 
@@ -60,24 +62,36 @@ def counter_payload(event: CounterChanged) -> dict[str, Any]:
     }
 
 
-def publish(events: Iterable[DomainEvent]) -> None:
+def publish(events: Iterable[DomainEvent]) -> read.HallView | None:
     """Send each event to the rooms it concerns, then the new queue figures of the services it
     touched. Never raises: the commit already happened, and clients heal from the snapshot
-    they get on reconnect."""
+    they get on reconnect. Returns the view of the hall the figures were computed from (a
+    response may reuse it instead of estimating the hall a second time), if there is one."""
     events = list(events)
     for event in events:
         try:
             _publish_one(event)
         except Exception:  # a broken message queue must not fail a committed request
             log.exception("could not broadcast event seq=%s", event.seq)
-    if events:
-        try:
-            _publish_queues(events)
-        except Exception:
-            log.exception("could not broadcast queue figures")
-        finally:
-            # End the read transaction (on SQLite it holds the write lock until it ends).
-            db_session().rollback()
+    if not events:
+        return None
+    # Let the screens have the news now, not after every phone's place is worked out.
+    _yield_unless_in_transaction()
+    outbox: list[tuple[str, dict[str, Any], str]] = []
+    view = None
+    try:
+        view = _publish_queues(events, outbox)
+        local = _local_rooms()
+        if local is None or overview_room(view.site.id) in local:
+            _publish_overview(view, max(event.seq for event in events))
+    except Exception:
+        log.exception("could not broadcast queue figures")
+    finally:
+        # End the read transaction (on SQLite it holds the write lock until it ends) before
+        # the long part, the phones' places, is sent (the database may have gone meanwhile).
+        rollback_session()
+    _send(outbox)
+    return view
 
 
 def _publish_one(event: DomainEvent) -> None:
@@ -95,9 +109,12 @@ def _publish_one(event: DomainEvent) -> None:
         )
 
 
-def _publish_queues(events: list[DomainEvent]) -> None:
+def _publish_queues(
+    events: list[DomainEvent], outbox: list[tuple[str, dict[str, Any], str]]
+) -> read.HallView:
     """After a change: the hall and the touched services' counts to boards and to each
-    service's followers, and each queued ticket of those services its new place."""
+    service's followers, and each queued ticket of those services its new place (into
+    `outbox`, sent by `_send` once the read transaction has ended)."""
     session = db_session()
     service_ids: dict[int, None] = {}
     for event in events:
@@ -118,12 +135,93 @@ def _publish_queues(events: list[DomainEvent]) -> None:
         {"seq": seq, "hall": hall, "services": list(summaries.values())},
         to=board_room(site_id),
     )
+    local = _local_rooms()
+    followed = None if local is None else (lambda token: ticket_room(token) in local)
+    # No phone at all in this process: no queue needs reading for places.
+    phones = local is None or any(str(room).startswith(TICKET_ROOMS) for room in local)
     for service_id, summary in summaries.items():
         socketio.emit(
             "queue", {"seq": seq, "hall": hall, "services": [summary]}, to=service_room(service_id)
         )
-        for token, place in read.queue_positions(session, service_id, view):
-            socketio.emit("position", {"seq": seq, **place}, to=ticket_room(token))
+        if not phones:
+            continue
+        for token, place in read.queue_positions(session, service_id, view, followed):
+            outbox.append(("position", {"seq": seq, **place}, ticket_room(token)))
+    return view
+
+
+def _send(outbox: list[tuple[str, dict[str, Any], str]]) -> None:
+    """Emit what `_publish_queues` prepared, each message to its own room, in queue order (the
+    front of the queue hears first). Never raises."""
+    try:
+        for name, payload, room in outbox:
+            socketio.emit(name, payload, to=room)
+    except Exception:
+        log.exception("could not broadcast the queue places")
+
+
+#: What every phone's room name starts with.
+TICKET_ROOMS = ticket_room("")
+
+
+def _local_rooms() -> Collection[str] | None:
+    """The rooms that have someone in them, when this process alone knows (no message queue:
+    every client is connected here); None when clients of other processes may listen. What
+    nobody listens to (a queued ticket without a phone, the overview without a supervisor) is
+    neither computed nor sent."""
+    manager = socketio.server.manager if socketio.server is not None else None
+    if manager is None or isinstance(manager, PubSubManager):
+        return None
+    rooms: Collection[str] = manager.rooms.get("/", {})
+    return rooms
+
+
+def _yield_unless_in_transaction() -> None:
+    """Let other greenlets (the sockets' writers) run, but never while this request holds a
+    database transaction: on SQLite that is the write lock, and a greenlet waiting for it
+    would block the whole process."""
+    if not db_session().in_transaction():
+        socketio.sleep(0)
+
+
+def _publish_overview(view: read.HallView, seq: int) -> None:
+    """The supervisors' overview after a change, whole (it is small: one line per service and
+    counter), from the view the queue figures were computed with."""
+    data = overview.hall_overview(db_session(), view.site.id, view)
+    data["seq"] = max(seq, data["seq"])
+    socketio.emit("overview", data, to=overview_room(view.site.id))
+
+
+def publish_config(change: ConfigChanged | None) -> None:
+    """After an admin console change of the hall's set-up (committed): boards, kiosks and
+    counter terminals get the whole board as it is now, and overviews their overview. Never
+    raises, like `publish`."""
+    if change is None:
+        return
+    session = db_session()
+    try:
+        board = read.board(session, change.site_id)
+        site = session.get(Site, change.site_id)
+        socketio.emit(
+            "config",
+            {
+                "seq": change.seq,
+                "what": change.what,
+                "board": board,
+                # What the kiosk asks applicants for (one ticket per person), if anything.
+                "holder_id_kind": site.holder_id_kind if site is not None else None,
+            },
+            to=board_room(change.site_id),
+        )
+        socketio.emit(
+            "overview",
+            overview.hall_overview(session, change.site_id),
+            to=overview_room(change.site_id),
+        )
+    except Exception:
+        log.exception("could not broadcast the set-up change seq=%s", change.seq)
+    finally:
+        session.rollback()
 
 
 def send_snapshot(kind: str, data: dict[str, Any], sid: str) -> None:

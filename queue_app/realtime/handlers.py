@@ -1,24 +1,32 @@
 """Socket.IO connection handlers. A client says what it follows in the connection query:
-`?board=<site_id>`, `?ticket=<token>` or `?counter=<id>` (staff only). Every message and
-payload is documented in docs/realtime.md."""
+`?board=<site_id>`, `?ticket=<token>`, or (staff only) `?counter=<id>` or `?overview=<site_id>`.
+Every message and payload is documented in docs/realtime.md."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Flask, request
 from flask_login import current_user
 from flask_socketio import join_room
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from ..domain.errors import LoketError
+from ..domain.vocabulary import Role
 from ..extensions import db_session, socketio
 from ..models import Counter, User
-from ..services import read, staff
+from ..services import overview, read, staff
 from ..web.validation import parse_id
 from . import broadcast
-from .rooms import board_room, counter_room, service_room, ticket_room
+from .rooms import board_room, counter_room, overview_room, service_room, ticket_room
+
+log = logging.getLogger(__name__)
+
+#: Roles that see the hall overview.
+OVERSEERS = (Role.ADMIN.value, Role.SUPERVISOR.value)
 
 
 def init_app(app: Flask) -> None:
@@ -30,7 +38,15 @@ def on_connect(auth: Any = None) -> bool:
     """Sent by every screen on connect and on every reconnect: join the rooms it follows and
     receive a full snapshot, so a screen that lost its connection heals by itself."""
     sid: str = request.sid  # type: ignore[attr-defined]  # set by Flask-SocketIO
-    followed = _followed()
+    try:
+        followed = _followed()
+    except SQLAlchemyError:
+        # The database is out of reach. A refusal would be final (socket.io-client does not
+        # retry a refused connect); dropping the connection makes the client retry with its
+        # backoff, and it gets its snapshot once the database is back.
+        log.warning("database unavailable: dropping a connecting client to retry later")
+        _drop_connection(sid)
+        return False
     if followed is None:
         return False
     rooms, kind, snapshot = followed
@@ -48,6 +64,15 @@ def on_resync(_data: Any = None) -> None:
     if followed is not None:
         _rooms, kind, snapshot = followed
         broadcast.send_snapshot(kind, snapshot, sid)
+
+
+def _drop_connection(sid: str) -> None:
+    """Close this client's transport without a goodbye, as a network cut would: Socket.IO
+    clients then reconnect by themselves. (Any answer we send after this is discarded.)"""
+    server = socketio.server
+    client = server.eio.sockets.get(server.manager.eio_sid_from_sid(sid, "/"))
+    if client is not None:
+        client.close(wait=False, abort=True)
 
 
 def _followed() -> tuple[list[str], str, Any] | None:
@@ -82,5 +107,13 @@ def _follow(session: Session, args: MultiDict[str, str]) -> tuple[list[str], str
         snapshot = read.counter_detail(session, counter.id)
         snapshot["board"] = read.board(session, counter.site_id)
         return rooms, "counter", snapshot
+    if "overview" in args:
+        # Supervisors and admins only (any other role, known or not, is refused).
+        site_id = parse_id(args["overview"])
+        if site_id is None or not current_user.is_authenticated:
+            return None
+        if current_user.role not in OVERSEERS:
+            return None
+        return [overview_room(site_id)], "overview", overview.hall_overview(session, site_id)
     site_id = parse_id(args.get("board", "")) or read.default_site_id(session)
     return [board_room(site_id)], "board", read.board(session, site_id)

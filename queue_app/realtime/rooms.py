@@ -21,3 +21,8 @@ def service_room(service_id: int) -> str:
 def ticket_room(token: str) -> str:
     """The phone status pages of one ticket (the holder knows the token; nobody else is told)."""
     return f"ticket:{token}"
+
+
+def overview_room(site_id: int) -> str:
+    """Supervisors' and admins' hall overview pages of a site (staff only)."""
+    return f"overview:{site_id}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter as Tally
+from collections.abc import Callable
 from datetime import datetime
 from functools import cached_property
 from typing import Any
@@ -87,8 +88,11 @@ class HallView:
 
     @cached_property
     def open_counters_per_service(self) -> Tally[int]:
+        # From the estimates' plain rows of counters and their services (read for the
+        # estimates anyway): loading the counters as objects with their links cost a broadcast
+        # more than everything else it reads.
         tally: Tally[int] = Tally()
-        for counter in self.counters:
+        for counter in self.estimates.counters:
             if counter.state == CounterState.OPEN.value:
                 tally.update(counter.service_ids)
         return tally
@@ -353,6 +357,21 @@ def ticket_for_staff(session: Session, ticket: Ticket, durations: Durations | No
     return data
 
 
+def recalls_since_call(session: Session, ticket_id: int) -> int:
+    """How often a ticket was recalled since its latest call (what the recall limit counts)."""
+    last_call = (
+        select(func.max(TicketEvent.seq))
+        .where(TicketEvent.ticket_id == ticket_id, TicketEvent.action == "call")
+        .scalar_subquery()
+    )
+    stmt = select(func.count(TicketEvent.id)).where(
+        TicketEvent.ticket_id == ticket_id,
+        TicketEvent.action == "recall",
+        TicketEvent.seq > last_call,
+    )
+    return int(session.scalar(stmt) or 0)
+
+
 def ticket_by_token(session: Session, token: str) -> Ticket:
     """The ticket holding this public token, or NotFound."""
     if not TOKEN_SHAPE.fullmatch(token):
@@ -386,13 +405,19 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def queue_positions(session: Session, service_id: int, view: HallView) -> list[tuple[str, Json]]:
+def queue_positions(
+    session: Session,
+    service_id: int,
+    view: HallView,
+    followed: Callable[[str], bool] | None = None,
+) -> list[tuple[str, Json]]:
     """Every queued ticket of a service with its place: `(token, {code, state, position,
     estimated_wait_s})`, in one query. The token only routes the news to the ticket's own phone.
 
     The same places as `people_ahead`, for the whole queue at once: front (transferred) tickets
     first, then by queue time; a priority ticket has only front tickets and earlier priority
-    tickets ahead of it.
+    tickets ahead of it. `followed(token)`, when given, says whose place anyone listens to: the
+    others are counted but not listed.
     """
     service = session.get(Service, service_id)
     if service is None:
@@ -416,6 +441,8 @@ def queue_positions(session: Session, service_id: int, view: HallView) -> list[t
             priority_seen += 1
         else:
             ahead = index
+        if followed is not None and not followed(row.token):
+            continue
         places.append(
             (
                 row.token,
@@ -463,7 +490,17 @@ def counter_detail(session: Session, counter_id: int) -> Json:
             "services": [
                 view.service_summary(link.service) | {"rank": link.rank} for link in counter.links
             ],
-            "current": ticket_for_staff(session, current) if current else None,
+            "current": (
+                ticket_for_staff(session, current)
+                | {"recalls_since_call": recalls_since_call(session, current.id)}
+                if current
+                else None
+            ),
+            # The site's rules the terminal's buttons follow (see services.tickets).
+            "policy": {
+                "recall_limit": view.site.recall_limit,
+                "no_show_after_s": view.site.no_show_after_s,
+            },
             "stats": {
                 "served": len(served),
                 "mean_service_s": round(sum(times) / len(times)) if times else None,

@@ -15,7 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..domain.access import Actor
 from ..domain.errors import InvalidInput, NotFound
 from ..domain.vocabulary import Role
-from ..models import ApiToken, Counter, User
+from ..models import AdminChange, ApiToken, Counter, User
 from .clock import utcnow
 
 
@@ -27,8 +27,10 @@ def _dummy_hash() -> str:
 
 
 def actor_for(user: User) -> Actor:
-    """The domain's view of a signed-in user."""
-    return Actor(user.id, Role(user.role), frozenset(c.id for c in user.counters))
+    """The domain's view of a signed-in user. Only clerks work at assigned counters."""
+    role = Role(user.role)
+    counters = frozenset(c.id for c in user.counters) if role == Role.CLERK else frozenset()
+    return Actor(user.id, role, counters)
 
 
 def create_user(
@@ -77,6 +79,26 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     if not check_password_hash(user.password_hash, password) or not user.active:
         return None
     return user
+
+
+def record_failed_sign_in(session: Session, username: str, *, via: str, address: str) -> None:
+    """Audit a failed sign-in (admin_changes: entity `session`, action `sign_in_failed`): the
+    account when one has this username, `via` (`form` or `api`) and the client's address.
+    Never the password, nor the name typed for an unknown account (it may be a password
+    typed into the wrong field). Flushes."""
+    user = session.scalars(select(User).where(User.username == username)).first()
+    session.add(
+        AdminChange(
+            site_id=None,
+            at=utcnow(),
+            user_id=user.id if user is not None else None,
+            entity="session",
+            entity_id=user.id if user is not None else None,
+            action="sign_in_failed",
+            changes={"via": via, "address": address[:64], "known_user": user is not None},
+        )
+    )
+    session.flush()
 
 
 def issue_token(session: Session, user: User) -> str:

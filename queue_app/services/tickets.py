@@ -3,7 +3,9 @@ transfer, cancel. Each returns (ticket, events) and leaves the commit to the cal
 
 from __future__ import annotations
 
+import math
 import secrets
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,7 +17,9 @@ from ..domain.errors import (
     Forbidden,
     HallClosed,
     InvalidInput,
+    NoShowTooEarly,
     NotFound,
+    RecallLimitReached,
     ServiceClosed,
 )
 from ..domain.events import DomainEvent
@@ -25,8 +29,9 @@ from ..domain.states import Action, TicketState
 from ..domain.vocabulary import Channel, CounterState, Priority
 from ..models import CounterService, Service, Ticket
 from .hall import Hall, lock_counter, require_counter_free, site_of
+from .holders import HolderId, refuse_second_ticket
 from .numbering import draw_number
-from .read import HallView
+from .read import HallView, recalls_since_call
 
 Result = tuple[Ticket, list[DomainEvent]]
 
@@ -54,6 +59,7 @@ def issue_ticket(
     priority: Priority | None = None,
     channel: Channel = Channel.KIOSK,
     seen: HallView | None = None,
+    holder: HolderId | None = None,
 ) -> Result:
     """Issue the next number of a service. The ticket is admitted at once when the hall has
     room; otherwise it stays `issued` and waits outside.
@@ -61,6 +67,8 @@ def issue_ticket(
     A service that closes early refuses (`ClosedEarly`) once a ticket taken now would not be
     served before closing time. `seen`: the caller's view of the hall at this instant (a kiosk
     that just showed the estimate), reused for that check when nothing changed since.
+    `holder`: the phone number or NIK of a site that collects one; a holder with an active
+    ticket of this service today is refused (`AlreadyHolding`), and only its hash is stored.
     """
     site_id = site_of(session, Service, service_id)
     hall = Hall.lock(session, site_id)
@@ -70,6 +78,9 @@ def issue_ticket(
         raise HallClosed(f"the hall is closed now (open {opening})", opening_hours=opening)
     if not service.is_open:
         raise ServiceClosed(f"service {service.code} is closed", service=service.code)
+    holder_hash = holder.digest(hall.today) if holder is not None else None
+    if holder_hash is not None:
+        refuse_second_ticket(session, service.id, hall.today, holder_hash)
     if service.closes_early and _hall_view(session, hall, seen).closed_early(service):
         raise ClosedEarly(
             f"service {service.code} has closed for today: a ticket taken now would not be "
@@ -91,6 +102,7 @@ def issue_ticket(
         state=TicketState.ISSUED.value,
         queue_at=hall.now,
         issued_at=hall.now,
+        holder_hash=holder_hash,
     )
     session.add(ticket)
     session.flush()
@@ -140,8 +152,19 @@ def call_next(
 
 
 def recall(session: Session, ticket_id: int, actor: Actor) -> Result:
-    """Call the same ticket again (the lobby announces it again)."""
+    """Call the same ticket again (the lobby announces it again). The site's `recall_limit`
+    (NULL = no limit) caps the recalls since the ticket's latest call: `RecallLimitReached`."""
     hall, ticket = _lock_ticket_at_counter(session, ticket_id, actor)
+    limit = hall.site.recall_limit
+    if (
+        limit is not None
+        and ticket.state == TicketState.CALLED.value
+        and recalls_since_call(session, ticket.id) >= limit
+    ):
+        raise RecallLimitReached(
+            f"{ticket.code} was already recalled {limit} time(s); mark a no-show or requeue it",
+            recall_limit=limit,
+        )
     hall.move(ticket, Action.RECALL, staff_id=actor.user_id)
     ticket.called_at = hall.now
     ticket.call_count += 1
@@ -169,8 +192,20 @@ def finish(session: Session, ticket_id: int, actor: Actor) -> Result:
 
 
 def no_show(session: Session, ticket_id: int, actor: Actor) -> Result:
-    """The called applicant did not come; the room it frees goes to someone outside."""
+    """The called applicant did not come; the room it frees goes to someone outside. The
+    site's `no_show_after_s` gives them that long after the latest call (`NoShowTooEarly`)."""
     hall, ticket = _lock_ticket_at_counter(session, ticket_id, actor)
+    grace = hall.site.no_show_after_s
+    if grace > 0 and ticket.state == TicketState.CALLED.value and ticket.called_at is not None:
+        available = ticket.called_at + timedelta(seconds=grace)
+        if hall.now < available:
+            left = math.ceil((available - hall.now).total_seconds())
+            raise NoShowTooEarly(
+                f"{ticket.code} was called {grace - left} s ago; a no-show can be marked "
+                f"{grace} s after the call (in {left} s)",
+                available_at=available.isoformat(),
+                wait_s=left,
+            )
     hall.move(ticket, Action.NO_SHOW, staff_id=actor.user_id)
     ticket.closed_at = hall.now
     hall.admit()

@@ -10,15 +10,17 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_login import current_user
 
 from ..domain.access import Actor
-from ..domain.errors import NotFound
+from ..domain.errors import InvalidHolderId, NotFound
 from ..domain.events import DomainEvent
-from ..domain.vocabulary import Channel, CounterState, Priority
+from ..domain.vocabulary import Channel, CounterState, Priority, Role
 from ..extensions import csrf, db, db_session
-from ..models import Ticket, User
+from ..models import Site, Ticket, User
 from ..realtime import broadcast
+from ..security import client_address
 from ..services import counters as counter_verbs
-from ..services import read, reports, staff, tickets
+from ..services import holders, read, reports, staff, tickets
 from ..services.durations import ticket_durations
+from ..services.holders import HolderId
 from .errors import ApiError
 from .issuing import issue_or_refuse
 from .openapi import openapi_document
@@ -48,7 +50,10 @@ def staff_required(view: Callable[..., Any]) -> Callable[..., Any]:
             # also carry the page's CSRF token (header X-CSRFToken), as a form post would.
             csrf.protect()
         user: User = current_user._get_current_object()
-        return view(staff.actor_for(user), *args, **kwargs)
+        actor = staff.actor_for(user)
+        if not actor.is_staff:
+            raise ApiError(403, "forbidden", "this account may only issue tickets")
+        return view(actor, *args, **kwargs)
 
     return wrapper
 
@@ -70,10 +75,17 @@ def site_id_arg() -> int:
     return site_id
 
 
-def status_url(token: str) -> str:
-    """The absolute URL of a ticket's phone status page (what its QR code holds)."""
-    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url.rstrip("/")
-    return f"{base}/t/{token}"
+def status_url(token: str, site_id: int) -> str:
+    """The absolute URL of a ticket's phone status page (what its QR code holds): under the
+    site's public base URL (admin console), else the PUBLIC_BASE_URL setting, else the address
+    this request came to."""
+    site = db.session.get(Site, site_id)
+    base = (
+        (site.public_base_url if site is not None else None)
+        or current_app.config.get("PUBLIC_BASE_URL")
+        or request.host_url.rstrip("/")
+    )
+    return f"{base.rstrip('/')}/t/{token}"
 
 
 def staff_ticket(ticket: Ticket) -> Response:
@@ -106,18 +118,45 @@ def issue() -> tuple[Response, int]:
     channel_name = optional_choice(body, "channel", [Channel.KIOSK.value, Channel.API.value])
     channel = Channel(channel_name) if channel_name else Channel.API
     if current_user.is_authenticated:
-        channel = Channel.STAFF
+        # A kiosk device account issues as the kiosk; a staff member for someone at the desk.
+        is_kiosk = current_user.role == Role.KIOSK.value
+        channel = Channel.KIOSK if is_kiosk else Channel.STAFF
     try:
         service = tickets.resolve_service(db_session(), ref, site_id_arg())
     except NotFound as exc:
         raise ApiError(422, "unknown_service", exc.message, service=ref) from exc
     ticket, events = issue_or_refuse(
-        service.id, priority=Priority(priority) if priority else None, channel=channel
+        service.id,
+        priority=Priority(priority) if priority else None,
+        channel=channel,
+        holder=holder_arg(body, service.site_id, channel),
     )
     commit_and_publish(events)
     data = read.ticket_public(db_session(), ticket)
-    data.update({"id": ticket.id, "token": ticket.token, "status_url": status_url(ticket.token)})
+    url = status_url(ticket.token, ticket.site_id)
+    data.update({"id": ticket.id, "token": ticket.token, "status_url": url})
     return jsonify(data), 201
+
+
+def holder_arg(body: dict[str, Any], site_id: int, channel: Channel) -> HolderId | None:
+    """The holder's phone number or NIK, where the site collects one (`holder_id`): required
+    from kiosks and the public, optional for staff issuing at a desk. A site that collects
+    none ignores the field and stores nothing."""
+    site = db.session.get(Site, site_id)
+    kind = site.holder_id_kind if site is not None else None
+    if not kind:
+        return None
+    raw = body.get("holder_id")
+    if raw is None or raw == "":
+        if channel == Channel.STAFF:
+            return None
+        what = "mobile phone number" if kind == holders.PHONE else "NIK"
+        raise InvalidHolderId(
+            f"this hall gives one ticket per person: send the holder's {what} as 'holder_id'",
+            field="holder_id",
+            kind=kind,
+        )
+    return holders.parse_holder_id(kind, raw, holders.holder_key(current_app.secret_key or ""))
 
 
 @bp.get("/tickets/by-token/<token>")
@@ -142,8 +181,11 @@ def board() -> Response:
 def create_token() -> tuple[Response, int]:
     """Exchange a username and password for a Bearer token."""
     body = json_object()
-    user = staff.authenticate(db_session(), string(body, "username"), string(body, "password"))
+    username = string(body, "username")
+    user = staff.authenticate(db_session(), username, string(body, "password"))
     if user is None:
+        staff.record_failed_sign_in(db_session(), username, via="api", address=client_address())
+        db.session.commit()
         raise ApiError(401, "invalid_credentials", "unknown user or wrong password")
     token = staff.issue_token(db_session(), user)
     db.session.commit()

@@ -8,11 +8,14 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from ..domain.errors import (
+    AlreadyHolding,
     CounterBusy,
     CounterNotOpen,
     Forbidden,
@@ -24,7 +27,8 @@ from ..domain.errors import (
     QuotaReached,
     ServiceClosed,
 )
-from ..extensions import db
+from ..extensions import rollback_session
+from ..security import retry_after_s
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +39,7 @@ STATUS: dict[type[LoketError], int] = {
     HallClosed: 409,
     CounterNotOpen: 409,
     CounterBusy: 409,
+    AlreadyHolding: 409,
     NotFound: 404,
     Forbidden: 403,
     InvalidInput: 422,
@@ -71,7 +76,7 @@ def wants_json() -> bool:
 
 def error_response(status: int, code: str, message: str, **detail: object) -> Response:
     """Build the error response for this request's audience."""
-    db.session.rollback()
+    rollback_session()  # even when the database connection is gone
     if wants_json():
         body: dict[str, object] = {"error": code, "message": message}
         if detail:
@@ -79,7 +84,7 @@ def error_response(status: int, code: str, message: str, **detail: object) -> Re
         response = jsonify(body)
     else:
         response = Response(
-            render_template("error.html", status=status, code=code, message=message),
+            render_template("error.html", status=status, code=code, message=message, detail=detail),
             mimetype="text/html",
         )
     response.status_code = status
@@ -90,6 +95,12 @@ def error_response(status: int, code: str, message: str, **detail: object) -> Re
 
 def init_app(app: Flask) -> None:
     """Register the handlers."""
+
+    @app.teardown_appcontext
+    def end_transaction(_exc: BaseException | None) -> None:
+        # Runs before Flask-SQLAlchemy's own teardown, whose rollback on a connection the
+        # database dropped would fail the request with a 500 after its answer was ready.
+        rollback_session()
 
     @app.errorhandler(LoketError)
     def handle_domain(exc: LoketError) -> Response:
@@ -104,6 +115,20 @@ def init_app(app: Flask) -> None:
     def handle_csrf(exc: CSRFError) -> Response:
         return error_response(400, "csrf_failed", exc.description or "missing CSRF token")
 
+    @app.errorhandler(RateLimitExceeded)
+    def handle_rate_limited(exc: RateLimitExceeded) -> Response:
+        # Flask-Limiter (queue_app/security.py): too many tickets from one kiosk or address,
+        # or too many failed sign-ins. Nothing was done; the client may try again later.
+        wait = retry_after_s()
+        response = error_response(
+            429,
+            "rate_limited",
+            f"too many requests ({exc.description}); try again in {wait} s",
+            retry_after_s=wait,
+        )
+        response.headers["Retry-After"] = str(wait)
+        return response
+
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException) -> Response:
         status = exc.code or 500
@@ -115,8 +140,11 @@ def init_app(app: Flask) -> None:
         return error_response(422, "invalid_input", "a value in the request cannot be stored")
 
     @app.errorhandler(OperationalError)
-    def handle_database_down(exc: OperationalError) -> Response:
-        log.error("database unavailable: %s", exc.orig)
+    @app.errorhandler(InterfaceError)  # psycopg: "the connection is closed"
+    @app.errorhandler(PoolTimeout)  # every pooled connection busy for pool_timeout seconds
+    def handle_database_down(exc: SQLAlchemyError) -> Response:
+        # The pool (pool_pre_ping) replaces dead connections by itself once the database is back.
+        log.error("database unavailable: %s", getattr(exc, "orig", None) or exc)
         return error_response(
             503, "database_unavailable", "the database is not reachable; try again shortly"
         )

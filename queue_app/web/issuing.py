@@ -14,16 +14,23 @@ from ..domain.vocabulary import Channel, Priority
 from ..extensions import db, db_session
 from ..models import Ticket
 from ..services import refusals, tickets
+from ..services.holders import HolderId
 
 
 def issue_or_refuse(
-    service_id: int, *, priority: Priority | None, channel: Channel
+    service_id: int,
+    *,
+    priority: Priority | None,
+    channel: Channel,
+    holder: HolderId | None = None,
 ) -> tuple[Ticket, list[DomainEvent]]:
     """`tickets.issue_ticket`, recording a refusal for capacity before re-raising it.
 
     The caller commits the issue and publishes its events as usual."""
     try:
-        return tickets.issue_ticket(db_session(), service_id, priority=priority, channel=channel)
+        return tickets.issue_ticket(
+            db_session(), service_id, priority=priority, channel=channel, holder=holder
+        )
     except LoketError as refused:
         reason = refusals.refusal_reason(refused)
         if reason is None:

@@ -437,12 +437,19 @@ SITE_ERRORS = {
     "404": _error("no such site"),
     "422": _error("'site' is not a site id"),
 }
+RATE_LIMITED: Json = {
+    **_error(
+        "rate_limited: too many requests from this address or kiosk account (issuing), or too "
+        "many failed sign-ins (address or username); detail.retry_after_s says when to retry"
+    ),
+    "headers": {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}},
+}
 TICKET_ID = {"name": "ticket_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 COUNTER_ID = {"name": "counter_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 BEARER: list[Json] = [{"bearer": []}, {"session": []}]
 STAFF_ERRORS = {
     "401": _error("missing or bad credentials"),
-    "403": _error("not allowed at this counter"),
+    "403": _error("not allowed at this counter (a kiosk account: not allowed at all)"),
     "404": _error("unknown id"),
 }
 
@@ -487,7 +494,16 @@ TICKET_ACTIONS = {
 }
 
 
-def _ticket_action(summary: str) -> Json:
+#: Refusals of a ticket action beyond its state (the site's recall and no-show policies).
+TICKET_REFUSALS = {
+    "recall": "invalid_transition: not allowed from the ticket's state; or recall_limit: "
+    "recalled as often as the site allows since its latest call (detail.recall_limit)",
+    "no-show": "invalid_transition: not allowed from the ticket's state; or too_early: the "
+    "site's wait after the latest call has not passed (detail.wait_s, detail.available_at)",
+}
+
+
+def _ticket_action(summary: str, refusal: str | None = None) -> Json:
     return {
         "post": {
             "summary": summary,
@@ -497,7 +513,7 @@ def _ticket_action(summary: str) -> Json:
             "responses": {
                 "200": _json(_ref("StaffTicket"), "the ticket after the action"),
                 **STAFF_ERRORS,
-                "409": _error("invalid_transition: not allowed from the ticket's state"),
+                "409": _error(refusal or "invalid_transition: not allowed from the ticket's state"),
             },
         }
     }
@@ -554,6 +570,15 @@ def openapi_document() -> Json:
                                         "enum": [*PRIORITIES, "none", None],
                                     },
                                     "channel": {"type": "string", "enum": ["kiosk", "api"]},
+                                    "holder_id": {
+                                        "type": ["string", "null"],
+                                        "maxLength": 32,
+                                        "description": "where the site gives one ticket per "
+                                        "person: the holder's Indonesian mobile number (08…, "
+                                        "+62…) or NIK (16 digits); required then (except for "
+                                        "staff), ignored elsewhere; stored only as a keyed "
+                                        "hash, never returned",
+                                    },
                                 },
                             }
                         }
@@ -562,11 +587,17 @@ def openapi_document() -> Json:
                 "responses": {
                     "201": _json(_ref("IssuedTicket"), "the new ticket"),
                     "409": _error(
-                        "quota_reached, service_closed, or hall_closed (outside opening hours)"
+                        "quota_reached, service_closed, hall_closed (outside opening hours), "
+                        "or already_holding (this phone number or NIK holds an active ticket "
+                        "of the service today)"
                     ),
                     "413": _error("body too large"),
                     "415": _error("body not sent as JSON"),
-                    "422": _error("malformed input or unknown service"),
+                    "422": _error(
+                        "malformed input or unknown service; invalid_holder_id: the phone "
+                        "number or NIK the site asks for is missing or malformed"
+                    ),
+                    "429": RATE_LIMITED,
                 },
             }
         },
@@ -627,6 +658,7 @@ def openapi_document() -> Json:
                     "413": _error("body too large"),
                     "415": _error("body not sent as JSON"),
                     "422": _error("malformed input"),
+                    "429": RATE_LIMITED,
                 },
             }
         },
@@ -724,7 +756,9 @@ def openapi_document() -> Json:
         },
     }
     for action, summary in TICKET_ACTIONS.items():
-        paths[f"/api/v1/tickets/{{ticket_id}}/{action}"] = _ticket_action(summary)
+        paths[f"/api/v1/tickets/{{ticket_id}}/{action}"] = _ticket_action(
+            summary, TICKET_REFUSALS.get(action)
+        )
     base = "/api/v1/counters/{counter_id}"
     paths[f"{base}/open"] = _counter_action("Open the counter and sign in at it")
     paths[f"{base}/pause"] = _counter_action("Pause the counter (keeps its clerk)")

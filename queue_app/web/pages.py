@@ -5,14 +5,17 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from ..extensions import db_session
+from ..domain.vocabulary import Role
+from ..extensions import db, db_session
+from ..security import client_address
 from ..services import read, staff
+from ..services.admin import record_sign_in, record_sign_out
 
 bp = Blueprint("pages", __name__)
 
@@ -36,15 +39,21 @@ def login() -> tuple[str, int] | Response:
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        user = staff.authenticate(db_session(), form.username.data or "", form.password.data or "")
+        username = form.username.data or ""
+        user = staff.authenticate(db_session(), username, form.password.data or "")
         if user is not None:
             login_user(user)
+            record_sign_in(db_session(), user)
+            db.session.commit()
             target = request.args.get("next", "")
-            return redirect(
-                target
-                if target.startswith("/") and not target.startswith("//")
-                else url_for("pages.index")
-            )
+            # A kiosk device account goes to the kiosk screen; staff to the home page.
+            home = "screens.kiosk" if user.role == Role.KIOSK.value else "pages.index"
+            # Only a path of this site: not `//host` nor `/\host` (browsers read both as hosts).
+            local = target.startswith("/") and not target.startswith("//") and "\\" not in target
+            return redirect(target if local else url_for(home))
+        # Failed sign-ins are audited and throttled (security.py: LOGIN_RATE_LIMIT*).
+        staff.record_failed_sign_in(db_session(), username, via="form", address=client_address())
+        db.session.commit()
         error = gettext("Wrong username or password.")
     return render_template("login.html", form=form, error=error), 401 if error else 200
 
@@ -53,6 +62,8 @@ def login() -> tuple[str, int] | Response:
 @login_required
 def logout() -> Response:
     """Sign out."""
+    record_sign_out(db_session(), int(current_user.id))
+    db.session.commit()
     logout_user()
     return redirect(url_for("pages.login"))
 

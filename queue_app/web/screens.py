@@ -40,11 +40,15 @@ def _site_id() -> int:
 def kiosk() -> str:
     """The touch screen at the entrance: one button per service, and a priority choice."""
     site_id = _site_id()
+    board = read.board(db_session(), site_id)
+    site = db_session().get(Site, site_id)
     return render_template(
         "kiosk.html",
-        board=read.board(db_session(), site_id),
+        board=board,
         priorities=[p.value for p in Priority],
         site_id=site_id,
+        # `phone` or `nik` when the hall gives one ticket per person (services/holders.py).
+        holder_kind=site.holder_id_kind if site is not None else None,
     )
 
 
@@ -58,7 +62,7 @@ def printed_ticket(token: str) -> str:
     ticket = read.ticket_by_token(session, token)
     site = session.get(Site, ticket.site_id)
     assert site is not None
-    url = status_url(ticket.token)
+    url = status_url(ticket.token, ticket.site_id)
     return render_template(
         "ticket_print.html",
         ticket=read.ticket_public(session, ticket),
@@ -91,6 +95,8 @@ def counter_choice() -> str | Response:
     session = db_session()
     user: User = current_user._get_current_object()
     actor = staff.actor_for(user)
+    if not actor.is_staff:
+        abort(403)  # a kiosk device account works no counter
     site_id = _site_id()
     counters = [
         c for c in read.counters_overview(session, site_id) if actor.may_use_counter(c["id"])

@@ -50,10 +50,10 @@
     var open = detail.state === "open";
     var enabled = {
       "call-next": open && !cur,
-      recall: state === "called",
+      recall: state === "called" && recallsLeft() !== 0,
       start: state === "called",
       finish: state === "called" || state === "serving",
-      "no-show": state === "called",
+      "no-show": state === "called" && noShowWait() === 0,
       requeue: state === "called",
       transfer: state === "called" || state === "serving",
       pause: open,
@@ -77,6 +77,55 @@
     pill.className = "pill " + detail.state;
     $("served").textContent = detail.stats.served;
     $("mean").textContent = duration(detail.stats.mean_service_s);
+    $("counter-title").textContent = detail.label || Loket.fmt(t.counter_n, { n: detail.number });
+    renderPolicy();
+  }
+
+  // -- the site's recall and no-show rules (set in the admin console) -------------------------
+
+  /** Recalls left for the ticket called here; null when the site sets no limit (or unknown). */
+  function recallsLeft() {
+    var limit = detail.policy ? detail.policy.recall_limit : null;
+    var cur = detail.current;
+    if (limit === null || limit === undefined || !cur || typeof cur.recalls_since_call !== "number") {
+      return null;
+    }
+    return Math.max(0, limit - cur.recalls_since_call);
+  }
+
+  /** Seconds until a no-show may be marked for the ticket called here (0: now). */
+  function noShowWait() {
+    var after = detail.policy ? detail.policy.no_show_after_s : 0;
+    var cur = detail.current;
+    if (!after || !cur || cur.state !== "called" || !cur.called_at) return 0;
+    return Math.max(0, Math.ceil((Date.parse(cur.called_at) + after * 1000 - serverNow()) / 1000));
+  }
+
+  function renderPolicy() {
+    var wait = noShowWait();
+    var waitNote = $("no-show-wait");
+    waitNote.textContent = wait > 0 ? Loket.fmt(t.in_time, { t: duration(wait) }) : "";
+    waitNote.hidden = wait === 0;
+    var noShow = document.querySelector('[data-action="no-show"]');
+    var called = !!(detail.current && detail.current.state === "called");
+    noShow.disabled = busy || !called || wait > 0;
+    var left = recallsLeft();
+    var recallNote = $("recall-left");
+    recallNote.textContent = left === null || !called ? "" : Loket.fmt(t.recalls_left, { n: left });
+    recallNote.hidden = left === null || !called;
+  }
+
+  function renderTransferOptions() {
+    var select = $("transfer-to");
+    var chosen = select.value;
+    select.textContent = "";
+    board.services.forEach(function (s) {
+      var option = Loket.el("option", null, s.code + " — " + (cfg.lang === "en" ? s.name_en : s.name));
+      option.value = s.code;
+      select.appendChild(option);
+    });
+    select.value = chosen;
+    if (select.value !== chosen) select.selectedIndex = 0;
   }
 
   function renderTimers() {
@@ -122,6 +171,7 @@
     detail = data;
     clockOffset = Date.parse(data.generated_at) - Date.now();
     fresh.reset(data.seq);
+    renderTransferOptions();
     renderCurrent();
     renderQueues();
     renderRecent();
@@ -202,7 +252,7 @@
   });
 
   applySnapshot(Object.assign({}, detail, { board: board }));
-  setInterval(renderTimers, 1000);
+  setInterval(function () { renderTimers(); renderPolicy(); }, 1000);
   live = Loket.connect({ counter: counterId }, {
     snapshot: function (kind, data) { if (kind === "counter") applySnapshot(data); },
     ticket: function (msg) {
@@ -218,6 +268,9 @@
       if (mine) resyncSoon();
     },
     counter: function (msg) { if (msg.counter.id === counterId) resyncSoon(); },
+    // The admin console changed the hall's set-up (this counter's services or label, the
+    // site's rules …): take a fresh look at this counter.
+    config: function () { resyncSoon(); },
     queue: function (msg) {
       var changed = false;
       msg.services.forEach(function (s) {

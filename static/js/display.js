@@ -207,6 +207,20 @@
     renderAdmission();
   }
 
+  /** The admin console changed the set-up: services (new, renamed, reordered, closed) and the
+   * hall's figures from the board it sends; the calls are left as they are. */
+  function onConfig(msg) {
+    var board = msg.board;
+    order = [];
+    board.services.forEach(function (s) {
+      if (fresh.fresh(s.id, board.seq)) services[s.id] = s;
+      order.push(s.id);
+    });
+    if (fresh.fresh("hall", board.seq)) hall = board.hall;
+    renderWaiting();
+    renderAdmission();
+  }
+
   function tick() {
     var now = new Date();
     $("clock").textContent = String(now.getHours()).padStart(2, "0") + ":" +
@@ -219,6 +233,7 @@
   Loket.connect({ board: opt.site }, {
     snapshot: function (kind, data) { if (kind === "board") applyBoard(data); },
     ticket: onTicket,
+    config: onConfig,
     queue: onQueue,
   }, true);
 })();

@@ -53,9 +53,49 @@
     line.dataset.full = hall.full ? "yes" : "no";
   }
 
+  // The buttons follow the hall's services: the admin console may add, rename, reorder or
+  // close one at any time, and the kiosk redraws its buttons from the next board it gets.
+  var layout = "";
+
+  function signature(list) {
+    return list.map(function (s) { return [s.id, s.code, s.name, s.name_en].join("\u0001"); })
+      .join("\u0002");
+  }
+
+  function makeButton(s) {
+    var button = Loket.el("button", "service");
+    button.type = "button";
+    button.dataset.id = s.id;
+    button.dataset.code = s.code;
+    button.appendChild(Loket.el("span", "svc-code", s.code));
+    var names = Loket.el("span", "svc-names");
+    names.appendChild(Loket.el("span", "svc-name", s.name)).lang = "id";
+    names.appendChild(Loket.el("span", "svc-name-en", s.name_en)).lang = "en";
+    button.appendChild(names);
+    var meta = Loket.el("span", "svc-meta");
+    meta.appendChild(Loket.el("b", null, s.waiting)).dataset.field = "waiting";
+    meta.appendChild(document.createTextNode(" " + t.waiting + " · "));
+    meta.appendChild(Loket.el("span")).dataset.field = "wait";
+    button.appendChild(meta);
+    button.appendChild(Loket.el("span", "svc-status")).dataset.field = "status";
+    button.addEventListener("click", function () { take(button); });
+    return button;
+  }
+
+  function renderButtons(list) {
+    var drawn = signature(list);
+    if (drawn === layout) return;
+    layout = drawn;
+    var box = document.getElementById("services");
+    box.textContent = "";
+    list.forEach(function (s) { box.appendChild(makeButton(s)); });
+  }
+
   function applyBoard(board) {
     fresh.reset(board.seq);
     hall = board.hall;
+    services = {};
+    renderButtons(board.services);
     board.services.forEach(applyService);
     applyHall(board.hall);
   }
@@ -80,10 +120,13 @@
 
   function take(button) {
     if (busy) return;
+    var holder = window.LoketHolder; // one ticket per person: phone number or NIK (holder.js)
+    if (holder && !holder.value()) { show(t.holder_missing, true); holder.focus(); return; }
     busy = true;
     show(t.busy, false);
     var body = { service: button.dataset.code, channel: "kiosk" };
     if (priority) body.priority = priority;
+    if (holder) body.holder_id = holder.value();
     fetch("/api/v1/tickets?site=" + encodeURIComponent(cfg.site), {
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: "application/json" },
@@ -113,10 +156,19 @@
   document.querySelectorAll(".service").forEach(function (button) {
     button.addEventListener("click", function () { take(button); });
   });
+  layout = signature(cfg.board.services); // the page came with these buttons
 
   applyBoard(cfg.board);
   Loket.connect({ board: cfg.site }, {
     snapshot: function (kind, data) { if (kind === "board") applyBoard(data); },
+    config: function (msg) {
+      // Asking (or no longer asking) for a phone number or NIK changes the page itself: take it
+      // afresh, unless someone is in the middle of taking a ticket.
+      var holder = document.getElementById("holder");
+      var asked = holder ? holder.dataset.kind : null;
+      if ((msg.holder_id_kind || null) !== asked && !busy) { location.reload(); return; }
+      applyBoard(msg.board);
+    },
     queue: function (msg) {
       if (fresh.fresh("hall", msg.seq)) applyHall(msg.hall);
       msg.services.forEach(function (s) { if (fresh.fresh(s.id, msg.seq)) applyService(s); });

@@ -35,7 +35,8 @@
   var SAFETY_RESYNC_MS = 2 * 60 * 1000;
 
   /**
-   * Connect and route messages to `handlers` ({snapshot, ticket, counter, queue, position}).
+   * Connect and route messages to `handlers` ({snapshot, ticket, counter, config, queue,
+   * position, overview}).
    * `sequenced`: this screen hears every message of its hall, so a gap in `seq` means one was
    * missed.
    */
@@ -97,12 +98,14 @@
       state.gapTimer = null;
       if (handlers.snapshot) handlers.snapshot(message.kind, message.data);
     });
-    ["ticket", "counter"].forEach(function (name) {
+    // `config`: the admin console changed the hall's set-up; it takes its place in the
+    // sequence like ticket and counter news.
+    ["ticket", "counter", "config"].forEach(function (name) {
       socket.on(name, function (message) {
         if (admit(message.seq) && handlers[name]) handlers[name](message);
       });
     });
-    ["queue", "position"].forEach(function (name) {
+    ["queue", "position", "overview"].forEach(function (name) {
       socket.on(name, function (message) {
         if (handlers[name]) handlers[name](message);
       });

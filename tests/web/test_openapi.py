@@ -4,6 +4,7 @@ the routes the `api` blueprint serves, whose response schemas the real responses
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from werkzeug.test import TestResponse
 
+from ..conftest import app_with_tables
 from .conftest import (
     API,
     COUNTER_VERBS,
@@ -88,6 +90,24 @@ class Recorder:
         self.records.append(
             (method.lower(), openapi_path(rule.rule), response.status_code, response)
         )
+
+
+#: Rate limits low enough for `exercise` to reach them from a flooding address and for one
+#: guessed username, above what its ordinary traffic from 127.0.0.1 sends (about a dozen).
+FLOOD, GUESSES = 20, 3
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    """The app with its rate limits on, so that 429 is produced and checked too."""
+    limits = {
+        "RATELIMIT_ENABLED": True,
+        "ISSUE_RATE_LIMIT_PER_IP": f"{FLOOD} per minute",
+        "LOGIN_RATE_LIMIT": "1000 per minute",
+        "LOGIN_RATE_LIMIT_PER_USER": f"{GUESSES} per minute",
+    }
+    with app_with_tables(database_url, **limits) as application:
+        yield application
 
 
 def exercise(app: Flask, api: Api) -> list[Record]:
@@ -201,6 +221,17 @@ def exercise(app: Flask, api: Api) -> list[Record]:
         assert_error(api.get(url, query_string={**day, "site": UNKNOWN}, user="admin"), 404)
         assert_error(api.get(url, query_string={"date": "15/06/2026"}, user="super"), 422)
         assert_error(api.get(url, user="super"), 422)
+
+    # rate limits (this module's app has them on, see `app` above): an address flooding the
+    # issue endpoint, and password guessing for one username
+    flooder = {"environ_base": {"REMOTE_ADDR": "10.9.9.9"}}
+    for _ in range(FLOOD):
+        assert api.post(f"{API}/tickets", json={"service": "A"}, **flooder).status_code == 201
+    assert_error(api.post(f"{API}/tickets", json={"service": "A"}, **flooder), 429, "rate_limited")
+    guess = {"username": "guesser", "password": "wrong-guess"}
+    for _ in range(GUESSES):
+        assert_error(api.post(f"{API}/auth/token", json=guess), 401)
+    assert_error(api.post(f"{API}/auth/token", json=guess), 429, "rate_limited")
 
     api.observers.remove(recorder)
     return recorder.records

@@ -1,0 +1,179 @@
+"""The supervisors' live hall overview: inside against the cap, outside, per service the queue
+and its longest wait, each counter's state, clerk and ticket, and the alerts.
+
+The page and its socket messages carry timestamps (the oldest waiting ticket's issue time, the
+current ticket's call time), so the browser keeps the waits — and the alerts — moving between
+messages without asking the server again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..domain.states import TicketState
+from ..models import Counter, CounterService, Ticket, User
+from .read import HallView
+
+Json = dict[str, Any]
+
+QUEUED = [TicketState.ISSUED.value, TicketState.WAITING.value]
+AT_COUNTER = [TicketState.CALLED.value, TicketState.SERVING.value]
+
+
+def hall_overview(session: Session, site_id: int, view: HallView | None = None) -> Json:
+    """The overview of one hall now (`view`: reuse one made at the same instant)."""
+    view = view or HallView(session, site_id)
+    today = view.today
+    # The longest-waiting ticket of each service: first by issue time.
+    place = (
+        select(
+            Ticket.id.label("id"),
+            func.row_number()
+            .over(partition_by=Ticket.service_id, order_by=(Ticket.issued_at, Ticket.id))
+            .label("place"),
+        )
+        .where(
+            Ticket.site_id == site_id,
+            Ticket.service_day == today,
+            Ticket.state.in_(QUEUED),
+        )
+        .subquery()
+    )
+    oldest = {
+        row.service_id: row
+        for row in session.execute(
+            select(Ticket.service_id, Ticket.code, Ticket.issued_at)
+            .join(place, place.c.id == Ticket.id)
+            .where(place.c.place == 1)
+        )
+    }
+    current = {
+        row.counter_id: row
+        for row in session.execute(
+            select(
+                Ticket.counter_id,
+                Ticket.code,
+                Ticket.state,
+                Ticket.issued_at,
+                Ticket.called_at,
+                Ticket.started_at,
+            ).where(Ticket.site_id == site_id, Ticket.state.in_(AT_COUNTER))
+        )
+    }
+    # Plain rows, not counter objects with their service lists: this runs after every change.
+    rows = session.execute(
+        select(Counter.id, Counter.number, Counter.label, Counter.state, Counter.staff_id)
+        .where(Counter.site_id == site_id)
+        .order_by(Counter.number)
+    ).all()
+    links: dict[int, list[int]] = {}
+    for counter_id, service_id in session.execute(
+        select(CounterService.counter_id, CounterService.service_id)
+        .join(Counter, Counter.id == CounterService.counter_id)
+        .where(Counter.site_id == site_id)
+        .order_by(CounterService.counter_id, CounterService.rank)
+    ):
+        links.setdefault(counter_id, []).append(service_id)
+    staff_ids = {row.staff_id for row in rows if row.staff_id is not None}
+    names = (
+        {
+            uid: name
+            for uid, name in session.execute(
+                select(User.id, User.username).where(User.id.in_(staff_ids))
+            )
+        }
+        if staff_ids
+        else {}
+    )
+    codes = {s.id: s.code for s in view.services}
+    services = []
+    for service in view.services:
+        summary = view.service_summary(service)
+        head = oldest.get(service.id)
+        services.append(
+            {
+                "id": service.id,
+                "code": service.code,
+                "name": service.name_id,
+                "name_en": service.name_en,
+                "open": summary["open"],
+                "waiting_inside": summary["waiting_inside"],
+                "waiting_outside": summary["waiting_outside"],
+                "quota_left": summary["quota_left"],
+                "counters_open": summary["counters_open"],
+                "estimated_wait_s": summary["estimated_wait_s"],
+                "oldest_code": head.code if head else None,
+                "oldest_issued_at": _iso(head.issued_at) if head else None,
+            }
+        )
+    counters = []
+    for counter in rows:
+        at = current.get(counter.id)
+        counters.append(
+            {
+                "id": counter.id,
+                "number": counter.number,
+                "label": counter.label,
+                "state": counter.state,
+                "staff": names.get(counter.staff_id) if counter.staff_id else None,
+                "services": [codes.get(sid, "?") for sid in links.get(counter.id, [])],
+                "current": (
+                    {
+                        "code": at.code,
+                        "state": at.state,
+                        "called_at": _iso(at.called_at),
+                        "started_at": _iso(at.started_at),
+                    }
+                    if at
+                    else None
+                ),
+            }
+        )
+    data: Json = {
+        "seq": view.seq,
+        "generated_at": view.now.isoformat(),
+        "site": {
+            "id": view.site.id,
+            "name": view.site.name,
+            "timezone": view.site.timezone,
+            "wait_alert_min": view.site.wait_alert_min,
+        },
+        "hall": view.hall_summary(),
+        "services": services,
+        "counters": counters,
+    }
+    data["alerts"] = alerts(data, view.now)
+    return data
+
+
+def alerts(overview: Json, now: datetime) -> list[Json]:
+    """What needs a supervisor now: a service whose longest wait passed the site's threshold,
+    and a service with people waiting while none of its counters is open (hall open). The
+    overview page recomputes the same list every few seconds from the same data."""
+    threshold_s = overview["site"]["wait_alert_min"] * 60
+    found: list[Json] = []
+    for service in overview["services"]:
+        since = service["oldest_issued_at"]
+        if since is not None:
+            waited = (now - datetime.fromisoformat(since)).total_seconds()
+            if waited >= threshold_s:
+                found.append(
+                    {
+                        "kind": "long_wait",
+                        "service": service["code"],
+                        "ticket": service["oldest_code"],
+                        "minutes": int(waited // 60),
+                    }
+                )
+        waiting = service["waiting_inside"] + service["waiting_outside"]
+        if waiting and not service["counters_open"] and overview["hall"]["open"]:
+            found.append({"kind": "unserved", "service": service["code"], "waiting": waiting})
+    return found
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

@@ -1,0 +1,361 @@
+"""The admin console's forms (Flask-WTF, each with its CSRF token).
+
+Forms check formats and ranges; the rules that need the database (a code or number already
+taken, a counter still busy) are the services' (services/admin.py), whose refusals come back as
+field errors through `REASONS`. Every message a person can see is translated: WTForms' own
+messages go through the project's catalog too (`AdminForm.Meta`).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+from zoneinfo import available_timezones
+
+from flask_babel import get_translations
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    Field,
+    Form,
+    IntegerField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TimeField,
+)
+from wtforms.validators import (
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..domain.errors import LoketError
+from ..domain.vocabulary import CounterState, Role
+from ..services.admin import MIN_PASSWORD, normalise_base_url
+
+#: WTForms' own messages that these forms can show, so the catalog translates them too.
+WTFORMS_MESSAGES = (
+    _l("This field is required."),
+    _l("Not a valid integer value."),
+    _l("Not a valid decimal value."),
+    _l("Not a valid time value."),
+    _l("Not a valid choice."),
+)
+
+REQUIRED = _l("Please fill this in.")
+
+#: How a refusal of the services (InvalidInput.detail["reason"]) reads on the form.
+REASONS: dict[str, Any] = {
+    "code_format": _l("A code is one to three capital letters, e.g. A or KTP."),
+    "code_taken": _l("Another service already has this code."),
+    "code_fixed": _l(
+        "This service has issued tickets: its code is printed on them and cannot change."
+    ),
+    "range": _l("This value is out of range."),
+    "required": REQUIRED,
+    "services_missing": _l("A counter serves at least one service."),
+    "services_repeated": _l("List each service once."),
+    "services_unknown": _l("No service with the code %(codes)s."),
+    "number_taken": _l("Another counter already has this number."),
+    "counters_unknown": _l("No such counter."),
+    "role_unknown": _l("Not a valid choice."),
+    "choice": _l("Not a valid choice."),
+    "username_taken": _l("This username is taken."),
+    "password_short": _l("A password has at least %(n)s characters.", n=MIN_PASSWORD),
+    "own_role": _l("You cannot take away your own admin role."),
+    "own_account": _l("You cannot deactivate your own account."),
+    "base_url": _l("Give an address like https://antrean.example.go.id (http or https)."),
+    "timezone": _l("Unknown time zone: use a name like Asia/Jakarta."),
+    "counter_busy": _l(
+        "The counter still has a called or serving ticket: finish it first, then close."
+    ),
+}
+
+
+def field_error(form: Form, error: LoketError, default_field: str) -> None:
+    """Show a service's refusal on the form field it concerns."""
+    reason = str(error.detail.get("reason") or error.code)
+    message = REASONS.get(reason)
+    text = str(message) % error.detail if message is not None and "%(" in str(message) else None
+    name = str(error.detail.get("field", default_field))
+    target: Field | None = form._fields.get(name) or form._fields.get(default_field)
+    if target is None:
+        return
+    errors = list(target.errors)
+    errors.append(text or (str(message) if message is not None else error.message))
+    target.errors = errors
+
+
+class _Catalog:
+    """WTForms' translations object, backed by the project's Flask-Babel catalog (unformatted:
+    WTForms fills in its own placeholders)."""
+
+    def gettext(self, string: str) -> str:
+        return str(get_translations().ugettext(string))
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return str(get_translations().ungettext(singular, plural, n))
+
+
+class AdminForm(FlaskForm):
+    """Base of the admin forms: WTForms' messages in the page's language."""
+
+    class Meta:
+        def get_translations(self, form: Any) -> _Catalog:
+            return _Catalog()
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes (the counters a staff member may use)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _range(low: int, high: int) -> NumberRange:
+    return NumberRange(
+        min=low, max=high, message=_l("Give a number from %(a)s to %(b)s.", a=low, b=high)
+    )
+
+
+class ActionForm(AdminForm):
+    """A button that posts (move, activate, deactivate): the CSRF token only."""
+
+
+class ServiceForm(AdminForm):
+    code = StringField(
+        _l("Code (ticket prefix)"),
+        validators=[
+            InputRequired(message=REQUIRED),
+            Regexp(r"^[A-Za-z]{1,3}$", message=REASONS["code_format"]),
+        ],
+        filters=[lambda v: v.strip().upper() if isinstance(v, str) else v],
+    )
+    name_id = StringField(
+        _l("Name in Indonesian"), validators=[InputRequired(message=REQUIRED), Length(max=120)]
+    )
+    name_en = StringField(
+        _l("Name in English"), validators=[InputRequired(message=REQUIRED), Length(max=120)]
+    )
+    daily_quota = IntegerField(
+        _l("Daily quota (empty: no quota)"), validators=[Optional(), _range(0, 100_000)]
+    )
+    prior_minutes = DecimalField(
+        _l("Expected service time, minutes (until today's are measured)"),
+        places=None,
+        validators=[
+            InputRequired(message=REQUIRED),
+            NumberRange(
+                min=Decimal("0.5"),
+                max=480,
+                message=_l("Give a number of minutes from 0.5 to 480."),
+            ),
+        ],
+    )
+    is_open = BooleanField(_l("Open: the kiosk issues tickets for it"))
+    closes_early = BooleanField(
+        _l("Close early when a new ticket could not be served before closing time")
+    )
+    position = IntegerField(
+        _l("Order on kiosks and boards (lower first; empty: last)"),
+        validators=[Optional(), _range(0, 999)],
+    )
+
+    #: Codes the hall's other services use (set by the view, so that every mistake shows at
+    #: once; services.admin checks again under the hall's lock).
+    codes_taken: frozenset[str] = frozenset()
+
+    def validate_code(self, field: Field) -> None:
+        if field.data in self.codes_taken:
+            raise ValidationError(str(REASONS["code_taken"]))
+
+
+class CounterForm(AdminForm):
+    number = IntegerField(
+        _l("Number"), validators=[InputRequired(message=REQUIRED), _range(1, 9999)]
+    )
+    label = StringField(_l("Label (empty: Loket <number>)"), validators=[Length(max=120)])
+    services = StringField(
+        _l("Services, most preferred first (codes, e.g. A, B)"),
+        validators=[InputRequired(message=REQUIRED), Length(max=200)],
+    )
+    state = SelectField(
+        _l("State"),
+        choices=[
+            SelectChoice(CounterState.OPEN.value, _l("Open")),
+            SelectChoice(CounterState.PAUSED.value, _l("Paused")),
+            SelectChoice(CounterState.CLOSED.value, _l("Closed")),
+        ],
+    )
+
+    #: Numbers the hall's other counters use, and the hall's service codes (set by the view;
+    #: services.admin checks again under the hall's lock).
+    numbers_taken: frozenset[int] = frozenset()
+    known_codes: frozenset[str] = frozenset()
+
+    def service_codes(self) -> tuple[str, ...]:
+        """The codes typed, in order: `a, b` or `A B` → ("A", "B")."""
+        raw = (self.services.data or "").replace(",", " ").upper()
+        return tuple(part for part in raw.split() if part)
+
+    def validate_number(self, field: Field) -> None:
+        if field.data in self.numbers_taken:
+            raise ValidationError(str(REASONS["number_taken"]))
+
+    def validate_services(self, field: Field) -> None:
+        codes = self.service_codes()
+        if not codes:
+            raise ValidationError(str(REASONS["services_missing"]))
+        if len(set(codes)) != len(codes):
+            raise ValidationError(str(REASONS["services_repeated"]))
+        unknown = [code for code in codes if code not in self.known_codes]
+        if self.known_codes and unknown:
+            raise ValidationError(str(REASONS["services_unknown"]) % {"codes": ", ".join(unknown)})
+
+
+ROLE_LABELS = {
+    Role.ADMIN.value: _l("Admin: everything"),
+    Role.SUPERVISOR.value: _l("Supervisor: overview, reports, any counter"),
+    Role.CLERK.value: _l("Clerk: the counters below"),
+    "kiosk": _l("Kiosk device: issues tickets only"),
+}
+
+
+def role_choices() -> list[SelectChoice]:
+    """Every role the system knows (a role added later shows under its own name)."""
+    return [SelectChoice(r.value, ROLE_LABELS.get(r.value, r.value)) for r in Role]
+
+
+class _Password:
+    password = PasswordField(
+        _l("New password"),
+        validators=[
+            InputRequired(message=REQUIRED),
+            Length(
+                min=MIN_PASSWORD,
+                max=128,
+                message=_l("A password has at least %(n)s characters.", n=MIN_PASSWORD),
+            ),
+        ],
+    )
+    confirm = PasswordField(
+        _l("The same password again"),
+        validators=[EqualTo("password", message=_l("The two passwords differ."))],
+    )
+
+
+class StaffForm(AdminForm):
+    role = SelectField(_l("Role"))
+    counters = MultiCheckboxField(_l("Counters this person may use"), coerce=int)
+
+
+class NewStaffForm(StaffForm, _Password):
+    username = StringField(
+        _l("Username"),
+        validators=[
+            InputRequired(message=REQUIRED),
+            Length(max=64),
+            Regexp(
+                r"^[A-Za-z0-9._-]+$",
+                message=_l("Letters, digits, dots, dashes and underscores only."),
+            ),
+        ],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+    )
+
+    #: Every username in use (set by the view; services.admin checks again).
+    usernames_taken: frozenset[str] = frozenset()
+
+    def validate_username(self, field: Field) -> None:
+        if field.data in self.usernames_taken:
+            raise ValidationError(str(REASONS["username_taken"]))
+
+
+class PasswordForm(AdminForm, _Password):
+    """Reset a staff member's password."""
+
+
+def _time_zone(_form: Form, field: Field) -> None:
+    if field.data not in _zones():
+        raise ValidationError(str(REASONS["timezone"]))
+
+
+def _base_url(_form: Form, field: Field) -> None:
+    try:
+        normalise_base_url(field.data)
+    except LoketError as exc:
+        raise ValidationError(str(REASONS["base_url"])) from exc
+
+
+_ZONES: set[str] = set()
+
+
+def _zones() -> set[str]:
+    if not _ZONES:
+        _ZONES.update(available_timezones())
+    return _ZONES
+
+
+def time_zones() -> list[str]:
+    """Every IANA zone name, Indonesia's first (for the form's suggestions)."""
+    ours = ["Asia/Jakarta", "Asia/Pontianak", "Asia/Makassar", "Asia/Jayapura"]
+    return ours + sorted(_zones() - set(ours))
+
+
+class SiteForm(AdminForm):
+    name = StringField(
+        _l("Name of the hall"), validators=[InputRequired(message=REQUIRED), Length(max=120)]
+    )
+    timezone = StringField(
+        _l("Time zone"),
+        validators=[InputRequired(message=REQUIRED), Length(max=64), _time_zone],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+    )
+    opens_at = TimeField(_l("Opens at"), validators=[InputRequired(message=REQUIRED)])
+    closes_at = TimeField(
+        _l("Closes at (the same as opening: around the clock)"),
+        validators=[InputRequired(message=REQUIRED)],
+    )
+    hall_capacity = IntegerField(
+        _l("Hall capacity: people inside at once (empty: no cap)"),
+        validators=[Optional(), _range(0, 100_000)],
+    )
+    priority_ratio = IntegerField(
+        _l("Priority ratio: regular calls between two priority calls (0: priority first)"),
+        validators=[InputRequired(message=REQUIRED), _range(0, 100)],
+    )
+    recall_limit = IntegerField(
+        _l("Recalls allowed after a call (empty: no limit)"),
+        validators=[Optional(), _range(0, 99)],
+    )
+    no_show_after_s = IntegerField(
+        _l("Seconds after a call before a no-show can be marked (0: at once)"),
+        validators=[InputRequired(message=REQUIRED), _range(0, 3600)],
+    )
+    wait_alert_min = IntegerField(
+        _l("Alert supervisors when a wait passes (minutes)"),
+        validators=[InputRequired(message=REQUIRED), _range(1, 1440)],
+    )
+    holder_id_kind = SelectField(
+        _l("One ticket per person and service a day: the kiosk asks for"),
+        choices=[
+            SelectChoice("", _l("nothing (anyone may take several)")),
+            SelectChoice("phone", _l("a mobile phone number")),
+            SelectChoice("nik", _l("a NIK (national ID number)")),
+        ],
+    )
+    public_base_url = StringField(
+        _l("Public address for ticket QR codes (empty: the server's setting)"),
+        validators=[Optional(), Length(max=255), _base_url],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+    )

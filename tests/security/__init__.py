@@ -1,0 +1,1 @@
+"""Security: authorization matrix, CSRF, rate limits, headers, secrets, holder ids, fuzzing."""
