@@ -225,7 +225,7 @@ def test_failed_sign_ins_are_recorded_without_the_password(app: Flask, hall: Hal
         **from_address("10.3.0.2"),
     )
     with app.app_context():
-        clerk1 = db.session.scalars(select(User).where(User.username == "clerk1")).one()
+        clerk1_id = db.session.scalars(select(User.id).where(User.username == "clerk1")).one()
         rows = db.session.scalars(
             select(AdminChange)
             .where(AdminChange.action == "sign_in_failed")
@@ -233,7 +233,7 @@ def test_failed_sign_ins_are_recorded_without_the_password(app: Flask, hall: Hal
         ).all()
         recorded = [(r.entity, r.user_id, r.changes) for r in rows]
     assert recorded == [
-        ("session", clerk1.id, {"via": "form", "address": "10.3.0.1", "known_user": True}),
+        ("session", clerk1_id, {"via": "form", "address": "10.3.0.1", "known_user": True}),
         ("session", None, {"via": "api", "address": "10.3.0.2", "known_user": False}),
     ]
     text = json.dumps(recorded)

@@ -113,7 +113,11 @@ class Api:
         response = self.get(f"{API}/board")
         assert response.status_code == 200
         body = dict(response.get_json())
-        body.pop("generated_at", None)  # the only field that moves by itself
+        # What moves by itself with the clock: the time of the snapshot, and the estimates,
+        # which count down while a called ticket is being served.
+        body.pop("generated_at", None)
+        for service in body.get("services", []):
+            service.pop("estimated_wait_s", None)
         return body
 
     def services(self) -> dict[str, dict[str, Any]]:
