@@ -58,10 +58,11 @@ def staff_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def commit_and_publish(events: list[DomainEvent]) -> None:
-    """The one commit of a request, then the news of it."""
+def commit_and_publish(events: list[DomainEvent]) -> read.HallView | None:
+    """The one commit of a request, then the news of it. Returns the view of the hall the news
+    was computed from, for a response that would otherwise estimate the hall again."""
     db.session.commit()
-    broadcast.publish(events)
+    return broadcast.publish(events)
 
 
 def site_id_arg() -> int:
@@ -131,8 +132,8 @@ def issue() -> tuple[Response, int]:
         channel=channel,
         holder=holder_arg(body, service.site_id, channel),
     )
-    commit_and_publish(events)
-    data = read.ticket_public(db_session(), ticket)
+    view = commit_and_publish(events)
+    data = read.ticket_public(db_session(), ticket, view)
     url = status_url(ticket.token, ticket.site_id)
     data.update({"id": ticket.id, "token": ticket.token, "status_url": url})
     return jsonify(data), 201
