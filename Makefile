@@ -66,8 +66,12 @@ lint: $(VENV)/.dev
 typecheck: $(VENV)/.dev
 	$(BIN)/mypy
 
+# Independent test modules run on PYTEST_WORKERS processes (pytest-xdist; tests/conftest.py
+# keeps each module, and the cluster and browser packages, on one worker).
+PYTEST_WORKERS ?= 2
+
 test: lint typecheck $(CATALOG).mo
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # Known vulnerabilities in requirements.txt and what it pulls in (pip-audit; needs PyPI).
 # `make test` runs the same audit (tests/security/test_dependency_audit.py).

@@ -33,6 +33,12 @@ POSTGRES_URL = os.environ.get(
 )
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
+# Every account the tests make (here, in CLI runs and in the servers they start, which inherit
+# the environment) hashes its password with a cheap PBKDF2 instead of scrypt: the suite makes
+# hundreds of accounts, and what it tests is who may do what, not the key derivation
+# (queue_app/services/passwords.py; tests/security checks that production ignores this).
+os.environ.setdefault("LOKET_PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
+
 
 def postgres_available() -> str | None:
     """None when PostgreSQL answers, else why not."""
@@ -171,3 +177,23 @@ def user(username: str) -> User:
     from sqlalchemy import select
 
     return db.session.scalars(select(User).where(User.username == username)).one()
+
+
+#: Test packages whose modules share an expensive fixture wider than a module (the cluster's
+#: processes, nginx and Redis; one Chromium): their tests run on one xdist worker, in order.
+SHARED_GROUPS = ("cluster", "browser")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under `pytest -n N --dist loadgroup` (what `make test` runs), keep each module's tests
+    on one worker, so a module-scoped fixture (a simulated day, a fuzzing server) is built
+    once, and keep the packages above whole. Independent modules run side by side: each test
+    has its own SQLite file, PostgreSQL schema and free ports."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is not None:
+            continue
+        parts = item.nodeid.split("::")[0].split("/")
+        package = parts[1] if len(parts) > 2 else ""
+        group = package if package in SHARED_GROUPS else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))

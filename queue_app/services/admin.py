@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
 
 from ..domain.errors import InvalidInput, NotFound
 from ..domain.events import DomainEvent
@@ -29,6 +28,7 @@ from ..models import AdminChange, ApiToken, Counter, CounterService, Service, Si
 from .clock import utcnow
 from .hall import Hall, require_counter_free
 from .holders import KINDS as HOLDER_KINDS
+from .passwords import hash_password
 from .staff import create_user
 
 #: Shortest password an admin may set.
@@ -607,7 +607,7 @@ def reset_password(session: Session, user_id: int, target_id: int, password: str
             field="password",
             reason="password_short",
         )
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = hash_password(password)
     record_change(
         session,
         site_id=None,

@@ -10,20 +10,21 @@ from functools import cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
 from ..domain.access import Actor
 from ..domain.errors import InvalidInput, NotFound
 from ..domain.vocabulary import Role
 from ..models import AdminChange, ApiToken, Counter, User
 from .clock import utcnow
+from .passwords import hash_password
 
 
 @cache
 def _dummy_hash() -> str:
     """A hash to check against when the user does not exist, so both paths take as long.
     Made on first use, not at import: scrypt costs tens of milliseconds."""
-    return generate_password_hash("loket-dummy-password")
+    return hash_password("loket-dummy-password")
 
 
 def actor_for(user: User) -> Actor:
@@ -59,7 +60,7 @@ def create_user(
         raise NotFound(f"no counter numbered {', '.join(map(str, sorted(missing)))}")
     user = User(
         username=username,
-        password_hash=generate_password_hash(password),
+        password_hash=hash_password(password),
         role=role.value,
         active=True,
         created_at=utcnow(),

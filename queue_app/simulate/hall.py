@@ -7,12 +7,12 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
 
 from .. import demo
 from ..domain.access import Actor
 from ..domain.vocabulary import Role
 from ..models import Service, Site, User
+from ..services.passwords import hash_password
 from ..services.staff import actor_for
 from .scenario import SUPERVISOR, Scenario
 
@@ -61,7 +61,7 @@ def build_hall(session: Session, scenario: Scenario) -> SimHall:
     session.flush()
     # One scrypt hash for everyone (each takes ~0.1 s): the supervisor's password works, so the
     # kept database can be opened in the reports page; clerks are never signed in by password.
-    password_hash = generate_password_hash(SUPERVISOR[1])
+    password_hash = hash_password(SUPERVISOR[1])
     now = datetime.combine(scenario.day, time(7), tzinfo=ZoneInfo(scenario.timezone))
     supervisor = User(
         username=SUPERVISOR[0],

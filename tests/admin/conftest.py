@@ -13,13 +13,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_socketio import SocketIOTestClient
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 from werkzeug.test import TestResponse
 
 from queue_app.extensions import db, socketio
 from queue_app.models import AdminChange
-from queue_app.services import admin as admin_module
-from queue_app.services import staff as staff_module
 from tests.conftest import Hall, app_with_tables, build_hall
 
 TOKEN = re.compile(
@@ -93,19 +90,6 @@ def screen(app: Flask, query: str, client: FlaskClient | None = None) -> SocketI
 
 def heard(sock: SocketIOTestClient, name: str) -> list[dict[str, Any]]:
     return [m["args"][0] for m in sock.get_received() if m["name"] == name]
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Accounts made here hash their passwords with a cheap PBKDF2 instead of scrypt (a few
-    hundred ms each on a busy machine): these tests are about who may do what, not about the
-    key derivation. Checking still goes through Werkzeug, which reads the method from the hash."""
-
-    def cheap(password: str, method: str = "", salt_length: int = 16) -> str:
-        return generate_password_hash(password, method="pbkdf2:sha256:1000")
-
-    monkeypatch.setattr(staff_module, "generate_password_hash", cheap)
-    monkeypatch.setattr(admin_module, "generate_password_hash", cheap)
 
 
 @pytest.fixture

@@ -25,8 +25,8 @@ def test_a_short_day_against_gunicorn(tmp_path: Path) -> None:
     assert stats.served > 20
     assert not [k for k in stats.statuses if k.split()[-1].startswith("5")]
     assert stats.requests["call-next"] > 0 and stats.requests["finish"] > 0
-    # The board followed the day over Socket.IO, promptly.
+    # The board followed the day over Socket.IO (how promptly is bench/'s business).
     assert stats.messages["snapshot"] >= 1
     assert stats.messages["board ticket"] > 100
     assert stats.messages["phone ticket"] > 0
-    assert sorted(stats.lag_ms)[len(stats.lag_ms) // 2] < 1000
+    assert len(stats.lag_ms) == stats.messages["board ticket"]

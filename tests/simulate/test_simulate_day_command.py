@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from flask import Flask
@@ -47,9 +46,8 @@ def test_the_command_prints_the_report_the_accuracy_and_the_invariants(
 
 def test_the_full_busy_day(tmp_path: Path) -> None:
     """5,000 applicants, 31 counters, cap 150: every promise holds, every service's estimates
-    beat the naive ones, and it runs in well under a minute or two on a small machine."""
+    beat the naive ones. (How long it takes is measured in bench/, not here.)"""
     app = make_app(f"sqlite:///{tmp_path / 'full.db'}")
-    started = time.perf_counter()
     with app.app_context():
         db.create_all()
         run = simulate_day(db.session, Scenario())
@@ -57,7 +55,6 @@ def test_the_full_busy_day(tmp_path: Path) -> None:
         rows = {row.code: row for row in accuracy(db.session, run)}
         db.session.remove()
         db.engine.dispose()
-    elapsed = time.perf_counter() - started
     assert run.scenario.applicants == 5000
     assert sum(run.refused.values()) > 0
     everyone = rows.pop("*")
@@ -67,4 +64,3 @@ def test_the_full_busy_day(tmp_path: Path) -> None:
     for row in rows.values():
         assert row.ours_s < row.naive_s, row
         assert row.ours_s < row.first_version_s, row
-    assert elapsed < 180, f"the full day took {elapsed:.0f} s"
