@@ -179,21 +179,26 @@ def user(username: str) -> User:
     return db.session.scalars(select(User).where(User.username == username)).one()
 
 
-#: Test packages whose modules share an expensive fixture wider than a module (the cluster's
-#: processes, nginx and Redis; one Chromium): their tests run on one xdist worker, in order.
-SHARED_GROUPS = ("cluster", "browser")
+#: Tests that must not run beside each other, by path prefix → xdist group. The cluster's
+#: package shares its processes, nginx and Redis; the thread-storm concurrency tests open as
+#: many PostgreSQL connections as the cluster does, and both at once pass PostgreSQL's
+#: max_connections (100); the browser tests share one Chromium.
+SHARED_GROUPS = {
+    "tests/cluster/": "postgres-load",
+    "tests/services/test_concurrency.py": "postgres-load",
+    "tests/browser/": "browser",
+}
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under `pytest -n N --dist loadgroup` (what `make test` runs), keep each module's tests
     on one worker, so a module-scoped fixture (a simulated day, a fuzzing server) is built
-    once, and keep the packages above whole. Independent modules run side by side: each test
+    once, and keep the groups above whole. Independent modules run side by side: each test
     has its own SQLite file, PostgreSQL schema and free ports."""
     for item in items:
         if item.get_closest_marker("xdist_group") is not None:
             continue
-        parts = item.nodeid.split("::")[0].split("/")
-        package = parts[1] if len(parts) > 2 else ""
-        group = package if package in SHARED_GROUPS else item.nodeid.split("::")[0]
+        path = item.nodeid.split("::")[0]
+        group = next((g for prefix, g in SHARED_GROUPS.items() if path.startswith(prefix)), path)
         item.add_marker(pytest.mark.xdist_group(group))

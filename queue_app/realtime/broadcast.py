@@ -10,17 +10,19 @@ import logging
 from collections.abc import Collection, Iterable
 from typing import Any
 
+from flask import g, has_app_context
 from socketio import PubSubManager
-from sqlalchemy import select
 
 from ..domain.events import CounterChanged, DomainEvent, TicketChanged
 from ..domain.states import Action
 from ..extensions import db_session, rollback_session, socketio
 from ..i18n import announcements
-from ..models import CounterService, Site
-from ..services import overview, read
+from ..models import Site
+from ..services import overview
 from ..services.admin import ConfigChanged
+from . import snapshots
 from .rooms import board_room, counter_room, overview_room, service_room, ticket_room
+from .snapshots import HallSnapshot
 
 log = logging.getLogger(__name__)
 
@@ -62,11 +64,13 @@ def counter_payload(event: CounterChanged) -> dict[str, Any]:
     }
 
 
-def publish(events: Iterable[DomainEvent]) -> read.HallView | None:
+def publish(events: Iterable[DomainEvent]) -> HallSnapshot | None:
     """Send each event to the rooms it concerns, then the new queue figures of the services it
-    touched. Never raises: the commit already happened, and clients heal from the snapshot
-    they get on reconnect. Returns the view of the hall the figures were computed from (a
-    response may reuse it instead of estimating the hall a second time), if there is one."""
+    touched, from the hall's snapshot at the change's `seq` (built here, once, and kept for
+    every reader of that `seq`). Never raises: the commit already happened, and clients heal
+    from the snapshot they get on reconnect. Returns that snapshot (the response of the change
+    reads it too), if it could be made."""
+    after_commit()
     events = list(events)
     for event in events:
         try:
@@ -78,20 +82,29 @@ def publish(events: Iterable[DomainEvent]) -> read.HallView | None:
     # Let the screens have the news now, not after every phone's place is worked out.
     _yield_unless_in_transaction()
     outbox: list[tuple[str, dict[str, Any], str]] = []
-    view = None
+    snapshot = None
+    seq = max(event.seq for event in events)
     try:
-        view = _publish_queues(events, outbox)
+        snapshot = snapshots.after(events[-1].site_id, seq)
+        _publish_queues(events, snapshot, outbox)
         local = _local_rooms()
-        if local is None or overview_room(view.site.id) in local:
-            _publish_overview(view, max(event.seq for event in events))
+        if local is None or overview_room(snapshot.site_id) in local:
+            _publish_overview(snapshot, seq)
     except Exception:
         log.exception("could not broadcast queue figures")
     finally:
-        # End the read transaction (on SQLite it holds the write lock until it ends) before
-        # the long part, the phones' places, is sent (the database may have gone meanwhile).
+        # End any read transaction of the request's own session (the overview's) before the
+        # long part, the phones' places, is sent (the database may have gone meanwhile).
         rollback_session()
     _send(outbox)
-    return view
+    return snapshot
+
+
+def after_commit() -> None:
+    """From here on this request only reads: its transactions start deferred on SQLite and
+    never take the write lock again (extensions.reads_only)."""
+    if has_app_context():
+        g.loket_reads_only = True
 
 
 def _publish_one(event: DomainEvent) -> None:
@@ -110,26 +123,24 @@ def _publish_one(event: DomainEvent) -> None:
 
 
 def _publish_queues(
-    events: list[DomainEvent], outbox: list[tuple[str, dict[str, Any], str]]
-) -> read.HallView:
+    events: list[DomainEvent],
+    snapshot: HallSnapshot,
+    outbox: list[tuple[str, dict[str, Any], str]],
+) -> None:
     """After a change: the hall and the touched services' counts to boards and to each
     service's followers, and each queued ticket of those services its new place (into
-    `outbox`, sent by `_send` once the read transaction has ended)."""
-    session = db_session()
+    `outbox`, sent by `_send` afterwards). Everything comes from the snapshot: no query."""
     service_ids: dict[int, None] = {}
+    links = {c.id: c.service_ids for c in snapshot.view.estimates.counters}
     for event in events:
         if isinstance(event, TicketChanged):
             service_ids[event.service_id] = None
         else:
-            linked = select(CounterService.service_id).where(
-                CounterService.counter_id == event.counter_id
-            )
-            service_ids.update(dict.fromkeys(session.scalars(linked)))
-    site_id = events[-1].site_id
-    view = read.HallView(session, site_id)
-    seq = max(event.seq for event in events)
-    hall = view.hall_summary()
-    summaries = {s.id: view.service_summary(s) for s in view.services if s.id in service_ids}
+            service_ids.update(dict.fromkeys(links.get(event.counter_id, [])))
+    site_id = snapshot.site_id
+    seq = max(max(event.seq for event in events), snapshot.seq)
+    hall = snapshot.hall
+    summaries = {s["id"]: s for s in snapshot.services if s["id"] in service_ids}
     socketio.emit(
         "queue",
         {"seq": seq, "hall": hall, "services": list(summaries.values())},
@@ -137,7 +148,7 @@ def _publish_queues(
     )
     local = _local_rooms()
     followed = None if local is None else (lambda token: ticket_room(token) in local)
-    # No phone at all in this process: no queue needs reading for places.
+    # No phone at all in this process: no place needs sending.
     phones = local is None or any(str(room).startswith(TICKET_ROOMS) for room in local)
     for service_id, summary in summaries.items():
         socketio.emit(
@@ -145,9 +156,8 @@ def _publish_queues(
         )
         if not phones:
             continue
-        for token, place in read.queue_positions(session, service_id, view, followed):
+        for token, place in snapshot.places(service_id, followed):
             outbox.append(("position", {"seq": seq, **place}, ticket_room(token)))
-    return view
 
 
 def _send(outbox: list[tuple[str, dict[str, Any], str]]) -> None:
@@ -184,12 +194,12 @@ def _yield_unless_in_transaction() -> None:
         socketio.sleep(0)
 
 
-def _publish_overview(view: read.HallView, seq: int) -> None:
+def _publish_overview(snapshot: HallSnapshot, seq: int) -> None:
     """The supervisors' overview after a change, whole (it is small: one line per service and
     counter), from the view the queue figures were computed with."""
-    data = overview.hall_overview(db_session(), view.site.id, view)
+    data = overview.hall_overview(db_session(), snapshot.site_id, snapshot.view)
     data["seq"] = max(seq, data["seq"])
-    socketio.emit("overview", data, to=overview_room(view.site.id))
+    socketio.emit("overview", data, to=overview_room(snapshot.site_id))
 
 
 def publish_config(change: ConfigChanged | None) -> None:
@@ -198,9 +208,10 @@ def publish_config(change: ConfigChanged | None) -> None:
     raises, like `publish`."""
     if change is None:
         return
+    after_commit()
     session = db_session()
     try:
-        board = read.board(session, change.site_id)
+        board = snapshots.after(change.site_id, change.seq).board
         site = session.get(Site, change.site_id)
         socketio.emit(
             "config",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask_login import current_user
 from flask_socketio import join_room
 from sqlalchemy.exc import SQLAlchemyError
@@ -20,7 +20,7 @@ from ..extensions import db_session, socketio
 from ..models import Counter, User
 from ..services import overview, read, staff
 from ..web.validation import parse_id
-from . import broadcast
+from . import broadcast, snapshots
 from .rooms import board_room, counter_room, overview_room, service_room, ticket_room
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,7 @@ def _followed() -> tuple[list[str], str, Any] | None:
     """`_follow` for this connection's query, None when refused; the read transaction ends
     before anything is emitted (under gevent an emit may yield, and an SQLite transaction holds
     the write lock until it ends)."""
+    g.loket_reads_only = True  # a socket handler never writes (extensions.reads_only)
     session = db_session()
     try:
         return _follow(session, request.args)
@@ -91,10 +92,10 @@ def _followed() -> tuple[list[str], str, Any] | None:
 def _follow(session: Session, args: MultiDict[str, str]) -> tuple[list[str], str, Any] | None:
     """The rooms and the snapshot for a connection query, or None when it is refused."""
     if "ticket" in args:
-        ticket = read.ticket_by_token(session, args["ticket"])
+        ticket, hall = snapshots.ticket_by_token(session, args["ticket"])
         # Its own news, and the public counts of its service (never other tickets' news).
         rooms = [ticket_room(ticket.token), service_room(ticket.service_id)]
-        return rooms, "ticket", read.ticket_public(session, ticket)
+        return rooms, "ticket", hall.ticket_public(ticket)
     if "counter" in args:
         counter_id = parse_id(args["counter"])
         if not current_user.is_authenticated or counter_id is None:
@@ -105,7 +106,7 @@ def _follow(session: Session, args: MultiDict[str, str]) -> tuple[list[str], str
             return None
         rooms = [counter_room(counter.id), board_room(counter.site_id)]
         snapshot = read.counter_detail(session, counter.id)
-        snapshot["board"] = read.board(session, counter.site_id)
+        snapshot["board"] = snapshots.current(session, counter.site_id).board
         return rooms, "counter", snapshot
     if "overview" in args:
         # Supervisors and admins only (any other role, known or not, is refused).
@@ -115,5 +116,5 @@ def _follow(session: Session, args: MultiDict[str, str]) -> tuple[list[str], str
         if current_user.role not in OVERSEERS:
             return None
         return [overview_room(site_id)], "overview", overview.hall_overview(session, site_id)
-    site_id = parse_id(args.get("board", "")) or read.default_site_id(session)
-    return [board_room(site_id)], "board", read.board(session, site_id)
+    site_id = parse_id(args.get("board", "")) or snapshots.default_site_id(session)
+    return [board_room(site_id)], "board", snapshots.current(session, site_id).board

@@ -23,7 +23,7 @@ def close_day(
     expired: list[Ticket] = []
     events: list[DomainEvent] = []
     for sid in site_ids:
-        hall = Hall.lock(session, sid)
+        hall = Hall.lock(session, sid, close_days=True)
         expired.extend(hall.expired)
         events.extend(hall.events)
     session.flush()

@@ -10,8 +10,9 @@ serial section is not the bottleneck of a mall; the lock is per site, so malls d
 from __future__ import annotations
 
 from collections import Counter as Tally
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -31,6 +32,33 @@ ACTIVE_STATES = [s.value for s in (TicketState.ISSUED, *INSIDE)]
 INSIDE_STATES = [s.value for s in INSIDE]
 
 
+class SeenHall(Protocol):
+    """What a read model saw of a hall at one `seq` (realtime.snapshots keeps one per site):
+    today's people inside and outside."""
+
+    seq: int
+    today: date
+
+    @property
+    def inside(self) -> int: ...
+
+    @property
+    def outside(self) -> int: ...
+
+
+#: The latest read model this process holds of a site, if any (set by the app: the services
+#: know nothing of where it is kept). Under the lock, a view at the site's current `seq` is
+#: exact, so admission needs no query of its own to know who is inside and outside.
+def _nothing_seen(_site_id: int) -> SeenHall | None:
+    return None
+
+
+seen_hall: Callable[[int], SeenHall | None] = _nothing_seen
+
+#: (database, site) → the service day whose leftovers of earlier days this process expired.
+_days_closed: dict[tuple[str, int], date] = {}
+
+
 class Hall:
     """One site, locked for the rest of the transaction, collecting the events it records."""
 
@@ -44,18 +72,43 @@ class Hall:
         #: Tickets of earlier days this lock expired.
         self.expired: list[Ticket] = []
         self._counter_numbers: dict[int, int] | None = None
-        self._service_codes: dict[int, str] | None = None
+        self._service_codes: dict[int, str] = {}
+        self._all_codes_read = False
+        #: The read model at this lock's `seq`, if this process holds it (see `seen_hall`).
+        self.seen: SeenHall | None = None
+        #: Changes of today's inside and outside counts made under this lock.
+        self.inside_delta = 0
+        self.outside_delta = 0
+        #: Tickets this lock made that still wait outside (a new issue).
+        self.new_outside: list[Ticket] = []
 
     @classmethod
-    def lock(cls, session: Session, site_id: int, now: datetime | None = None) -> Hall:
-        """Lock the site row and start a hall context. Call before loading what you change."""
+    def lock(
+        cls,
+        session: Session,
+        site_id: int,
+        now: datetime | None = None,
+        *,
+        close_days: bool = False,
+    ) -> Hall:
+        """Lock the site row and start a hall context. Call before loading what you change.
+
+        The first lock of a service day in this process expires what earlier days left
+        (`close_days` forces it: the close-day command)."""
         # Anything loaded before the lock may be stale: reload it under the lock.
         session.expire_all()
         site = session.scalars(select(Site).where(Site.id == site_id).with_for_update()).first()
         if site is None:
             raise NotFound(f"no site {site_id}")
         hall = cls(session, site, now or utcnow())
-        hall.expired = hall.expire_earlier_days()
+        key = (str(session.get_bind().engine.url), site.id)
+        if close_days or _days_closed.get(key) != hall.today:
+            hall.expired = hall.expire_earlier_days()
+            _days_closed[key] = hall.today
+        seen = seen_hall(site.id)
+        fresh = seen is not None and seen.seq == site.seq and seen.today == hall.today
+        if fresh and not hall.expired:
+            hall.seen = seen
         return hall
 
     @property
@@ -99,6 +152,9 @@ class Hall:
     ) -> TicketChanged:
         """Append one row to the event log and keep the matching domain event."""
         seq = self.next_seq()
+        after = TicketState(ticket.state)
+        self.inside_delta += (after in INSIDE) - (before in INSIDE)
+        self.outside_delta += (after is TicketState.ISSUED) - (before is TicketState.ISSUED)
         self.session.add(
             TicketEvent(
                 site_id=self.site.id,
@@ -155,15 +211,17 @@ class Hall:
         service = self.session.get(Service, service_id)
         if service is None or service.site_id != self.site.id:
             raise NotFound(f"no service {service_id}")
+        self._service_codes[service.id] = service.code
         return service
 
     def service_code(self, service_id: int) -> str:
         """The letter code of a service of this site (read once per lock)."""
-        if self._service_codes is None:
+        if service_id not in self._service_codes and not self._all_codes_read:
             rows = self.session.execute(
                 select(Service.id, Service.code).where(Service.site_id == self.site.id)
             )
-            self._service_codes = {sid: code for sid, code in rows}
+            self._service_codes.update({sid: code for sid, code in rows})
+            self._all_codes_read = True
         code = self._service_codes.get(service_id)
         if code is None:
             raise NotFound(f"no service {service_id}")
@@ -190,6 +248,8 @@ class Hall:
 
     def room(self) -> int:
         """How many more may come in under the hall cap."""
+        if self.site.hall_capacity is None:
+            return room_left(None, 0)  # no cap: nothing to count
         return room_left(self.site.hall_capacity, self.inside())
 
     def open_counters(self) -> list[Counter]:
@@ -202,10 +262,24 @@ class Hall:
     # -- admission -------------------------------------------------------------------------
 
     def admit(self) -> list[Ticket]:
-        """Admit tickets waiting outside while the hall has room (domain.admission decides who)."""
-        room = self.room()
-        if room <= 0:
-            return []
+        """Admit tickets waiting outside while the hall has room (domain.admission decides who).
+
+        With the read model of this `seq` at hand (`seen`), who is inside and outside is known
+        without a query: nobody outside means nothing to do, and a new ticket alone outside
+        goes in as soon as there is room."""
+        if self.seen is not None:
+            outside_now = self.seen.outside + self.outside_delta
+            if outside_now <= 0:
+                return []
+            room = room_left(self.site.hall_capacity, self.seen.inside + self.inside_delta)
+            if room <= 0:
+                return []
+            if outside_now == len(self.new_outside):
+                return [self._admit(ticket) for ticket in list(self.new_outside)[:room]]
+        else:
+            room = self.room()
+            if room <= 0:
+                return []
         outside = self._outside_heads(room)
         if not outside:
             return []
@@ -234,13 +308,14 @@ class Hall:
             serving,
         )
         by_id = {t.id: t for t in outside}
-        admitted = []
-        for pick in chosen:
-            ticket = by_id[pick.ticket_id]
-            self.move(ticket, Action.ADMIT)
-            ticket.admitted_at = self.now
-            admitted.append(ticket)
-        return admitted
+        return [self._admit(by_id[pick.ticket_id]) for pick in chosen]
+
+    def _admit(self, ticket: Ticket) -> Ticket:
+        self.move(ticket, Action.ADMIT)
+        ticket.admitted_at = self.now
+        if ticket in self.new_outside:
+            self.new_outside.remove(ticket)
+        return ticket
 
     def _outside_heads(self, room: int) -> list[Ticket]:
         """The first `room` outside tickets of each service (nobody further back can get in)."""

@@ -200,9 +200,12 @@ def counters_overview(session: Session, site_id: int) -> list[Json]:
     return [counter_summary(c, current.get(c.id)) for c in view.counters]
 
 
-def board(session: Session, site_id: int, recent: int = RECENT_CALLS) -> Json:
-    """`GET /api/v1/board` and the board's snapshot: what a lobby screen shows."""
-    view = HallView(session, site_id)
+def board(
+    session: Session, site_id: int, recent: int = RECENT_CALLS, view: HallView | None = None
+) -> Json:
+    """`GET /api/v1/board` and the board's snapshot: what a lobby screen shows (`view`: the
+    hall read in the same transaction, when the caller has one)."""
+    view = view or HallView(session, site_id)
     current = _current_by_counter(session, site_id)
     calls = session.execute(
         select(TicketEvent, Ticket.code, Counter.number, Service.code)
@@ -333,9 +336,15 @@ def ticket_public(session: Session, ticket: Ticket, view: HallView | None = None
     }
 
 
-def ticket_for_staff(session: Session, ticket: Ticket, durations: Durations | None = None) -> Json:
-    """A ticket as counter staff see it: the public view plus its id and timings."""
-    data = ticket_public(session, ticket)
+def ticket_for_staff(
+    session: Session,
+    ticket: Ticket,
+    durations: Durations | None = None,
+    public: Json | None = None,
+) -> Json:
+    """A ticket as counter staff see it: the public view (`public`, when the caller has it
+    from the hall's snapshot) plus its id and timings."""
+    data = dict(public) if public is not None else ticket_public(session, ticket)
     data.update(
         {
             "id": ticket.id,

@@ -60,6 +60,7 @@ def issue_ticket(
     channel: Channel = Channel.KIOSK,
     seen: HallView | None = None,
     holder: HolderId | None = None,
+    site_id: int | None = None,
 ) -> Result:
     """Issue the next number of a service. The ticket is admitted at once when the hall has
     room; otherwise it stays `issued` and waits outside.
@@ -69,8 +70,9 @@ def issue_ticket(
     that just showed the estimate), reused for that check when nothing changed since.
     `holder`: the phone number or NIK of a site that collects one; a holder with an active
     ticket of this service today is refused (`AlreadyHolding`), and only its hash is stored.
+    `site_id`: the service's site, when the caller knows it already.
     """
-    site_id = site_of(session, Service, service_id)
+    site_id = site_id if site_id is not None else site_of(session, Service, service_id)
     hall = Hall.lock(session, site_id)
     service = hall.service(service_id)
     if not hall.is_open:
@@ -107,6 +109,7 @@ def issue_ticket(
     session.add(ticket)
     session.flush()
     hall.record(ticket, Action.ISSUE, None, detail={"channel": channel.value})
+    hall.new_outside.append(ticket)
     hall.admit()
     session.flush()
     return ticket, hall.events

@@ -15,7 +15,8 @@ from ..domain.events import DomainEvent
 from ..domain.vocabulary import Channel, CounterState, Priority, Role
 from ..extensions import csrf, db, db_session
 from ..models import Site, Ticket, User
-from ..realtime import broadcast
+from ..realtime import broadcast, snapshots
+from ..realtime.snapshots import HallSnapshot
 from ..security import client_address
 from ..services import counters as counter_verbs
 from ..services import holders, read, reports, staff, tickets
@@ -58,18 +59,30 @@ def staff_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def commit_and_publish(events: list[DomainEvent]) -> read.HallView | None:
-    """The one commit of a request, then the news of it. Returns the view of the hall the news
-    was computed from, for a response that would otherwise estimate the hall again."""
-    db.session.commit()
+def commit_and_publish(events: list[DomainEvent]) -> HallSnapshot | None:
+    """The one commit of a request, then the news of it. Returns the hall's snapshot the news
+    was computed from: the response reads it too."""
+    commit_without_expiring()
     return broadcast.publish(events)
+
+
+def commit_without_expiring() -> None:
+    """Commit this request's session, keeping what it loaded: the response is made of the rows
+    the request just wrote, so reloading them would cost statements (and, on SQLite, a second
+    write transaction)."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 def site_id_arg() -> int:
     """`?site=<id>` or the default site."""
     raw = request.args.get("site")
     if raw is None:
-        return read.default_site_id(db_session())
+        return snapshots.default_site_id(db_session())
     site_id = parse_id(raw)
     if site_id is None:
         raise ApiError(422, "invalid_input", "'site' must be a site id")
@@ -89,9 +102,13 @@ def status_url(token: str, site_id: int) -> str:
     return f"{base.rstrip('/')}/t/{token}"
 
 
-def staff_ticket(ticket: Ticket) -> Response:
+def staff_ticket(ticket: Ticket, snapshot: HallSnapshot | None) -> Response:
+    """A ticket as counter staff see it, its place and counter from the change's snapshot."""
+    session = db_session()
+    snapshot = snapshot or snapshots.current(session, ticket.site_id)
+    public = snapshot.ticket_public(ticket)
     return jsonify(
-        read.ticket_for_staff(db_session(), ticket, ticket_durations(db_session(), ticket.id))
+        read.ticket_for_staff(session, ticket, ticket_durations(session, ticket.id), public)
     )
 
 
@@ -107,7 +124,7 @@ def openapi() -> Response:
 @bp.get("/services")
 def list_services() -> Response:
     """Every service with its queue length, quota left and estimated wait."""
-    return jsonify(read.services_overview(db_session(), site_id_arg()))
+    return jsonify(snapshots.current(db_session(), site_id_arg()).services)
 
 
 @bp.post("/tickets")
@@ -131,9 +148,10 @@ def issue() -> tuple[Response, int]:
         priority=Priority(priority) if priority else None,
         channel=channel,
         holder=holder_arg(body, service.site_id, channel),
+        site_id=service.site_id,
     )
-    view = commit_and_publish(events)
-    data = read.ticket_public(db_session(), ticket, view)
+    snapshot = commit_and_publish(events) or snapshots.current(db_session(), ticket.site_id)
+    data = snapshot.ticket_public(ticket)
     url = status_url(ticket.token, ticket.site_id)
     data.update({"id": ticket.id, "token": ticket.token, "status_url": url})
     return jsonify(data), 201
@@ -163,7 +181,8 @@ def holder_arg(body: dict[str, Any], site_id: int, channel: Channel) -> HolderId
 @bp.get("/tickets/by-token/<token>")
 def ticket_by_token(token: str) -> Response:
     """The public view of one ticket: its holder's phone status page reads this."""
-    return jsonify(read.ticket_public(db_session(), read.ticket_by_token(db_session(), token)))
+    ticket, snapshot = snapshots.ticket_by_token(db_session(), token)
+    return jsonify(snapshot.ticket_public(ticket))
 
 
 @bp.get("/counters")
@@ -175,7 +194,7 @@ def list_counters() -> Response:
 @bp.get("/board")
 def board() -> Response:
     """What a lobby screen shows; the same as the Socket.IO snapshot."""
-    return jsonify(read.board(db_session(), site_id_arg()))
+    return jsonify(snapshots.current(db_session(), site_id_arg()).board)
 
 
 @bp.post("/auth/token")
@@ -201,18 +220,17 @@ def create_token() -> tuple[Response, int]:
 def call_next(actor: Actor, counter_id: int) -> Response | tuple[str, int]:
     """Call the next ticket to this counter: 200 with it, 204 when nobody waits."""
     ticket, events = tickets.call_next(db_session(), counter_id, actor)
-    commit_and_publish(events)
+    snapshot = commit_and_publish(events)
     if ticket is None:
         return "", 204
-    return staff_ticket(ticket)
+    return staff_ticket(ticket, snapshot)
 
 
 def _ticket_action(verb: Callable[..., tuple[Ticket, list[DomainEvent]]]) -> Callable[..., Any]:
     @staff_required
     def view(actor: Actor, ticket_id: int) -> Response:
         ticket, events = verb(db_session(), ticket_id, actor)
-        commit_and_publish(events)
-        return staff_ticket(ticket)
+        return staff_ticket(ticket, commit_and_publish(events))
 
     view.__doc__ = verb.__doc__
     return view
@@ -248,8 +266,7 @@ def transfer(actor: Actor, ticket_id: int) -> Response:
     except NotFound as exc:
         raise ApiError(422, "unknown_service", exc.message, service=ref) from exc
     ticket, events = tickets.transfer(db_session(), ticket_id, target.id, actor)
-    commit_and_publish(events)
-    return staff_ticket(ticket)
+    return staff_ticket(ticket, commit_and_publish(events))
 
 
 def _counter_action(state: CounterState) -> Callable[..., Any]:

@@ -23,13 +23,19 @@ def issue_or_refuse(
     priority: Priority | None,
     channel: Channel,
     holder: HolderId | None = None,
+    site_id: int | None = None,
 ) -> tuple[Ticket, list[DomainEvent]]:
     """`tickets.issue_ticket`, recording a refusal for capacity before re-raising it.
 
     The caller commits the issue and publishes its events as usual."""
     try:
         return tickets.issue_ticket(
-            db_session(), service_id, priority=priority, channel=channel, holder=holder
+            db_session(),
+            service_id,
+            priority=priority,
+            channel=channel,
+            holder=holder,
+            site_id=site_id,
         )
     except LoketError as refused:
         reason = refusals.refusal_reason(refused)

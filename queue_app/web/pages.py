@@ -13,8 +13,9 @@ from wtforms.validators import DataRequired, Length
 
 from ..domain.vocabulary import Role
 from ..extensions import db, db_session
+from ..realtime import snapshots
 from ..security import client_address
-from ..services import read, staff
+from ..services import staff
 from ..services.admin import record_sign_in, record_sign_out
 
 bp = Blueprint("pages", __name__)
@@ -71,5 +72,5 @@ def logout() -> Response:
 @bp.get("/t/<token>")
 def ticket_status(token: str) -> str:
     """The phone status page a ticket's QR code opens."""
-    ticket = read.ticket_by_token(db_session(), token)
-    return render_template("status.html", ticket=read.ticket_public(db_session(), ticket))
+    ticket, snapshot = snapshots.ticket_by_token(db_session(), token)
+    return render_template("status.html", ticket=snapshot.ticket_public(ticket))

@@ -19,6 +19,7 @@ from ..domain.numbering import site_zone
 from ..domain.vocabulary import Priority
 from ..extensions import db_session
 from ..models import Counter, Site, User
+from ..realtime import snapshots
 from ..services import read, staff
 from .api import status_url
 from .validation import parse_id
@@ -33,14 +34,14 @@ BOARD_CALLS_MAX = 12
 def _site_id() -> int:
     raw = request.args.get("site")
     site_id = parse_id(raw) if raw is not None else None
-    return site_id if site_id is not None else read.default_site_id(db_session())
+    return site_id if site_id is not None else snapshots.default_site_id(db_session())
 
 
 @bp.get("/kiosk")
 def kiosk() -> str:
     """The touch screen at the entrance: one button per service, and a priority choice."""
     site_id = _site_id()
-    board = read.board(db_session(), site_id)
+    board = snapshots.current(db_session(), site_id).board
     site = db_session().get(Site, site_id)
     return render_template(
         "kiosk.html",
@@ -58,14 +59,12 @@ def printed_ticket(token: str) -> str:
 
     The kiosk replaces its history entry with this page and replaces it again when it goes back,
     so the next person at the kiosk cannot page back to someone else's ticket."""
-    session = db_session()
-    ticket = read.ticket_by_token(session, token)
-    site = session.get(Site, ticket.site_id)
-    assert site is not None
+    ticket, snapshot = snapshots.ticket_by_token(db_session(), token)
+    site = snapshot.view.site
     url = status_url(ticket.token, ticket.site_id)
     return render_template(
         "ticket_print.html",
-        ticket=read.ticket_public(session, ticket),
+        ticket=snapshot.ticket_public(ticket),
         issued_local=ticket.issued_at.astimezone(site_zone(site.timezone)).strftime(
             "%d-%m-%Y %H:%M"
         ),
@@ -121,7 +120,7 @@ def counter_terminal(counter_id: int) -> str:
     return render_template(
         "counter.html",
         counter=detail,
-        board=read.board(session, counter.site_id),
+        board=snapshots.current(session, counter.site_id).board,
         user=user,
     )
 
@@ -131,7 +130,7 @@ def display() -> str:
     """The lobby board. `?counters=1-10,12` and `?services=A,B` choose what it shows,
     `?n=` how many recent calls, `?lang=en` its language (and its announcements')."""
     site_id = _site_id()
-    board = read.board(db_session(), site_id)
+    board = snapshots.current(db_session(), site_id).board
     counters = parse_numbers(request.args.get("counters", ""))
     services = [s.strip().upper() for s in request.args.get("services", "").split(",") if s.strip()]
     shown = parse_id(request.args.get("n", "")) or BOARD_CALLS

@@ -1,0 +1,348 @@
+"""The hall's read model, built once per committed change and shared by every reader.
+
+A `HallSnapshot` is what the screens and the API show of one site at one `seq`: the board,
+every service's queue figures, and each live ticket's place, estimate and counter. The
+broadcast after a change builds it; the response of that change, every socket snapshot (connect
+and resync), `GET /api/v1/board`, `/services` and `/tickets/by-token/…`, and the kiosk, board
+and phone pages read it. A phone's place and estimate come out of it with no query of their own.
+
+Rules (docs/realtime.md, "The read model"):
+- A snapshot is built in a read-only transaction of its own (deferred on SQLite, so it never
+  takes the write lock; REPEATABLE READ on PostgreSQL), so every figure in it is of one `seq`.
+- Each process keeps the newest snapshot per site. A reader first reads the site's `seq` (one
+  statement, or none when it reads a ticket row anyway), then takes the kept snapshot if it is at
+  least that new, else builds one: concurrent readers of one `seq` wait for a single build.
+- The kept snapshot only moves forward, so a client is never sent one older than it had.
+- Estimates count down while nothing changes: a snapshot older than `MAX_AGE_S` is rebuilt on
+  the next read even at the same `seq`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from ..domain.errors import NotFound
+from ..domain.numbering import service_day, site_zone
+from ..domain.states import TicketState
+from ..extensions import READ_ONLY, db
+from ..models import Site, Ticket
+from ..services import hall, read
+from ..services.clock import utcnow
+
+Json = dict[str, Any]
+
+#: Seconds a snapshot serves readers at an unchanged `seq` (its estimates count down).
+MAX_AGE_S = 10.0
+
+QUEUED = (TicketState.ISSUED.value, TicketState.WAITING.value)
+
+
+@dataclass(frozen=True)
+class LiveTicket:
+    """A ticket of today still queued or at a counter, as the snapshot saw it. The token only
+    routes a place to its own phone's room; it is never put into a public payload."""
+
+    id: int
+    token: str
+    code: str
+    service_id: int
+    state: str
+    priority: bool
+    position: int
+    estimated_wait_s: int
+    counter_id: int | None
+    called_at: str | None
+
+
+@dataclass
+class HallSnapshot:
+    """One site at one `seq`: everything its screens show, computed once."""
+
+    site_id: int
+    seq: int
+    board: Json
+    services: list[Json]
+    hall: Json
+    #: Ticket id → its place (queued) or its counter (called, serving).
+    live: dict[int, LiveTicket]
+    #: Service id → its queued tickets' ids, the front of the queue first.
+    queues: dict[int, list[int]]
+    service_info: dict[int, Json]
+    counter_info: dict[int, Json]
+    #: The view it was computed from (with its figures already made): the overview reuses it.
+    view: read.HallView
+
+    @property
+    def fresh(self) -> bool:
+        """Still what a reader should see now: made less than MAX_AGE_S ago (by the app's
+        clock), on the same service day (the day turns at local midnight without a change)."""
+        now = utcnow()
+        age = (now - self.view.now).total_seconds()
+        zone = site_zone(self.view.site.timezone)
+        return 0 <= age < MAX_AGE_S and service_day(now, zone) == self.view.today
+
+    def service_summary(self, service_id: int) -> Json | None:
+        return next((s for s in self.services if s["id"] == service_id), None)
+
+    def places(
+        self, service_id: int, followed: Callable[[str], bool] | None = None
+    ) -> list[tuple[str, Json]]:
+        """`(token, {code, state, position, estimated_wait_s})` of a service's queued tickets,
+        front first; `followed(token)` says whose place anyone listens to."""
+        result = []
+        for ticket_id in self.queues.get(service_id, []):
+            live = self.live[ticket_id]
+            if followed is not None and not followed(live.token):
+                continue
+            result.append(
+                (
+                    live.token,
+                    {
+                        "code": live.code,
+                        "state": live.state,
+                        "position": live.position,
+                        "estimated_wait_s": live.estimated_wait_s,
+                    },
+                )
+            )
+        return result
+
+    def ticket_public(self, ticket: Ticket) -> Json:
+        """A ticket as its holder sees it (status page, by-token API, issue response): no
+        personal data, no token. Its place, estimate and counter come from this snapshot."""
+        live = self.live.get(ticket.id)
+        state = live.state if live is not None else ticket.state
+        counter_id = live.counter_id if live is not None else ticket.counter_id
+        queued = state in QUEUED and live is not None
+        counter = self.counter_info.get(counter_id) if counter_id is not None else None
+        called_at = live.called_at if live is not None else _iso(ticket.called_at)
+        return {
+            "code": ticket.code,
+            "number": ticket.number,
+            "service": self.service_info.get(ticket.service_id)
+            or {"id": ticket.service_id, "code": ticket.code.split("-")[0]},
+            "state": state,
+            "priority": ticket.priority,
+            "service_day": ticket.service_day.isoformat(),
+            "position": live.position if queued and live is not None else 0,
+            "admitted": state != TicketState.ISSUED.value,
+            "estimated_wait_s": live.estimated_wait_s if queued and live is not None else 0,
+            "counter": counter,
+            "issued_at": ticket.issued_at.isoformat(),
+            "called_at": called_at,
+            "seq": self.seq,
+        }
+
+
+class SnapshotCache:
+    """This process's newest snapshot of each site of one app, and the builds that make them."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self._kept: dict[int, HallSnapshot] = {}
+        self._guard = threading.Lock()
+        self._building: dict[int, threading.Lock] = {}
+        self._engine: Engine | None = None
+        #: How many snapshots this process built (tests check one build per `seq`).
+        self.builds = 0
+
+    def kept(self, site_id: int) -> HallSnapshot | None:
+        return self._kept.get(site_id)
+
+    def at_least(self, site_id: int, seq: int) -> HallSnapshot:
+        """The kept snapshot when it is at `seq` or newer (and fresh), else a new one."""
+        kept = self._kept.get(site_id)
+        if kept is not None and kept.seq >= seq and kept.fresh:
+            return kept
+        with self._build_lock(site_id):
+            kept = self._kept.get(site_id)
+            if kept is not None and kept.seq >= seq and kept.fresh:
+                return kept  # another reader built it while this one waited
+            made = self._build(site_id)
+            with self._guard:
+                kept = self._kept.get(site_id)
+                if kept is None or made.seq >= kept.seq:
+                    self._kept[site_id] = made
+                    return made
+                return kept
+
+    def _build_lock(self, site_id: int) -> threading.Lock:
+        with self._guard:
+            lock = self._building.get(site_id)
+            if lock is None:
+                lock = self._building[site_id] = threading.Lock()
+            return lock
+
+    def _read_engine(self) -> Engine:
+        if self._engine is None:
+            options: dict[str, Any] = {READ_ONLY: True}
+            if db.engine.dialect.name == "postgresql":
+                options.update(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+            self._engine = db.engine.execution_options(**options)
+        return self._engine
+
+    def _build(self, site_id: int) -> HallSnapshot:
+        session = Session(bind=self._read_engine(), expire_on_commit=False)
+        try:
+            snapshot = build(session, site_id)
+        finally:
+            session.close()
+        self.builds += 1
+        return snapshot
+
+
+def build(session: Session, site_id: int) -> HallSnapshot:
+    """Read one site once, in one transaction, and compute everything its readers show."""
+    view = read.HallView(session, site_id)
+    board = read.board(session, site_id, view=view)
+    services = [view.service_summary(s) for s in view.services]
+    by_id = {s.id: s for s in view.services}
+    live: dict[int, LiveTicket] = {}
+    queues: dict[int, list[int]] = {}
+    rows = session.execute(
+        select(
+            Ticket.id,
+            Ticket.token,
+            Ticket.code,
+            Ticket.service_id,
+            Ticket.state,
+            Ticket.front,
+            Ticket.priority,
+            Ticket.counter_id,
+            Ticket.called_at,
+        )
+        .where(
+            Ticket.site_id == site_id,
+            Ticket.service_day == view.today,
+            Ticket.state.in_([*QUEUED, TicketState.CALLED.value, TicketState.SERVING.value]),
+        )
+        .order_by(Ticket.service_id, Ticket.front.desc(), Ticket.queue_at, Ticket.id)
+    ).all()
+    # The places `read.people_ahead` counts: front (transferred) tickets first, then by time in
+    # the queue; a priority ticket has only front tickets and earlier priority ones ahead.
+    fronts: dict[int, int] = {}
+    for row in rows:
+        if row.state in QUEUED and row.front:
+            fronts[row.service_id] = fronts.get(row.service_id, 0) + 1
+    priority_seen: dict[int, int] = {}
+    for row in rows:
+        position = 0
+        estimate = 0
+        if row.state in QUEUED:
+            queue = queues.setdefault(row.service_id, [])
+            if row.priority is not None and not row.front:
+                position = fronts.get(row.service_id, 0) + priority_seen.get(row.service_id, 0)
+                priority_seen[row.service_id] = priority_seen.get(row.service_id, 0) + 1
+            else:
+                position = len(queue)
+            queue.append(row.id)
+            service = by_id.get(row.service_id)
+            if service is not None:
+                estimate = view.estimate(
+                    service, position, priority=row.priority is not None and not row.front
+                )
+        live[row.id] = LiveTicket(
+            id=row.id,
+            token=row.token,
+            code=row.code,
+            service_id=row.service_id,
+            state=row.state,
+            priority=row.priority is not None,
+            position=position,
+            estimated_wait_s=estimate,
+            counter_id=row.counter_id,
+            called_at=_iso(row.called_at),
+        )
+    return HallSnapshot(
+        site_id=site_id,
+        seq=view.seq,
+        board=board,
+        services=services,
+        hall=board["hall"],
+        live=live,
+        queues=queues,
+        service_info={
+            s.id: {"id": s.id, "code": s.code, "name": s.name_id, "name_en": s.name_en}
+            for s in view.services
+        },
+        counter_info={c.id: {"number": c.number, "label": c.label} for c in view.counters},
+        view=view,
+    )
+
+
+def cache() -> SnapshotCache:
+    """The snapshot cache of the current app (made on first use)."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    found = app.extensions.get("loket.snapshots")
+    if found is None:
+        found = app.extensions.setdefault("loket.snapshots", SnapshotCache(app))
+    assert isinstance(found, SnapshotCache)
+    return found
+
+
+def kept_view(site_id: int) -> read.HallView | None:
+    """The view of this process's newest snapshot of a site (services.hall.seen_hall: under
+    the hall lock, at the site's current `seq`, it tells admission who is inside and out)."""
+    if not has_app_context():
+        return None
+    kept = cache().kept(site_id)
+    return kept.view if kept is not None else None
+
+
+def default_site_id(session: Session) -> int:
+    """The site served when a request names none (the first one created; sites are never
+    deleted, so it is read once per process)."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    known = app.extensions.get("loket.default_site")
+    if known is None:
+        known = app.extensions["loket.default_site"] = read.default_site_id(session)
+    return int(known)
+
+
+def init_app(app: Flask) -> None:
+    """Let the hall lock see the kept snapshots (services know nothing of Flask)."""
+    hall.seen_hall = kept_view
+
+
+def site_seq(session: Session, site_id: int) -> int:
+    """The committed `seq` of a site (one statement), or NotFound."""
+    seq = session.scalar(select(Site.seq).where(Site.id == site_id))
+    if seq is None:
+        raise NotFound(f"no site {site_id}")
+    return int(seq)
+
+
+def current(session: Session, site_id: int) -> HallSnapshot:
+    """The snapshot of a site at its committed `seq` or newer (`session` reads the `seq`)."""
+    return cache().at_least(site_id, site_seq(session, site_id))
+
+
+def after(site_id: int, seq: int) -> HallSnapshot:
+    """The snapshot at `seq` or newer: what the broadcast of a change at `seq` needs."""
+    return cache().at_least(site_id, seq)
+
+
+def ticket_by_token(session: Session, token: str) -> tuple[Ticket, HallSnapshot]:
+    """The ticket holding this public token and a snapshot at least as new as the row (one
+    statement when the snapshot is kept), or NotFound."""
+    if not read.TOKEN_SHAPE.fullmatch(token):
+        raise NotFound("no ticket with this token")
+    found = session.execute(
+        select(Ticket, Site.seq).join(Site, Site.id == Ticket.site_id).where(Ticket.token == token)
+    ).first()
+    if found is None:
+        raise NotFound("no ticket with this token")
+    ticket, seq = found
+    return ticket, cache().at_least(ticket.site_id, int(seq))
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value else None
