@@ -54,7 +54,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
         # Redis between processes (scale-out), hardened for restarts: realtime/message_queue.py
         client_manager=message_queue.client_manager(app.config.get("REDIS_URL")),
-        cors_allowed_origins=[],
+        # The Engine.IO handshake checks Origin: this site's own, plus SOCKET_ALLOWED_ORIGINS.
+        cors_allowed_origins=security.socket_origin_check(app.config["SOCKET_ALLOWED_ORIGINS"]),
+        # What a client may send in one message (an event, a packet of the polling transport).
+        max_http_buffer_size=app.config["SOCKET_MAX_PAYLOAD"] or 16384,
+        # A malformed packet is a one-line warning in the log, not a traceback.
+        logger=security.OneLineLogger("socketio.server"),
+        engineio_logger=security.OneLineLogger("engineio.server"),
     )
 
     from . import auth, cli, i18n

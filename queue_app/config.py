@@ -33,6 +33,11 @@ def engine_options(uri: str, options: dict[str, Any] | None) -> dict[str, Any]:
     result = dict(options or {})
     if uri.startswith("postgresql"):
         result["connect_args"] = {**POSTGRES_CONNECT_ARGS, **result.get("connect_args", {})}
+        # Connections per process: PROCESSES × (pool + overflow) must stay below PostgreSQL's
+        # max_connections (100 by default) with room for migrations and operators.
+        env = os.environ
+        result.setdefault("pool_size", int(env.get("DB_POOL_SIZE") or 5))
+        result.setdefault("max_overflow", int(env.get("DB_MAX_OVERFLOW") or 10))
     return result
 
 
@@ -53,7 +58,7 @@ def count(raw: str | None) -> int:
     if raw is None or not raw.strip():
         return 0
     if not raw.strip().isdigit():
-        raise ValueError(f"{raw!r} is not a number of proxies (0, 1, 2 …)")
+        raise ValueError(f"{raw!r} is not a whole number (0, 1, 2 …)")
     return int(raw)
 
 
@@ -97,4 +102,17 @@ def from_environment() -> dict[str, Any]:
         "PROXY_FIX_X_PROTO": count(env.get("PROXY_FIX_X_PROTO")),
         # API requests larger than this are refused with 413 before they reach a view.
         "MAX_CONTENT_LENGTH": 64 * 1024,
+        # Sockets (docs/realtime.md, "Limits"): anonymous sockets per client address and
+        # process (a mall's guest Wi-Fi may put hundreds of phones behind one address: raise
+        # it there; 0 = no cap), seconds between two answered resyncs of one socket, the
+        # largest message a client may send (bytes), and the origins besides this site's own
+        # that may open a socket (comma-separated, e.g. https://loket.example.id).
+        "SOCKET_MAX_PER_ADDRESS": count(env.get("SOCKET_MAX_PER_ADDRESS", "200")),
+        "RESYNC_MIN_INTERVAL_S": float(env.get("RESYNC_MIN_INTERVAL_S", "2")),
+        "SOCKET_MAX_PAYLOAD": count(env.get("SOCKET_MAX_PAYLOAD", "16384")),
+        "SOCKET_ALLOWED_ORIGINS": [
+            o.strip().rstrip("/")
+            for o in env.get("SOCKET_ALLOWED_ORIGINS", "").split(",")
+            if o.strip()
+        ],
     }

@@ -8,8 +8,10 @@ once the blueprints exist (the limits wrap their views). Decisions: docs/decisio
 
 from __future__ import annotations
 
+import logging
 import math
 import re
+import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -280,3 +282,43 @@ def retry_after_s() -> int:
     if limit is None:
         return 60
     return max(1, math.ceil(float(limit.reset_at) - time.time()))
+
+
+def socket_origin_check(allowed: list[str]) -> Callable[[str | None, dict[str, Any]], bool]:
+    """Engine.IO's Origin check for a socket handshake: the origin of the page must be this
+    site (scheme and host the request came to, or nginx's X-Forwarded-Proto/Host) or one of
+    `allowed`. A client that sends no Origin (not a browser) is not checked by Engine.IO."""
+    extra = {origin.rstrip("/") for origin in allowed}
+
+    def check(origin: str | None, environ: dict[str, Any]) -> bool:
+        if origin is None:
+            return True
+        origin = origin.rstrip("/")
+        if origin in extra:
+            return True
+        host = environ.get("HTTP_HOST", "")
+        scheme = environ.get("wsgi.url_scheme", "http")
+        own = {f"{scheme}://{host}"}
+        forwarded_host = environ.get("HTTP_X_FORWARDED_HOST", host).split(",")[0].strip()
+        forwarded_proto = environ.get("HTTP_X_FORWARDED_PROTO", scheme).split(",")[0].strip()
+        own.add(f"{forwarded_proto}://{forwarded_host}")
+        return origin in own
+
+    return check
+
+
+class OneLineLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """python-socketio and python-engineio log a client's malformed packet with a traceback
+    (`logger.exception`); this logger says it in one line. Everything else passes through."""
+
+    def __init__(self, name: str) -> None:
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET:
+            logger.setLevel(logging.WARNING)  # as quiet as the libraries' own default
+        super().__init__(logger, {})
+
+    def exception(self, msg: object, *args: object, exc_info: Any = True, **kwargs: Any) -> None:
+        error = sys.exc_info()[1]
+        detail = f"{type(error).__name__}: {error}" if error is not None else "unknown error"
+        text = str(msg) % args if args else str(msg)
+        self.warning("%s (%s)", text, detail[:200])

@@ -5,9 +5,11 @@ Every message and payload is documented in docs/realtime.md."""
 from __future__ import annotations
 
 import logging
+import time
+from collections import Counter as Tally
 from typing import Any
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask_login import current_user
 from flask_socketio import join_room
 from sqlalchemy.exc import SQLAlchemyError
@@ -18,6 +20,7 @@ from ..domain.errors import LoketError
 from ..domain.vocabulary import Role
 from ..extensions import db_session, socketio
 from ..models import Counter, User
+from ..security import client_address
 from ..services import overview, read, staff
 from ..web.validation import parse_id
 from . import broadcast, snapshots
@@ -33,11 +36,40 @@ def init_app(app: Flask) -> None:
     """Handlers are registered on the shared `socketio` object at import; nothing else to do."""
 
 
+class SocketBook:
+    """This process's anonymous sockets per address (the cap) and each socket's last resync
+    (the throttle). Both are per process: behind nginx's ip_hash an address stays on one."""
+
+    def __init__(self) -> None:
+        self.per_address: Tally[str] = Tally()
+        self.address_of: dict[str, str] = {}
+        self.last_resync: dict[str, float] = {}
+
+
+def book() -> SocketBook:
+    found = current_app.extensions.get("loket.sockets")
+    if found is None:
+        found = current_app.extensions.setdefault("loket.sockets", SocketBook())
+    assert isinstance(found, SocketBook)
+    return found
+
+
 @socketio.on("connect")
 def on_connect(auth: Any = None) -> bool:
     """Sent by every screen on connect and on every reconnect: join the rooms it follows and
-    receive a full snapshot, so a screen that lost its connection heals by itself."""
+    receive a full snapshot, so a screen that lost its connection heals by itself.
+
+    Anonymous sockets (boards, phones) are capped per address (SOCKET_MAX_PER_ADDRESS): one
+    address cannot hold the process's connections and snapshots hostage."""
     sid: str = request.sid  # type: ignore[attr-defined]  # set by Flask-SocketIO
+    address = None if current_user.is_authenticated else client_address()
+    cap = int(current_app.config.get("SOCKET_MAX_PER_ADDRESS") or 0)
+    sockets = book()
+    if address is not None and cap and sockets.per_address[address] >= cap:
+        log.warning(
+            "refused a socket from %s: %d open already (SOCKET_MAX_PER_ADDRESS)", address, cap
+        )
+        return False
     try:
         followed = _followed()
     except SQLAlchemyError:
@@ -52,14 +84,40 @@ def on_connect(auth: Any = None) -> bool:
     rooms, kind, snapshot = followed
     for room in rooms:
         join_room(room)
+    if address is not None:
+        sockets.per_address[address] += 1
+        sockets.address_of[sid] = address
     broadcast.send_snapshot(kind, snapshot, sid)
     return True
 
 
+@socketio.on("disconnect")
+def on_disconnect(*_args: Any) -> None:
+    """A socket went away: it no longer counts against its address's cap."""
+    sid: str = request.sid  # type: ignore[attr-defined]
+    sockets = book()
+    sockets.last_resync.pop(sid, None)
+    address = sockets.address_of.pop(sid, None)
+    if address is not None:
+        sockets.per_address[address] -= 1
+        if sockets.per_address[address] <= 0:
+            del sockets.per_address[address]
+
+
 @socketio.on("resync")
 def on_resync(_data: Any = None) -> None:
-    """A client that missed a message (a gap in `seq`) asks for a fresh snapshot."""
+    """A client that missed a message (a gap in `seq`) asks for a fresh snapshot: at most one
+    every RESYNC_MIN_INTERVAL_S per socket (the ones between are ignored; the news they ask
+    about reaches the client anyway), answered from the hall's shared snapshot."""
     sid: str = request.sid  # type: ignore[attr-defined]
+    sockets = book()
+    now = time.monotonic()
+    interval = float(current_app.config.get("RESYNC_MIN_INTERVAL_S") or 0)
+    last = sockets.last_resync.get(sid)
+    if last is not None and now - last < interval:
+        log.debug("ignored a resync from %s: the last one was %.1f s ago", sid, now - last)
+        return
+    sockets.last_resync[sid] = now
     followed = _followed()
     if followed is not None:
         _rooms, kind, snapshot = followed

@@ -202,30 +202,13 @@ class SnapshotCache:
 def build(session: Session, site_id: int) -> HallSnapshot:
     """Read one site once, in one transaction, and compute everything its readers show."""
     view = read.HallView(session, site_id)
+    rows = view.active()
+    view.prime(rows)
     board = read.board(session, site_id, view=view)
     services = [view.service_summary(s) for s in view.services]
     by_id = {s.id: s for s in view.services}
     live: dict[int, LiveTicket] = {}
     queues: dict[int, list[int]] = {}
-    rows = session.execute(
-        select(
-            Ticket.id,
-            Ticket.token,
-            Ticket.code,
-            Ticket.service_id,
-            Ticket.state,
-            Ticket.front,
-            Ticket.priority,
-            Ticket.counter_id,
-            Ticket.called_at,
-        )
-        .where(
-            Ticket.site_id == site_id,
-            Ticket.service_day == view.today,
-            Ticket.state.in_([*QUEUED, TicketState.CALLED.value, TicketState.SERVING.value]),
-        )
-        .order_by(Ticket.service_id, Ticket.front.desc(), Ticket.queue_at, Ticket.id)
-    ).all()
     # The places `read.people_ahead` counts: front (transferred) tickets first, then by time in
     # the queue; a priority ticket has only front tickets and earlier priority ones ahead.
     fronts: dict[int, int] = {}
@@ -273,7 +256,9 @@ def build(session: Session, site_id: int) -> HallSnapshot:
             s.id: {"id": s.id, "code": s.code, "name": s.name_id, "name_en": s.name_en}
             for s in view.services
         },
-        counter_info={c.id: {"number": c.number, "label": c.label} for c in view.counters},
+        counter_info={
+            c.id: {"number": c.number, "label": c.label} for c in view.estimates.counters
+        },
         view=view,
     )
 

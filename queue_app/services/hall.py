@@ -40,6 +40,12 @@ class SeenHall(Protocol):
     today: date
 
     @property
+    def services(self) -> list[Service]: ...
+
+    @property
+    def counter_numbers(self) -> dict[int, int]: ...
+
+    @property
     def inside(self) -> int: ...
 
     @property
@@ -107,8 +113,11 @@ class Hall:
             _days_closed[key] = hall.today
         seen = seen_hall(site.id)
         fresh = seen is not None and seen.seq == site.seq and seen.today == hall.today
-        if fresh and not hall.expired:
+        if fresh and not hall.expired and seen is not None:
             hall.seen = seen
+            # Codes and numbers never change without a `seq` step: take them from the view.
+            hall._service_codes.update({s.id: s.code for s in seen.services})
+            hall._counter_numbers = dict(seen.counter_numbers)
         return hall
 
     @property

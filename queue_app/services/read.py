@@ -13,13 +13,13 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..domain.durations import Durations
 from ..domain.errors import NotFound
 from ..domain.numbering import is_open_at, service_day, site_zone
-from ..domain.states import INSIDE, TicketState
+from ..domain.states import AT_COUNTER, INSIDE, TicketState
 from ..domain.vocabulary import CounterState
 from ..models import Counter, Service, Site, Ticket, TicketEvent
 from .clock import utcnow
@@ -40,6 +40,32 @@ def default_site_id(session: Session) -> int:
     if site_id is None:
         raise NotFound("no site is configured yet: run `flask --app queue_app seed-demo`")
     return int(site_id)
+
+
+#: Today's tickets still queued or at a counter, in queue order within each service: one read
+#: gives the counts, the queues and places, the busy counters and the board's current tickets.
+ACTIVE_QUERY = (
+    select(
+        Ticket.id,
+        Ticket.token,
+        Ticket.code,
+        Ticket.service_id,
+        Ticket.state,
+        Ticket.front,
+        Ticket.priority,
+        Ticket.counter_id,
+        Ticket.called_at,
+        Ticket.started_at,
+        Ticket.issued_at,
+        Ticket.admitted_at,
+    )
+    .where(
+        Ticket.site_id == bindparam("site_id"),
+        Ticket.service_day == bindparam("day"),
+        Ticket.state.in_([s.value for s in (TicketState.ISSUED, *INSIDE)]),
+    )
+    .order_by(Ticket.service_id, Ticket.front.desc(), Ticket.queue_at, Ticket.id)
+)
 
 
 class HallView:
@@ -65,6 +91,59 @@ class HallView:
     def counters(self) -> list[Counter]:
         stmt = select(Counter).where(Counter.site_id == self.site.id).order_by(Counter.number)
         return list(self.session.scalars(stmt))
+
+    def prime(self, active: list[Any]) -> None:
+        """Take the counts, the board's current tickets, the recently admitted and the
+        estimate's queues from `ACTIVE_QUERY`'s rows instead of a query each (the hall
+        snapshot reads them anyway)."""
+        self.__dict__["counts"] = Tally((t.service_id, t.state) for t in active)
+        self.__dict__["current_by_counter"] = {
+            t.counter_id: t
+            for t in active
+            if t.counter_id is not None and TicketState(t.state) in AT_COUNTER
+        }
+        admitted = [
+            t
+            for t in active
+            if t.state == TicketState.WAITING.value
+            and t.admitted_at is not None
+            and t.admitted_at > t.issued_at
+        ]
+        admitted.sort(key=lambda t: (t.admitted_at, t.id), reverse=True)
+        self.__dict__["recently_admitted"] = [t.code for t in admitted[:RECENT_CALLS]]
+        self.estimates.prime(active)
+
+    def active(self) -> list[Any]:
+        """`ACTIVE_QUERY`'s rows for this site today."""
+        params = {"site_id": self.site.id, "day": self.today}
+        return list(self.session.execute(ACTIVE_QUERY, params))
+
+    @cached_property
+    def current_by_counter(self) -> dict[int, Any]:
+        """Counter id → the ticket called to it or served there now."""
+        return _current_by_counter(self.session, self.site.id)
+
+    @cached_property
+    def recently_admitted(self) -> list[str]:
+        """Codes let in from outside most recently, for the entrance's "silakan masuk" line."""
+        admitted = self.session.execute(
+            select(Ticket.code)
+            .where(
+                Ticket.site_id == self.site.id,
+                Ticket.service_day == self.today,
+                Ticket.admitted_at.is_not(None),
+                Ticket.state == TicketState.WAITING.value,
+                Ticket.admitted_at > Ticket.issued_at,
+            )
+            .order_by(Ticket.admitted_at.desc(), Ticket.id.desc())
+            .limit(RECENT_CALLS)
+        )
+        return list(admitted.scalars())
+
+    @property
+    def counter_numbers(self) -> dict[int, int]:
+        """Counter id → its number (from the estimate's plain rows)."""
+        return {c.id: c.number for c in self.estimates.counters}
 
     @cached_property
     def counts(self) -> Tally[tuple[int, str]]:
@@ -206,7 +285,7 @@ def board(
     """`GET /api/v1/board` and the board's snapshot: what a lobby screen shows (`view`: the
     hall read in the same transaction, when the caller has one)."""
     view = view or HallView(session, site_id)
-    current = _current_by_counter(session, site_id)
+    current = view.current_by_counter
     calls = session.execute(
         select(TicketEvent, Ticket.code, Counter.number, Service.code)
         .join(Ticket, Ticket.id == TicketEvent.ticket_id)
@@ -225,18 +304,6 @@ def board(
     for event, code, number, service_code in calls:
         if code not in latest and len(latest) < recent:
             latest[code] = (event, code, number, service_code)
-    admitted = session.execute(
-        select(Ticket.code)
-        .where(
-            Ticket.site_id == site_id,
-            Ticket.service_day == view.today,
-            Ticket.admitted_at.is_not(None),
-            Ticket.state == TicketState.WAITING.value,
-            Ticket.admitted_at > Ticket.issued_at,
-        )
-        .order_by(Ticket.admitted_at.desc(), Ticket.id.desc())
-        .limit(recent)
-    )
     return {
         "seq": view.site.seq,
         "site": {"id": view.site.id, "name": view.site.name, "timezone": view.site.timezone},
@@ -251,7 +318,7 @@ def board(
                 "state": c.state,
                 "current": _current_ticket(current[c.id]) if c.id in current else None,
             }
-            for c in view.counters
+            for c in view.estimates.counters
         ],
         "recent_calls": [
             {
@@ -270,7 +337,7 @@ def board(
             for s in view.services
         ],
         # Codes let in from outside most recently, for the entrance's "silakan masuk" line.
-        "recently_admitted": list(admitted.scalars()),
+        "recently_admitted": view.recently_admitted[:recent],
     }
 
 
@@ -400,7 +467,8 @@ def _current_by_counter(session: Session, site_id: int) -> dict[int, Ticket]:
     return {t.counter_id: t for t in session.scalars(stmt) if t.counter_id is not None}
 
 
-def _current_ticket(ticket: Ticket) -> Json:
+def _current_ticket(ticket: Any) -> Json:
+    """The ticket at a counter (a Ticket, or a row of `ACTIVE_QUERY`)."""
     return {
         "code": ticket.code,
         "state": ticket.state,

@@ -89,11 +89,11 @@ def site_id_arg() -> int:
     return site_id
 
 
-def status_url(token: str, site_id: int) -> str:
+def status_url(token: str, site_id: int, snapshot: HallSnapshot | None = None) -> str:
     """The absolute URL of a ticket's phone status page (what its QR code holds): under the
     site's public base URL (admin console), else the PUBLIC_BASE_URL setting, else the address
-    this request came to."""
-    site = db.session.get(Site, site_id)
+    this request came to. `snapshot`: the hall's snapshot, whose site row is read already."""
+    site = snapshot.view.site if snapshot is not None else db.session.get(Site, site_id)
     base = (
         (site.public_base_url if site is not None else None)
         or current_app.config.get("PUBLIC_BASE_URL")
@@ -152,7 +152,7 @@ def issue() -> tuple[Response, int]:
     )
     snapshot = commit_and_publish(events) or snapshots.current(db_session(), ticket.site_id)
     data = snapshot.ticket_public(ticket)
-    url = status_url(ticket.token, ticket.site_id)
+    url = status_url(ticket.token, ticket.site_id, snapshot)
     data.update({"id": ticket.id, "token": ticket.token, "status_url": url})
     return jsonify(data), 201
 

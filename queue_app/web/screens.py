@@ -61,7 +61,7 @@ def printed_ticket(token: str) -> str:
     so the next person at the kiosk cannot page back to someone else's ticket."""
     ticket, snapshot = snapshots.ticket_by_token(db_session(), token)
     site = snapshot.view.site
-    url = status_url(ticket.token, ticket.site_id)
+    url = status_url(ticket.token, ticket.site_id, snapshot)
     return render_template(
         "ticket_print.html",
         ticket=snapshot.ticket_public(ticket),

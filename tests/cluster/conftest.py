@@ -26,7 +26,14 @@ from .outside import RedisServer
 
 PROCESSES = 4
 #: Every cluster of these tests: issue rate limits off (many tickets from few addresses).
-CLUSTER_ENV = {"RATELIMIT_ENABLED": "false", "LOG_LEVEL": "warning"}
+# 4 processes × 8 connections: the cluster stays well inside PostgreSQL's 100 connections while
+# the other xdist worker runs its own PostgreSQL tests.
+CLUSTER_ENV = {
+    "RATELIMIT_ENABLED": "false",
+    "LOG_LEVEL": "warning",
+    "DB_POOL_SIZE": "4",
+    "DB_MAX_OVERFLOW": "4",
+}
 
 
 def missing() -> list[str]:

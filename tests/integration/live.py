@@ -37,8 +37,11 @@ def flask_command(env: dict[str, str], *args: str) -> str:
 
 
 @contextmanager
-def gunicorn_server(database_url: str, extra_env: dict[str, str] | None = None) -> Iterator[str]:
-    """A migrated, seeded Loket served by gunicorn's gevent worker; yields its base URL."""
+def gunicorn_server(
+    database_url: str, extra_env: dict[str, str] | None = None, log_path: Path | None = None
+) -> Iterator[str]:
+    """A migrated, seeded Loket served by gunicorn's gevent worker; yields its base URL.
+    `log_path`: where gunicorn's log goes (else it is discarded)."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -51,6 +54,7 @@ def gunicorn_server(database_url: str, extra_env: dict[str, str] | None = None) 
     flask_command(env, "db", "upgrade")
     flask_command(env, "seed-demo")
     port = free_port()
+    log = open(log_path or os.devnull, "w", encoding="utf-8")  # noqa: SIM115  # closed below
     process = subprocess.Popen(
         [
             sys.executable,
@@ -66,7 +70,8 @@ def gunicorn_server(database_url: str, extra_env: dict[str, str] | None = None) 
         ],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.PIPE,
+        # A file, not a pipe nobody reads: a full pipe would stop gunicorn mid-log.
+        stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
     )
@@ -75,9 +80,8 @@ def gunicorn_server(database_url: str, extra_env: dict[str, str] | None = None) 
         deadline = time.monotonic() + 30
         while True:
             if process.poll() is not None:
-                raise RuntimeError(
-                    f"gunicorn exited:\n{process.stdout.read() if process.stdout else ''}"
-                )
+                written = log_path.read_text(encoding="utf-8") if log_path else ""
+                raise RuntimeError(f"gunicorn exited:\n{written}")
             try:
                 if requests.get(f"{base}/api/v1/services", timeout=2).status_code == 200:
                     break
@@ -94,5 +98,4 @@ def gunicorn_server(database_url: str, extra_env: dict[str, str] | None = None) 
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        if process.stdout:
-            process.stdout.close()
+        log.close()

@@ -25,9 +25,9 @@ from ..helpers import bearer
 #: statements), the rest is the hall snapshot's build after the change, about 17 statements
 #: (docs/benchmarks.md, "Statements per request" says what is left). Connects read the kept
 #: snapshot and stay within issue 12's targets.
-ISSUE = 27
-CALL_NEXT = 33
-FINISH = 30
+ISSUE = 18
+CALL_NEXT = 23
+FINISH = 19
 PHONE_CONNECT = 8
 BOARD_CONNECT = 8
 

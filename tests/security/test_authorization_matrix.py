@@ -138,7 +138,9 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
 FORM_POSTS = {rule for method, rule in EXPECTED if method == "POST" and rule.startswith("/admin/")}
 
 #: Socket.IO events a client may send (besides connect): exactly these.
-EXPECTED_EVENTS = {"connect", "resync"}
+# `disconnect` is no event a client sends: Socket.IO calls it when a socket goes away (it frees
+# the socket's place under the per-address cap).
+EXPECTED_EVENTS = {"connect", "disconnect", "resync"}
 #: Connect kinds (the query's key) → who may connect that way. `ticket` and `board` are
 #: public; a counter needs a user allowed at it; the overview supervisors and admins.
 SOCKET_KINDS: dict[str, dict[str, frozenset[str]]] = {
@@ -390,7 +392,7 @@ def rooms_of(client: SocketIOTestClient) -> set[str]:
     return {room for room in socketio.server.rooms(sid, namespace="/") if room != sid}
 
 
-def test_socket_events_are_exactly_connect_and_resync(matrix: Matrix) -> None:
+def test_socket_events_are_exactly_connect_disconnect_and_resync(matrix: Matrix) -> None:
     events = set(socketio.server.handlers.get("/", {}))
     assert events == EXPECTED_EVENTS, (
         "a socket event was added or removed: state in the matrix who may send it"
