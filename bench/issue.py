@@ -88,6 +88,35 @@ def run_level(
     return result
 
 
+def run_floor(db: str, concurrency: int, tickets: int) -> dict[str, Any]:
+    """The same kiosks against the issue floor (bench/issue_floor_app.py) on a fresh database."""
+    with (
+        workdir("issue-floor") as directory,
+        database(db, directory) as url,
+        servers.issue_floor(directory, url) as floor,
+    ):
+        issue_many(floor.url, 12, 4, SERVICES)
+        masters = floor.pids
+        cpu = cpu_seconds(masters)
+        issued = issue_many(floor.url, tickets, concurrency, SERVICES)
+        cpu = cpu_seconds(masters) - cpu
+    label = f"issue-floor-{db}-c{concurrency}"
+    result = {
+        "label": label,
+        "database": db,
+        "concurrency": concurrency,
+        "tickets": tickets,
+        "issued": issued.ok,
+        "statuses": {str(k): v for k, v in issued.statuses.items()},
+        "seconds": round(issued.seconds, 2),
+        "per_s": round(issued.ok / max(issued.seconds, 1e-9), 1),
+        "latency_ms": summary(issued.latency_ms),
+        "server_cpu_ms_per_ticket": round(1000 * cpu / max(issued.ok, 1), 2),
+    }
+    log(f"{label}: {result['per_s']}/s, {result['server_cpu_ms_per_ticket']} ms CPU per ticket")
+    return result
+
+
 def run(
     db: str,
     processes: int = 1,
@@ -103,6 +132,16 @@ def run(
     for concurrency in levels:
         results.append(run_level(db, processes, concurrency, tickets, profile=profile))
         time.sleep(1)
+        if processes == 1:
+            # The floor in the same run, at the same level: the ratio is of one machine state.
+            floor = run_floor(db, concurrency, tickets)
+            results.append(floor)
+            results[-2]["cpu_vs_floor"] = round(
+                results[-2]["server_cpu_ms_per_ticket"]
+                / max(floor["server_cpu_ms_per_ticket"], 1e-9),
+                2,
+            )
+            time.sleep(1)
     for rate in rates:
         # About a minute of arrivals at most: a slow rate needs fewer tickets to show its latency.
         count = min(tickets, max(50, int(rate * 60)))

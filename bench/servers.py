@@ -113,18 +113,35 @@ class Floor:
 @contextmanager
 def bare_floor(workdir: Path) -> Iterator[Floor]:
     """bench/floor_app.py under gunicorn with Loket's settings (one gevent worker)."""
+    with _floor_server(workdir, "bench.floor_app:app", {}) as floor:
+        yield floor
+
+
+@contextmanager
+def issue_floor(workdir: Path, database_url: str) -> Iterator[Floor]:
+    """bench/issue_floor_app.py (a minimal Flask + SQLAlchemy issue) under gunicorn with
+    Loket's settings, on `database_url`."""
+    with _floor_server(
+        workdir, "bench.issue_floor_app:app", {"DATABASE_URL": database_url}
+    ) as floor:
+        yield floor
+
+
+@contextmanager
+def _floor_server(workdir: Path, app: str, extra: dict[str, str]) -> Iterator[Floor]:
     port = free_port()
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "WORKER_CONNECTIONS": str(WORKER_CONNECTIONS),
         "LOG_LEVEL": "warning",
+        **extra,
     }
     with open(workdir / "floor.log", "ab") as out:
         process = subprocess.Popen(
             [
                 *(sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONF)),
-                *("--bind", f"127.0.0.1:{port}", "bench.floor_app:app"),
+                *("--bind", f"127.0.0.1:{port}", app),
             ],
             cwd=ROOT,
             env=env,

@@ -137,14 +137,15 @@ def _sqlite_commit(conn: Any) -> None:
     the driver to commit; committing here (the driver's commit then has nothing left to do)
     means the lock is released only once the data is on disk, so the next writer never finds
     the file still locked."""
-    if _WRITE_FLAG in conn.info:
+    if conn.dialect.name == "sqlite" and _WRITE_FLAG in conn.info:
         conn.connection.driver_connection.execute("COMMIT")
         _release_write_lock(conn.info)
 
 
 @event.listens_for(Engine, "rollback")
 def _sqlite_rollback(conn: Any) -> None:
-    if _WRITE_FLAG in conn.info:
+    # The dialect first: `conn.info` of an invalidated PostgreSQL connection raises.
+    if conn.dialect.name == "sqlite" and _WRITE_FLAG in conn.info:
         try:
             driver = conn.connection.driver_connection
             if driver is not None and driver.in_transaction:

@@ -19,6 +19,7 @@ Rules (docs/realtime.md, "The read model"):
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from typing import Any
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..domain.errors import NotFound
@@ -38,6 +40,8 @@ from ..services import hall, read
 from ..services.clock import utcnow
 
 Json = dict[str, Any]
+
+log = logging.getLogger(__name__)
 
 #: Seconds a snapshot serves readers at an unchanged `seq` (its estimates count down).
 MAX_AGE_S = 10.0
@@ -194,7 +198,13 @@ class SnapshotCache:
         try:
             snapshot = build(session, site_id)
         finally:
-            session.close()
+            try:
+                session.close()
+            except SQLAlchemyError:
+                # The database went away mid-build: the build's own error (a 503) is the one
+                # to report, not the failed rollback of a dead connection.
+                log.warning("database connection lost while building a hall snapshot")
+                session.invalidate()
         self.builds += 1
         return snapshot
 

@@ -49,7 +49,10 @@ def test_a_reconnecting_client_never_gets_an_older_snapshot(
     problems: list[str] = []
 
     def kiosk(n: int) -> None:
-        http = requests.Session()
+        with requests.Session() as http:
+            issue_from(n, http)
+
+    def issue_from(n: int, http: requests.Session) -> None:
         for i in range(CHANGES):
             if stop.is_set():
                 return
@@ -59,7 +62,10 @@ def test_a_reconnecting_client_never_gets_an_older_snapshot(
                 problems.append(f"issue {r.status_code}")
 
     def counter(n: int, counter_id: int) -> None:
-        http = requests.Session()
+        with requests.Session() as http:
+            serve_from(n, counter_id, http)
+
+    def serve_from(n: int, counter_id: int, http: requests.Session) -> None:
         staff = hall.staff[counter_id]
         for i in range(CHANGES):
             if stop.is_set():

@@ -135,6 +135,7 @@ def test_a_crowd_of_screens_never_freezes_the_clerk_or_the_worker(tmp_path: Path
                     lost.append(type(exc).__name__)
                 step += 1
                 stop.wait(0.3)
+            clerk_http.close()
 
         snapshots: list[dict[str, Any]] = []
         failures: list[str] = []
@@ -183,11 +184,18 @@ def test_origin_payload_and_malformed_packets_on_a_real_server(tmp_path: Path) -
     with gunicorn_server(database_url, extra, log_path=log) as base:
         # Origin: a page of another site may not open a socket; this site's own and the
         # configured ones may; a client without Origin (not a browser) is not asked.
-        evil = Polling(base, "board=1", {"Origin": "https://evil.example"}).open()
+        def handshake(headers: dict[str, str] | None = None) -> requests.Response:
+            client = Polling(base, "board=1", headers)
+            try:
+                return client.open()
+            finally:
+                client.close()
+
+        evil = handshake({"Origin": "https://evil.example"})
         assert evil.status_code == 400 and "origin" in evil.text.lower()
         for origin in (base, "https://kiosk.example.id"):
-            assert Polling(base, "board=1", {"Origin": origin}).open().status_code == 200
-        assert Polling(base, "board=1").open().status_code == 200
+            assert handshake({"Origin": origin}).status_code == 200
+        assert handshake().status_code == 200
 
         # A message larger than SOCKET_MAX_PAYLOAD ends that socket, and the server goes on.
         ws = websocket.create_connection(
@@ -205,14 +213,17 @@ def test_origin_payload_and_malformed_packets_on_a_real_server(tmp_path: Path) -
                     if not ws.recv():
                         raise websocket.WebSocketConnectionClosedException("closed")
         finally:
-            ws.close()
+            ws.close(timeout=1)
+            ws.shutdown()  # close() leaves the socket open when the server closed first
 
         # A malformed packet: one line in the log, no traceback, and the server goes on.
         bad = Polling(base, "board=1")
         assert bad.connect()["kind"] == "board"
         bad.send('42["resync", {unclosed')
-        again = Polling(base, "board=1").connect()
-        assert again["kind"] == "board"
+        bad.close()
+        after = Polling(base, "board=1")
+        assert after.connect()["kind"] == "board"
+        after.close()
         assert requests.get(f"{base}/api/v1/board", timeout=10).status_code == 200
         written = log.read_text(encoding="utf-8")
     assert "Traceback" not in written, written[-3000:]
