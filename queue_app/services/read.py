@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter as Tally
-from collections.abc import Callable
 from datetime import datetime
 from functools import cached_property
 from typing import Any
@@ -251,12 +250,6 @@ class HallView:
         }
 
 
-def services_overview(session: Session, site_id: int) -> list[Json]:
-    """`GET /api/v1/services`: every service with its queue, quota and estimated wait."""
-    view = HallView(session, site_id)
-    return [view.service_summary(s) for s in view.services]
-
-
 def counter_summary(counter: Counter, current: Ticket | None = None) -> Json:
     """A counter as the API and the board show it."""
     return {
@@ -480,60 +473,6 @@ def _current_ticket(ticket: Any) -> Json:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
-
-
-def queue_positions(
-    session: Session,
-    service_id: int,
-    view: HallView,
-    followed: Callable[[str], bool] | None = None,
-) -> list[tuple[str, Json]]:
-    """Every queued ticket of a service with its place: `(token, {code, state, position,
-    estimated_wait_s})`, in one query. The token only routes the news to the ticket's own phone.
-
-    The same places as `people_ahead`, for the whole queue at once: front (transferred) tickets
-    first, then by queue time; a priority ticket has only front tickets and earlier priority
-    tickets ahead of it. `followed(token)`, when given, says whose place anyone listens to: the
-    others are counted but not listed.
-    """
-    service = session.get(Service, service_id)
-    if service is None:
-        return []
-    rows = session.execute(
-        select(Ticket.token, Ticket.code, Ticket.state, Ticket.front, Ticket.priority)
-        .where(
-            Ticket.service_id == service_id,
-            Ticket.state.in_([TicketState.ISSUED.value, TicketState.WAITING.value]),
-        )
-        .order_by(Ticket.front.desc(), Ticket.queue_at, Ticket.id)
-    ).all()
-    fronts = sum(1 for row in rows if row.front)
-    priority_seen = 0
-    places = []
-    for index, row in enumerate(rows):
-        if row.front:
-            ahead = index
-        elif row.priority is not None:
-            ahead = fronts + priority_seen
-            priority_seen += 1
-        else:
-            ahead = index
-        if followed is not None and not followed(row.token):
-            continue
-        places.append(
-            (
-                row.token,
-                {
-                    "code": row.code,
-                    "state": row.state,
-                    "position": ahead,
-                    "estimated_wait_s": view.estimate(
-                        service, ahead, priority=row.priority is not None and not row.front
-                    ),
-                },
-            )
-        )
-    return places
 
 
 def counter_detail(session: Session, counter_id: int) -> Json:
