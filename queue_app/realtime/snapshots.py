@@ -74,7 +74,6 @@ class HallSnapshot:
     seq: int
     board: Json
     services: list[Json]
-    hall: Json
     #: Ticket id → its place (queued) or its counter (called, serving).
     live: dict[int, LiveTicket]
     #: Service id → its queued tickets' ids, the front of the queue first.
@@ -85,6 +84,12 @@ class HallSnapshot:
     view: read.HallView
 
     @property
+    def hall(self) -> Json:
+        """The hall's figures (inside, outside, cap, open), as on the board."""
+        hall: Json = self.board["hall"]
+        return hall
+
+    @property
     def fresh(self) -> bool:
         """Still what a reader should see now: made less than MAX_AGE_S ago (by the app's
         clock), on the same service day (the day turns at local midnight without a change)."""
@@ -92,9 +97,6 @@ class HallSnapshot:
         age = (now - self.view.now).total_seconds()
         zone = site_zone(self.view.site.timezone)
         return 0 <= age < MAX_AGE_S and service_day(now, zone) == self.view.today
-
-    def service_summary(self, service_id: int) -> Json | None:
-        return next((s for s in self.services if s["id"] == service_id), None)
 
     def places(
         self, service_id: int, followed: Callable[[str], bool] | None = None
@@ -123,22 +125,25 @@ class HallSnapshot:
         """A ticket as its holder sees it (status page, by-token API, issue response): no
         personal data, no token. Its place, estimate and counter come from this snapshot."""
         live = self.live.get(ticket.id)
-        state = live.state if live is not None else ticket.state
-        counter_id = live.counter_id if live is not None else ticket.counter_id
-        queued = state in QUEUED and live is not None
+        if live is None:  # ended, or of another day: no place, no counter to walk to
+            state, counter_id, called_at = ticket.state, ticket.counter_id, _iso(ticket.called_at)
+            position = estimate = 0
+        else:
+            state, counter_id, called_at = live.state, live.counter_id, live.called_at
+            queued = state in QUEUED
+            position = live.position if queued else 0
+            estimate = live.estimated_wait_s if queued else 0
         counter = self.counter_info.get(counter_id) if counter_id is not None else None
-        called_at = live.called_at if live is not None else _iso(ticket.called_at)
         return {
             "code": ticket.code,
             "number": ticket.number,
-            "service": self.service_info.get(ticket.service_id)
-            or {"id": ticket.service_id, "code": ticket.code.split("-")[0]},
+            "service": self.service_info[ticket.service_id],
             "state": state,
             "priority": ticket.priority,
             "service_day": ticket.service_day.isoformat(),
-            "position": live.position if queued and live is not None else 0,
+            "position": position,
             "admitted": state != TicketState.ISSUED.value,
-            "estimated_wait_s": live.estimated_wait_s if queued and live is not None else 0,
+            "estimated_wait_s": estimate,
             "counter": counter,
             "issued_at": ticket.issued_at.isoformat(),
             "called_at": called_at,
@@ -149,8 +154,7 @@ class HallSnapshot:
 class SnapshotCache:
     """This process's newest snapshot of each site of one app, and the builds that make them."""
 
-    def __init__(self, app: Flask) -> None:
-        self.app = app
+    def __init__(self) -> None:
         self._kept: dict[int, HallSnapshot] = {}
         self._guard = threading.Lock()
         self._building: dict[int, threading.Lock] = {}
@@ -212,8 +216,7 @@ class SnapshotCache:
 def build(session: Session, site_id: int) -> HallSnapshot:
     """Read one site once, in one transaction, and compute everything its readers show."""
     view = read.HallView(session, site_id)
-    rows = view.active()
-    view.prime(rows)
+    rows = view.active
     board = read.board(session, site_id, view=view)
     services = [view.service_summary(s) for s in view.services]
     by_id = {s.id: s for s in view.services}
@@ -259,7 +262,6 @@ def build(session: Session, site_id: int) -> HallSnapshot:
         seq=view.seq,
         board=board,
         services=services,
-        hall=board["hall"],
         live=live,
         queues=queues,
         service_info={
@@ -278,7 +280,7 @@ def cache() -> SnapshotCache:
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     found = app.extensions.get("loket.snapshots")
     if found is None:
-        found = app.extensions.setdefault("loket.snapshots", SnapshotCache(app))
+        found = app.extensions.setdefault("loket.snapshots", SnapshotCache())
     assert isinstance(found, SnapshotCache)
     return found
 

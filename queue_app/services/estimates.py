@@ -1,7 +1,8 @@
 """Wait estimates of one hall from what the database recorded today (domain.estimates decides).
 
-Reads only: the open counters and what they are doing, today's queue, the rounds recorded today
-(the most recent per service), and the arrivals of the last half hour. `read.HallView` builds one
+Reads only: the open counters, the rounds recorded today (the most recent per service) and the
+arrivals of the last half hour; today's queue and what each counter is doing come from the
+view's one read of the active tickets (`read.HallView.active`). `read.HallView` builds one
 `WaitEstimates` per view, so a page, an API response or a broadcast projects the hall once.
 """
 
@@ -15,7 +16,7 @@ from functools import cached_property
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Float, and_, bindparam, case, func, or_, select
+from sqlalchemy import Float, bindparam, case, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -76,37 +77,6 @@ def _seconds_between_sqlite(element: seconds_between, compiler: SQLCompiler, **k
 
 
 # The queries, built once (bound parameters): a busy hall estimates after every change.
-_queued = (
-    Ticket.site_id == bindparam("site_id"),
-    Ticket.service_day == bindparam("day"),
-    Ticket.state.in_(QUEUED_STATES),
-)
-QUEUE_LENGTHS_QUERY = (
-    select(Ticket.service_id, func.count(Ticket.id)).where(*_queued).group_by(Ticket.service_id)
-)
-# Only the tickets that are not plain regular ones, with their place in the queue (the order
-# `people_ahead` counts: transferred first, then by time in the queue).
-_places = (
-    select(
-        Ticket.service_id.label("service_id"),
-        Ticket.front.label("front"),
-        Ticket.priority.label("priority"),
-        func.row_number()
-        .over(
-            partition_by=Ticket.service_id,
-            order_by=(Ticket.front.desc(), Ticket.queue_at, Ticket.id),
-        )
-        .label("place"),
-    )
-    .where(*_queued)
-    .subquery()
-)
-QUEUE_SPECIAL_QUERY = (
-    select(_places.c.service_id, _places.c.place, _places.c.front, _places.c.priority)
-    .where(or_(_places.c.front.is_(True), _places.c.priority.is_not(None)))
-    .order_by(_places.c.service_id, _places.c.place)
-)
-
 # A ticket that never went back to the queue started its round at its first call (a recall does
 # not restart the clerk's time); otherwise at its last call.
 _began = case((Ticket.queue_at == Ticket.issued_at, Ticket.first_called_at), else_=Ticket.called_at)
@@ -164,10 +134,6 @@ COUNTERS_QUERY = (
     .order_by(Counter.number, CounterService.rank)
 )
 
-BUSY_QUERY = select(Ticket.counter_id, Ticket.service_id, Ticket.called_at).where(
-    and_(Ticket.site_id == bindparam("site_id"), Ticket.state.in_(AT_COUNTER_STATES))
-)
-
 
 class ActiveTicket(Protocol):
     """A ticket of today still queued or at a counter, as `read.ACTIVE_QUERY` reads it."""
@@ -214,6 +180,7 @@ class WaitEstimates:
         zone: ZoneInfo,
         services: Sequence[Service],
         issued_today: Mapping[int, int],
+        active: Sequence[ActiveTicket],
     ) -> None:
         self.session = session
         self.site = site
@@ -222,6 +189,9 @@ class WaitEstimates:
         self.zone = zone
         self.services = list(services)
         self.issued_today = issued_today
+        #: Today's queued and at-counter tickets, in queue order within each service (front
+        #: first, then by time in the queue): `read.HallView.active`, read once per view.
+        self.active = active
 
     # -- answers ----------------------------------------------------------------------------
 
@@ -271,20 +241,6 @@ class WaitEstimates:
             "from_prior": len(rounds) == 0,
         }
 
-    def prime(self, active: Sequence[ActiveTicket]) -> None:
-        """Take the queues and the busy counters from today's active tickets the caller read
-        anyway (`read.HallView.prime`), instead of two queries of their own. `active` is in
-        queue order within each service (front first, then by time in the queue)."""
-        order: dict[int, list[tuple[bool, bool]]] = {}
-        busy: dict[int, tuple[int, datetime]] = {}
-        for t in active:
-            if t.state in QUEUED_STATES:
-                order.setdefault(t.service_id, []).append((t.priority is not None, t.front))
-            elif t.counter_id is not None and t.called_at is not None:
-                busy[t.counter_id] = (t.service_id, t.called_at)
-        self.__dict__["queues"] = {sid: QueueNow.of(pairs) for sid, pairs in order.items()}
-        self.__dict__["_busy"] = busy
-
     # -- inputs -----------------------------------------------------------------------------
 
     @cached_property
@@ -323,24 +279,11 @@ class WaitEstimates:
     def queues(self) -> dict[int, QueueNow]:
         """Today's queue of each service: its length, and where its transferred and priority
         tickets stand."""
-        params = {"site_id": self.site.id, "day": self.today}
-        lengths: dict[int, int] = {
-            service_id: length
-            for service_id, length in self.session.execute(QUEUE_LENGTHS_QUERY, params)
-        }
-        fronts: dict[int, list[bool]] = {}
-        priority_at: dict[int, list[int]] = {}
-        for service_id, place, front, priority in self.session.execute(QUEUE_SPECIAL_QUERY, params):
-            if front:
-                fronts.setdefault(service_id, []).append(priority is not None)
-            else:
-                priority_at.setdefault(service_id, []).append(place - 1)
-        return {
-            service_id: QueueNow(
-                length, tuple(fronts.get(service_id, ())), tuple(priority_at.get(service_id, ()))
-            )
-            for service_id, length in lengths.items()
-        }
+        order: dict[int, list[tuple[bool, bool]]] = {}
+        for t in self.active:
+            if t.state in QUEUED_STATES:
+                order.setdefault(t.service_id, []).append((t.priority is not None, t.front))
+        return {service_id: QueueNow.of(pairs) for service_id, pairs in order.items()}
 
     @cached_property
     def rounds(self) -> dict[int, list[RecordedRound]]:
@@ -402,11 +345,10 @@ class WaitEstimates:
     @cached_property
     def _busy(self) -> dict[int, tuple[int, datetime]]:
         """Counter id → (service, called at) of the ticket at it now."""
-        rows = self.session.execute(BUSY_QUERY, {"site_id": self.site.id})
         return {
-            counter_id: (service_id, called_at)
-            for counter_id, service_id, called_at in rows
-            if counter_id is not None and called_at is not None
+            t.counter_id: (t.service_id, t.called_at)
+            for t in self.active
+            if t.state in AT_COUNTER_STATES and t.counter_id is not None and t.called_at is not None
         }
 
     @cached_property

@@ -91,53 +91,34 @@ class HallView:
         stmt = select(Counter).where(Counter.site_id == self.site.id).order_by(Counter.number)
         return list(self.session.scalars(stmt))
 
-    def prime(self, active: list[Any]) -> None:
-        """Take the counts, the board's current tickets, the recently admitted and the
-        estimate's queues from `ACTIVE_QUERY`'s rows instead of a query each (the hall
-        snapshot reads them anyway)."""
-        self.__dict__["counts"] = Tally((t.service_id, t.state) for t in active)
-        self.__dict__["current_by_counter"] = {
-            t.counter_id: t
-            for t in active
-            if t.counter_id is not None and TicketState(t.state) in AT_COUNTER
-        }
-        admitted = [
-            t
-            for t in active
-            if t.state == TicketState.WAITING.value
-            and t.admitted_at is not None
-            and t.admitted_at > t.issued_at
-        ]
-        admitted.sort(key=lambda t: (t.admitted_at, t.id), reverse=True)
-        self.__dict__["recently_admitted"] = [t.code for t in admitted[:RECENT_CALLS]]
-        self.estimates.prime(active)
-
+    @cached_property
     def active(self) -> list[Any]:
-        """`ACTIVE_QUERY`'s rows for this site today."""
+        """Today's tickets queued or at a counter (`ACTIVE_QUERY`): the counts, the queues and
+        places, the busy counters and the board's current tickets all come from this one read."""
         params = {"site_id": self.site.id, "day": self.today}
         return list(self.session.execute(ACTIVE_QUERY, params))
 
     @cached_property
     def current_by_counter(self) -> dict[int, Any]:
         """Counter id → the ticket called to it or served there now."""
-        return _current_by_counter(self.session, self.site.id)
+        return {
+            t.counter_id: t
+            for t in self.active
+            if t.counter_id is not None and TicketState(t.state) in AT_COUNTER
+        }
 
     @cached_property
     def recently_admitted(self) -> list[str]:
         """Codes let in from outside most recently, for the entrance's "silakan masuk" line."""
-        admitted = self.session.execute(
-            select(Ticket.code)
-            .where(
-                Ticket.site_id == self.site.id,
-                Ticket.service_day == self.today,
-                Ticket.admitted_at.is_not(None),
-                Ticket.state == TicketState.WAITING.value,
-                Ticket.admitted_at > Ticket.issued_at,
-            )
-            .order_by(Ticket.admitted_at.desc(), Ticket.id.desc())
-            .limit(RECENT_CALLS)
-        )
-        return list(admitted.scalars())
+        admitted = [
+            t
+            for t in self.active
+            if t.state == TicketState.WAITING.value
+            and t.admitted_at is not None
+            and t.admitted_at > t.issued_at
+        ]
+        admitted.sort(key=lambda t: (t.admitted_at, t.id), reverse=True)
+        return [t.code for t in admitted[:RECENT_CALLS]]
 
     @property
     def counter_numbers(self) -> dict[int, int]:
@@ -146,13 +127,8 @@ class HallView:
 
     @cached_property
     def counts(self) -> Tally[tuple[int, str]]:
-        """Today's tickets per (current service, state)."""
-        stmt = (
-            select(Ticket.service_id, Ticket.state, func.count(Ticket.id))
-            .where(Ticket.site_id == self.site.id, Ticket.service_day == self.today)
-            .group_by(Ticket.service_id, Ticket.state)
-        )
-        return Tally({(s, st): n for s, st, n in self.session.execute(stmt)})
+        """Today's tickets per (current service, state), for the states still in the hall."""
+        return Tally((t.service_id, t.state) for t in self.active)
 
     @cached_property
     def issued_today(self) -> dict[int, int]:
@@ -202,6 +178,7 @@ class HallView:
             zone,
             self.services,
             self.issued_today,
+            self.active,
         )
 
     def estimate(self, service: Service, people_ahead: int, *, priority: bool = False) -> int:
