@@ -85,7 +85,8 @@ def publish(events: Iterable[DomainEvent]) -> HallSnapshot | None:
     snapshot = None
     seq = max(event.seq for event in events)
     try:
-        snapshot = snapshots.after(events[-1].site_id, seq)
+        written = snapshots.written(db_session(), events)
+        snapshot = snapshots.after(events[-1].site_id, seq, written)
         _publish_queues(events, snapshot, outbox)
         local = _local_rooms()
         if local is None or overview_room(snapshot.site_id) in local:

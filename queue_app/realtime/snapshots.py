@@ -22,21 +22,24 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import instance_state
 
 from ..domain.errors import NotFound
+from ..domain.events import DomainEvent, TicketChanged
 from ..domain.numbering import service_day, site_zone
-from ..domain.states import TicketState
+from ..domain.states import Action, TicketState
 from ..extensions import READ_ONLY, db
-from ..models import Site, Ticket
-from ..services import hall, read
+from ..models import Counter, Site, Ticket
+from ..services import estimates, hall, hall_state, read
 from ..services.clock import utcnow
 
 Json = dict[str, Any]
@@ -82,6 +85,10 @@ class HallSnapshot:
     counter_info: dict[int, Json]
     #: The view it was computed from (with its figures already made): the overview reuses it.
     view: read.HallView
+    #: What it was computed from, which the next snapshot carries forward.
+    inputs: hall_state.HallInputs
+    #: When the hall was last read whole for it or the snapshots it was carried from.
+    whole_at: datetime
 
     @property
     def hall(self) -> Json:
@@ -151,22 +158,41 @@ class HallSnapshot:
         }
 
 
+@dataclass(frozen=True)
+class Written:
+    """What the request that made a change holds of it after its commit: its events' rows with
+    each ticket as it wrote it, and the counters it moved (a call moves a counter's priority
+    streak). The snapshot of that change is then made without reading anything."""
+
+    changes: list[hall_state.Change]
+    #: Counter id → (state, regular streak) as the request left it.
+    counters: dict[int, tuple[str, int]]
+
+
 class SnapshotCache:
-    """This process's newest snapshot of each site of one app, and the builds that make them."""
+    """This process's newest snapshot of each site of one app, and the builds that make them.
+
+    A new snapshot carries the inputs of the kept one forward by the changes since
+    (services.hall_state): those the writing request hands over, else one read of the event
+    log. The hall is read whole the first time, when the changes do not say everything (a
+    counter or set-up change, a new day), and at least every `WHOLE_READ_EVERY_S`."""
 
     def __init__(self) -> None:
         self._kept: dict[int, HallSnapshot] = {}
         self._guard = threading.Lock()
         self._building: dict[int, threading.Lock] = {}
         self._engine: Engine | None = None
-        #: How many snapshots this process built (tests check one build per `seq`).
+        #: How many snapshots this process made (tests check one per `seq`).
         self.builds = 0
+        #: How many of them read the hall whole.
+        self.whole_reads = 0
 
     def kept(self, site_id: int) -> HallSnapshot | None:
         return self._kept.get(site_id)
 
-    def at_least(self, site_id: int, seq: int) -> HallSnapshot:
-        """The kept snapshot when it is at `seq` or newer (and fresh), else a new one."""
+    def at_least(self, site_id: int, seq: int, written: Written | None = None) -> HallSnapshot:
+        """The kept snapshot when it is at `seq` or newer (and fresh), else a new one
+        (`written`: the changes up to `seq`, from the request that made them)."""
         kept = self._kept.get(site_id)
         if kept is not None and kept.seq >= seq and kept.fresh:
             return kept
@@ -174,7 +200,7 @@ class SnapshotCache:
             kept = self._kept.get(site_id)
             if kept is not None and kept.seq >= seq and kept.fresh:
                 return kept  # another reader built it while this one waited
-            made = self._build(site_id)
+            made = self._make(site_id, seq, kept, written)
             with self._guard:
                 kept = self._kept.get(site_id)
                 if kept is None or made.seq >= kept.seq:
@@ -197,10 +223,29 @@ class SnapshotCache:
             self._engine = db.engine.execution_options(**options)
         return self._engine
 
-    def _build(self, site_id: int) -> HallSnapshot:
+    def _make(
+        self, site_id: int, seq: int, kept: HallSnapshot | None, written: Written | None
+    ) -> HallSnapshot:
+        now = utcnow()
+        carried = None
+        if kept is not None and _carries(kept, now):
+            if written is not None:
+                carried = _advance_written(kept, seq, written, now)
+            if carried is None:
+                carried = self._read(lambda session: _advance_read(session, kept, now))
+        if carried is not None:
+            snapshot = project(site_id, carried, now, kept.whole_at if kept else now)
+        else:
+            snapshot = self._read(lambda session: build(session, site_id))
+            self.whole_reads += 1
+        self.builds += 1
+        return snapshot
+
+    def _read(self, reader: Callable[[Session], _T]) -> _T:
+        """`reader` in a read-only transaction of its own."""
         session = Session(bind=self._read_engine(), expire_on_commit=False)
         try:
-            snapshot = build(session, site_id)
+            return reader(session)
         finally:
             try:
                 session.close()
@@ -209,15 +254,114 @@ class SnapshotCache:
                 # to report, not the failed rollback of a dead connection.
                 log.warning("database connection lost while building a hall snapshot")
                 session.invalidate()
-        self.builds += 1
-        return snapshot
+
+
+#: The hall is read whole at least this often (seconds), whatever the changes say.
+WHOLE_READ_EVERY_S = 60.0
+
+_T = TypeVar("_T")
+
+
+def _carries(kept: HallSnapshot, now: datetime) -> bool:
+    """Whether a new snapshot may carry `kept`'s inputs forward (same day, read whole lately)."""
+    age = (now - kept.whole_at).total_seconds()
+    zone = site_zone(kept.view.site.timezone)
+    return 0 <= age < WHOLE_READ_EVERY_S and service_day(now, zone) == kept.inputs.today
+
+
+def _advance_written(
+    kept: HallSnapshot, seq: int, written: Written, now: datetime
+) -> hall_state.HallInputs | None:
+    """`kept`'s inputs moved to `seq` by the writer's own changes, if they follow on from it."""
+    if not written.changes or written.changes[0].seq != kept.seq + 1:
+        return None
+    # The counters as the writer left them: only a call moves one (its streak), and `written`
+    # has every called counter at hand.
+    counters = [
+        replace(c, state=written.counters[c.id][0], regular_streak=written.counters[c.id][1])
+        if c.id in written.counters
+        else c
+        for c in kept.inputs.counters
+    ]
+    return hall_state.advance(kept.inputs, seq, written.changes, now, counters)
+
+
+def _advance_read(
+    session: Session, kept: HallSnapshot, now: datetime
+) -> hall_state.HallInputs | None:
+    """`kept`'s inputs moved to the site's `seq` by the event log's changes since (one
+    statement; one more for the counters when a call moved one)."""
+    found = hall_state.changes_since(session, kept.site_id, kept.seq)
+    if found is None:
+        return None
+    seq, changes = found
+    counters = None
+    if any(c.action in (Action.CALL, Action.RECALL) for c in changes):
+        counters = estimates.read_counters(session, kept.site_id)
+    return hall_state.advance(kept.inputs, seq, changes, now, counters)
+
+
+def written(session: Session, events: list[DomainEvent]) -> Written | None:
+    """What the request that recorded `events` (committed, its objects kept loaded) holds of
+    them, or None when some row is not at hand as it was written (then the snapshot reads the
+    changes instead)."""
+    touched = session.info.pop(hall.TOUCHED, [])
+    tickets = {t.id: t for t in touched if isinstance(t, Ticket) and _unexpired(t)}
+    counters_now = {c.id: c for c in touched if isinstance(c, Counter) and _unexpired(c)}
+    changes: list[hall_state.Change] = []
+    counters: dict[int, tuple[str, int]] = {}
+    for event in events:
+        if not isinstance(event, TicketChanged):
+            return None  # a counter's change: the hall is read whole
+        ticket = tickets.get(event.ticket_id)
+        if ticket is None:
+            return None
+        changes.append(
+            hall_state.Change(
+                event.seq,
+                event.action.value,
+                event.at,
+                event.counter_id,
+                event.service_id,
+                hall_state.TicketRow.of(ticket),
+            )
+        )
+        if event.action in (Action.CALL, Action.RECALL) and event.counter_id is not None:
+            counter = counters_now.get(event.counter_id)
+            if counter is not None:
+                counters[counter.id] = (counter.state, counter.regular_streak)
+            elif event.action is Action.CALL:
+                return None  # a call moves its counter's streak: it must be at hand
+    return Written(changes, counters)
+
+
+def _unexpired(changed: Ticket | Counter) -> bool:
+    """Loaded as the request left it: not expired by a commit or a rollback since."""
+    state = instance_state(changed)
+    return not state.expired_attributes and state.persistent
+
+
+def project(
+    site_id: int, inputs: hall_state.HallInputs, now: datetime, whole_at: datetime
+) -> HallSnapshot:
+    """The snapshot of carried inputs at `now` (no query)."""
+    return _snapshot(read.HallView(None, site_id, now, inputs=inputs), inputs, whole_at)
 
 
 def build(session: Session, site_id: int) -> HallSnapshot:
-    """Read one site once, in one transaction, and compute everything its readers show."""
+    """Read one site whole, in one transaction, and compute everything its readers show."""
     view = read.HallView(session, site_id)
+    # The recorded times as raw timestamps first: the figures then come from what the next
+    # snapshot carries forward, exactly as they will there.
+    view.estimates.recorded  # noqa: B018
+    return _snapshot(view, None, view.now)
+
+
+def _snapshot(
+    view: read.HallView, inputs: hall_state.HallInputs | None, whole_at: datetime
+) -> HallSnapshot:
     rows = view.active
-    board = read.board(session, site_id, view=view)
+    board = read.board(view.session, view.site.id, view=view)  # type: ignore[arg-type]
     services = [view.service_summary(s) for s in view.services]
     by_id = {s.id: s for s in view.services}
     live: dict[int, LiveTicket] = {}
@@ -258,7 +402,7 @@ def build(session: Session, site_id: int) -> HallSnapshot:
             called_at=_iso(row.called_at),
         )
     return HallSnapshot(
-        site_id=site_id,
+        site_id=view.site.id,
         seq=view.seq,
         board=board,
         services=services,
@@ -272,6 +416,8 @@ def build(session: Session, site_id: int) -> HallSnapshot:
             c.id: {"number": c.number, "label": c.label} for c in view.estimates.counters
         },
         view=view,
+        inputs=inputs if inputs is not None else view.inputs(),
+        whole_at=whole_at,
     )
 
 
@@ -322,9 +468,10 @@ def current(session: Session, site_id: int) -> HallSnapshot:
     return cache().at_least(site_id, site_seq(session, site_id))
 
 
-def after(site_id: int, seq: int) -> HallSnapshot:
-    """The snapshot at `seq` or newer: what the broadcast of a change at `seq` needs."""
-    return cache().at_least(site_id, seq)
+def after(site_id: int, seq: int, changes: Written | None = None) -> HallSnapshot:
+    """The snapshot at `seq` or newer: what the broadcast of a change at `seq` needs
+    (`changes`: what the request that made it holds of it)."""
+    return cache().at_least(site_id, seq, changes)
 
 
 def ticket_by_token(session: Session, token: str) -> tuple[Ticket, HallSnapshot]:

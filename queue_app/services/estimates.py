@@ -13,10 +13,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cached_property
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Float, bindparam, case, func, select
+from sqlalchemy import Float, bindparam, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -42,13 +42,15 @@ from ..domain.states import TicketState
 from ..domain.vocabulary import CounterState
 from ..models import Counter, CounterService, Service, Site, Ticket
 from ..models.base import UTCDateTime
+from . import hall_state
+from .hall_state import ROUND_COLUMNS, HallCounter, RecordedTimes, Round, TicketRow, ended_round
 
 #: Rounds per service the estimate reads (older ones weigh next to nothing anyway).
-RECENT_ROUNDS = 20
+RECENT_ROUNDS = hall_state.RECENT_ROUNDS
 #: Rounds older than this are not read (they would weigh 1/16 of a fresh one).
 ROUNDS_WINDOW = timedelta(seconds=4 * RECENCY_HALF_LIFE_S)
 #: Arrivals are expected at the rate of this last stretch of time.
-ARRIVAL_WINDOW = timedelta(minutes=30)
+ARRIVAL_WINDOW = hall_state.ARRIVAL_WINDOW
 
 QUEUED_STATES = [TicketState.ISSUED.value, TicketState.WAITING.value]
 AT_COUNTER_STATES = [TicketState.CALLED.value, TicketState.SERVING.value]
@@ -78,14 +80,12 @@ def _seconds_between_sqlite(element: seconds_between, compiler: SQLCompiler, **k
 
 # The queries, built once (bound parameters): a busy hall estimates after every change.
 # A ticket that never went back to the queue started its round at its first call (a recall does
-# not restart the clerk's time); otherwise at its last call.
-_began = case((Ticket.queue_at == Ticket.issued_at, Ticket.first_called_at), else_=Ticket.called_at)
-# Finish and no-show both set `closed_at`: the end of the round.
+# not restart the clerk's time); otherwise at its last call (`hall_state.round_of`, which the
+# snapshot applies to a change's ticket, says the same).
 _ranked = (
     select(
-        Ticket.service_id.label("service_id"),
-        _began.label("began"),
-        Ticket.closed_at.label("ended"),
+        Ticket.service_id,
+        *ROUND_COLUMNS,
         func.row_number()
         .over(partition_by=Ticket.service_id, order_by=Ticket.closed_at.desc())
         .label("rank"),
@@ -100,13 +100,24 @@ _ranked = (
     )
     .subquery()
 )
+#: Today's most recent rounds per service, as the ended tickets' rows (`hall_state.round_of`).
 ROUNDS_QUERY = select(
-    _ranked.c.service_id,
-    seconds_between(_ranked.c.began, _ranked.c.ended),
-    seconds_between(_ranked.c.ended, bindparam("now", type_=UTCDateTime())),
+    _ranked.c.service_id, *(_ranked.c[column.key] for column in ROUND_COLUMNS)
 ).where(_ranked.c.rank <= bindparam("rank"))
 
+#: The tickets issued since the arrival window began, oldest first (what a snapshot carries).
 ARRIVALS_QUERY = (
+    select(Ticket.issued_service_id, Ticket.issued_at, Ticket.priority.is_not(None))
+    .where(
+        Ticket.site_id == bindparam("site_id"),
+        Ticket.service_day == bindparam("day"),
+        Ticket.issued_at > bindparam("since", type_=UTCDateTime()),
+    )
+    .order_by(Ticket.issued_at, Ticket.id)
+)
+
+#: Their numbers per service, counted by the database (a view that carries nothing forward).
+ARRIVAL_COUNTS_QUERY = (
     select(Ticket.issued_service_id, func.count(Ticket.id), func.count(Ticket.priority))
     .where(
         Ticket.site_id == bindparam("site_id"),
@@ -135,28 +146,20 @@ COUNTERS_QUERY = (
 )
 
 
-class ActiveTicket(Protocol):
-    """A ticket of today still queued or at a counter, as `read.ACTIVE_QUERY` reads it."""
-
-    id: int
-    service_id: int
-    state: str
-    front: bool
-    priority: str | None
-    counter_id: int | None
-    called_at: datetime | None
-
-
-@dataclass
-class HallCounter:
-    """A counter as the estimate needs it: its services in preference order."""
-
-    id: int
-    number: int
-    state: str
-    regular_streak: int
-    service_ids: list[int]
-    label: str | None = None
+def read_counters(session: Session, site_id: int) -> list[HallCounter]:
+    """A site's counters with their services in preference order (`COUNTERS_QUERY`)."""
+    counters: dict[int, HallCounter] = {}
+    for counter_id, number, state, streak, service_id, label in session.execute(
+        COUNTERS_QUERY, {"site_id": site_id}
+    ):
+        counter = counters.get(counter_id)
+        if counter is None:
+            counter = counters[counter_id] = HallCounter(
+                counter_id, number, state, streak, [], label
+            )
+        if service_id is not None:
+            counter.service_ids.append(service_id)
+    return list(counters.values())
 
 
 @dataclass(frozen=True)
@@ -180,7 +183,9 @@ class WaitEstimates:
         zone: ZoneInfo,
         services: Sequence[Service],
         issued_today: Mapping[int, int],
-        active: Sequence[ActiveTicket],
+        active: Sequence[TicketRow],
+        counters: list[HallCounter] | None = None,
+        recorded: RecordedTimes | None = None,
     ) -> None:
         self.session = session
         self.site = site
@@ -192,6 +197,11 @@ class WaitEstimates:
         #: Today's queued and at-counter tickets, in queue order within each service (front
         #: first, then by time in the queue): `read.HallView.active`, read once per view.
         self.active = active
+        # Carried from an earlier view (realtime.snapshots), else read on first use.
+        if counters is not None:
+            self.__dict__["counters"] = counters
+        if recorded is not None:
+            self.__dict__["recorded"] = recorded
 
     # -- answers ----------------------------------------------------------------------------
 
@@ -258,18 +268,7 @@ class WaitEstimates:
     @cached_property
     def counters(self) -> list[HallCounter]:
         """The site's counters with their services in preference order (one query)."""
-        counters: dict[int, HallCounter] = {}
-        for counter_id, number, state, streak, service_id, label in self.session.execute(
-            COUNTERS_QUERY, {"site_id": self.site.id}
-        ):
-            counter = counters.get(counter_id)
-            if counter is None:
-                counter = counters[counter_id] = HallCounter(
-                    counter_id, number, state, streak, [], label
-                )
-            if service_id is not None:
-                counter.service_ids.append(service_id)
-        return list(counters.values())
+        return read_counters(self.session, self.site.id)
 
     @cached_property
     def _open_counters(self) -> list[HallCounter]:
@@ -286,20 +285,41 @@ class WaitEstimates:
         return {service_id: QueueNow.of(pairs) for service_id, pairs in order.items()}
 
     @cached_property
-    def rounds(self) -> dict[int, list[RecordedRound]]:
-        """The most recent rounds of today per service: call → finish or no-show."""
-        rounds: dict[int, list[RecordedRound]] = {}
-        params = {
+    def recorded(self) -> RecordedTimes:
+        """Today's recent rounds and arrivals as raw timestamps (two queries), which a later
+        view at another instant or `seq` can carry forward (services.hall_state)."""
+        params: dict[str, Any] = {
             "site_id": self.site.id,
             "day": self.today,
             "rank": RECENT_ROUNDS,
-            "now": self.now,
             "since": self.now - ROUNDS_WINDOW,
         }
-        for service_id, seconds, age in self.session.execute(ROUNDS_QUERY, params):
-            if seconds is not None and age is not None:
-                rounds.setdefault(service_id, []).append(RecordedRound(seconds, age))
-        return rounds
+        rounds: dict[int, list[Round]] = {}
+        for service_id, *columns in self.session.execute(ROUNDS_QUERY, params):
+            recorded = ended_round(*columns)
+            if recorded is not None:
+                rounds.setdefault(service_id, []).append(recorded)
+        for kept in rounds.values():
+            kept.sort(key=lambda r: r.ended, reverse=True)
+        arrivals: dict[int, list[tuple[datetime, bool]]] = {}
+        params = {"site_id": self.site.id, "day": self.today, "since": self.now - ARRIVAL_WINDOW}
+        for service_id, issued_at, priority in self.session.execute(ARRIVALS_QUERY, params):
+            arrivals.setdefault(service_id, []).append((issued_at, bool(priority)))
+        return RecordedTimes(rounds, arrivals)
+
+    @cached_property
+    def rounds(self) -> dict[int, list[RecordedRound]]:
+        """The most recent rounds of today per service (call → finish or no-show), with their
+        age now."""
+        since = self.now - ROUNDS_WINDOW
+        return {
+            service_id: [
+                RecordedRound(r.seconds, (self.now - r.ended).total_seconds())
+                for r in kept
+                if r.ended > since
+            ][:RECENT_ROUNDS]
+            for service_id, kept in self.recorded.rounds.items()
+        }
 
     @cached_property
     def round_s(self) -> dict[int, float]:
@@ -311,16 +331,17 @@ class WaitEstimates:
     @cached_property
     def arrivals(self) -> dict[int, ArrivalRate]:
         """Tickets expected per service from the last half hour's, until the kiosk closes."""
-        rows = self.session.execute(
-            ARRIVALS_QUERY,
-            {
-                "site_id": self.site.id,
-                "day": self.today,
-                "since": self.now - ARRIVAL_WINDOW,
-                "now": self.now,
-            },
-        )
-        recent = {service_id: (total, priority) for service_id, total, priority in rows}
+        since = self.now - ARRIVAL_WINDOW
+        recent: dict[int, tuple[int, int]] = {}
+        if "recorded" in self.__dict__:  # carried or read as raw times: count them here
+            for service_id, issued in self.recorded.arrivals.items():
+                # Strictly before now, as ARRIVAL_COUNTS_QUERY counts.
+                times = [priority for at, priority in issued if since < at < self.now]
+                recent[service_id] = (len(times), sum(times))
+        else:
+            params = {"site_id": self.site.id, "day": self.today, "since": since, "now": self.now}
+            for service_id, total, priority in self.session.execute(ARRIVAL_COUNTS_QUERY, params):
+                recent[service_id] = (total, priority)
         window = ARRIVAL_WINDOW.total_seconds()
         rates: dict[int, ArrivalRate] = {}
         for service in self.services:

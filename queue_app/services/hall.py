@@ -61,6 +61,11 @@ def _nothing_seen(_site_id: int) -> SeenHall | None:
 
 seen_hall: Callable[[int], SeenHall | None] = _nothing_seen
 
+#: `session.info` key of the objects a hall lock changed, kept alive until the snapshot of the
+#: change takes their rows (realtime.snapshots.written; the identity map holds clean objects
+#: only weakly, so a committed counter would be gone by then).
+TOUCHED = "loket.touched"
+
 #: (database, site) → the service day whose leftovers of earlier days this process expired.
 _days_closed: dict[tuple[str, int], date] = {}
 
@@ -101,7 +106,9 @@ class Hall:
 
         The first lock of a service day in this process expires what earlier days left
         (`close_days` forces it: the close-day command)."""
-        # Anything loaded before the lock may be stale: reload it under the lock.
+        # Anything loaded before the lock may be stale: reload it under the lock. What an
+        # earlier lock of this session touched had its snapshot made (or never will).
+        session.info.pop(TOUCHED, None)
         session.expire_all()
         site = session.scalars(select(Site).where(Site.id == site_id).with_for_update()).first()
         if site is None:
@@ -161,6 +168,7 @@ class Hall:
     ) -> TicketChanged:
         """Append one row to the event log and keep the matching domain event."""
         seq = self.next_seq()
+        self.touch(ticket)
         after = TicketState(ticket.state)
         self.inside_delta += (after in INSIDE) - (before in INSIDE)
         self.outside_delta += (after is TicketState.ISSUED) - (before is TicketState.ISSUED)
@@ -198,6 +206,10 @@ class Hall:
         )
         self.events.append(event)
         return event
+
+    def touch(self, changed: Ticket | Counter) -> None:
+        """Keep a changed object for the snapshot of this change (see `TOUCHED`)."""
+        self.session.info.setdefault(TOUCHED, []).append(changed)
 
     def record_counter(self, counter: Counter, staff_id: int | None) -> None:
         """Keep a domain event for a counter's state change."""

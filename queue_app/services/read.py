@@ -23,6 +23,14 @@ from ..domain.vocabulary import CounterState
 from ..models import Counter, Service, Site, Ticket, TicketEvent
 from .clock import utcnow
 from .estimates import WaitEstimates
+from .hall_state import (
+    RECENT_CALLS_KEPT,
+    TICKET_COLUMNS,
+    CallRow,
+    HallInputs,
+    TicketRow,
+    queue_order,
+)
 
 Json = dict[str, Any]
 
@@ -44,20 +52,7 @@ def default_site_id(session: Session) -> int:
 #: Today's tickets still queued or at a counter, in queue order within each service: one read
 #: gives the counts, the queues and places, the busy counters and the board's current tickets.
 ACTIVE_QUERY = (
-    select(
-        Ticket.id,
-        Ticket.token,
-        Ticket.code,
-        Ticket.service_id,
-        Ticket.state,
-        Ticket.front,
-        Ticket.priority,
-        Ticket.counter_id,
-        Ticket.called_at,
-        Ticket.started_at,
-        Ticket.issued_at,
-        Ticket.admitted_at,
-    )
+    select(*TICKET_COLUMNS)
     .where(
         Ticket.site_id == bindparam("site_id"),
         Ticket.service_day == bindparam("day"),
@@ -66,37 +61,108 @@ ACTIVE_QUERY = (
     .order_by(Ticket.service_id, Ticket.front.desc(), Ticket.queue_at, Ticket.id)
 )
 
+#: Today's calls and recalls, newest first (the board lists the latest call of each ticket).
+CALLS_QUERY = (
+    select(
+        TicketEvent.seq,
+        Ticket.code,
+        TicketEvent.counter_id,
+        Counter.number,
+        Service.code,
+        TicketEvent.action == "recall",
+        TicketEvent.at,
+    )
+    .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+    .join(Counter, Counter.id == TicketEvent.counter_id)
+    .join(Service, Service.id == TicketEvent.service_id)
+    .where(
+        TicketEvent.site_id == bindparam("site_id"),
+        TicketEvent.action.in_(["call", "recall"]),
+        Ticket.service_day == bindparam("day"),
+    )
+    .order_by(TicketEvent.seq.desc())
+    .limit(RECENT_CALLS_KEPT)
+)
+
 
 class HallView:
-    """A read-only look at one site today, computing each figure at most once."""
+    """A read-only look at one site today, computing each figure at most once.
 
-    def __init__(self, session: Session, site_id: int, now: datetime | None = None) -> None:
-        site = session.get(Site, site_id)
-        if site is None:
-            raise NotFound(f"no site {site_id}")
+    `inputs`: what an earlier view read, moved forward to this `seq` (realtime.snapshots; see
+    services.hall_state): the view then reads nothing, `session` may be None."""
+
+    def __init__(
+        self,
+        session: Session | None,
+        site_id: int,
+        now: datetime | None = None,
+        *,
+        inputs: HallInputs | None = None,
+    ) -> None:
+        self.now = now or utcnow()
+        if inputs is not None:
+            site = inputs.site
+            self.__dict__.update(
+                services=inputs.services,
+                active=sorted(inputs.active.values(), key=queue_order),
+                issued_today=inputs.issued_today,
+                recent_calls=inputs.recent_calls,
+            )
+            self._carried: HallInputs | None = inputs
+        else:
+            assert session is not None
+            found = session.get(Site, site_id)
+            if found is None:
+                raise NotFound(f"no site {site_id}")
+            site = found
+            self._carried = None
         self.session = session
         self.site = site
-        self.now = now or utcnow()
         self.today = service_day(self.now, site_zone(site.timezone))
         #: The site's change sequence this view saw (a later view at another seq may differ).
-        self.seq = site.seq
+        self.seq = inputs.seq if inputs is not None else site.seq
+
+    @property
+    def db(self) -> Session:
+        assert self.session is not None, "a view made of carried inputs reads nothing"
+        return self.session
+
+    def inputs(self) -> HallInputs:
+        """What this view is computed from, for a later view to carry forward."""
+        return HallInputs(
+            seq=self.seq,
+            today=self.today,
+            site=self.site,
+            services=self.services,
+            counters=self.estimates.counters,
+            active={row.id: row for row in self.active},
+            issued_today=dict(self.issued_today),
+            recorded=self.estimates.recorded,
+            recent_calls=self.recent_calls,
+        )
 
     @cached_property
     def services(self) -> list[Service]:
         stmt = select(Service).where(Service.site_id == self.site.id)
-        return list(self.session.scalars(stmt.order_by(Service.position, Service.code)))
+        return list(self.db.scalars(stmt.order_by(Service.position, Service.code)))
 
     @cached_property
     def counters(self) -> list[Counter]:
         stmt = select(Counter).where(Counter.site_id == self.site.id).order_by(Counter.number)
-        return list(self.session.scalars(stmt))
+        return list(self.db.scalars(stmt))
 
     @cached_property
-    def active(self) -> list[Any]:
+    def active(self) -> list[TicketRow]:
         """Today's tickets queued or at a counter (`ACTIVE_QUERY`): the counts, the queues and
         places, the busy counters and the board's current tickets all come from this one read."""
         params = {"site_id": self.site.id, "day": self.today}
-        return list(self.session.execute(ACTIVE_QUERY, params))
+        return [TicketRow._make(row) for row in self.db.execute(ACTIVE_QUERY, params)]
+
+    @cached_property
+    def recent_calls(self) -> list[CallRow]:
+        """Today's calls and recalls, newest first (`CALLS_QUERY`)."""
+        params = {"site_id": self.site.id, "day": self.today}
+        return [CallRow._make(row) for row in self.db.execute(CALLS_QUERY, params)]
 
     @cached_property
     def current_by_counter(self) -> dict[int, Any]:
@@ -138,7 +204,7 @@ class HallView:
             .where(Ticket.site_id == self.site.id, Ticket.service_day == self.today)
             .group_by(Ticket.issued_service_id)
         )
-        return {s: n for s, n in self.session.execute(stmt)}
+        return {s: n for s, n in self.db.execute(stmt)}
 
     @cached_property
     def open_counters_per_service(self) -> Tally[int]:
@@ -170,8 +236,9 @@ class HallView:
     def estimates(self) -> WaitEstimates:
         """Wait estimates from today's recorded times (services.estimates), made once."""
         zone = site_zone(self.site.timezone)
+        carried = self._carried
         return WaitEstimates(
-            self.session,
+            self.session,  # type: ignore[arg-type]  # None only with everything carried
             self.site,
             self.now,
             self.today,
@@ -179,6 +246,8 @@ class HallView:
             self.services,
             self.issued_today,
             self.active,
+            counters=carried.counters if carried is not None else None,
+            recorded=carried.recorded if carried is not None else None,
         )
 
     def estimate(self, service: Service, people_ahead: int, *, priority: bool = False) -> int:
@@ -256,26 +325,13 @@ def board(
     hall read in the same transaction, when the caller has one)."""
     view = view or HallView(session, site_id)
     current = view.current_by_counter
-    calls = session.execute(
-        select(TicketEvent, Ticket.code, Counter.number, Service.code)
-        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
-        .join(Counter, Counter.id == TicketEvent.counter_id)
-        .join(Service, Service.id == TicketEvent.service_id)
-        .where(
-            TicketEvent.site_id == site_id,
-            TicketEvent.action.in_(["call", "recall"]),
-            Ticket.service_day == view.today,
-        )
-        .order_by(TicketEvent.seq.desc())
-        .limit(recent * 3)
-    )
     # A recalled ticket appears once, at the time of its newest call.
-    latest: dict[str, tuple[TicketEvent, str, int, str]] = {}
-    for event, code, number, service_code in calls:
-        if code not in latest and len(latest) < recent:
-            latest[code] = (event, code, number, service_code)
+    latest: dict[str, CallRow] = {}
+    for call in view.recent_calls:
+        if call.code not in latest and len(latest) < recent:
+            latest[call.code] = call
     return {
-        "seq": view.site.seq,
+        "seq": view.seq,
         "site": {"id": view.site.id, "name": view.site.name, "timezone": view.site.timezone},
         "service_day": view.today.isoformat(),
         "generated_at": view.now.isoformat(),
@@ -292,15 +348,15 @@ def board(
         ],
         "recent_calls": [
             {
-                "code": code,
-                "service_code": service_code,
-                "counter_id": event.counter_id,
-                "counter_number": number,
-                "recall": event.action == "recall",
-                "at": event.at.isoformat(),
-                "seq": event.seq,
+                "code": call.code,
+                "service_code": call.service_code,
+                "counter_id": call.counter_id,
+                "counter_number": call.counter_number,
+                "recall": bool(call.recall),
+                "at": call.at.isoformat(),
+                "seq": call.seq,
             }
-            for event, code, number, service_code in latest.values()
+            for call in latest.values()
         ],
         "services": [
             {k: v for k, v in view.service_summary(s).items() if k != "counters_open"}

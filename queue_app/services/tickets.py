@@ -143,6 +143,7 @@ def call_next(
         return None, hall.events
     ticket = next(t for t in waiting if t.id == choice.ticket.ticket_id)
     counter.regular_streak = choice.regular_streak
+    hall.touch(counter)
     ticket.counter_id = counter.id
     ticket.staff_id = actor.user_id
     ticket.front = False
