@@ -38,7 +38,7 @@ from ..domain.events import DomainEvent, TicketChanged
 from ..domain.numbering import service_day, site_zone
 from ..domain.states import Action, TicketState
 from ..extensions import READ_ONLY, db
-from ..models import Counter, Site, Ticket
+from ..models import Site, Ticket
 from ..services import estimates, hall, hall_state, read
 from ..services.clock import utcnow
 
@@ -307,7 +307,7 @@ def written(session: Session, events: list[DomainEvent]) -> Written | None:
     changes instead)."""
     touched = session.info.pop(hall.TOUCHED, [])
     tickets = {t.id: t for t in touched if isinstance(t, Ticket) and _unexpired(t)}
-    counters_now = {c.id: c for c in touched if isinstance(c, Counter) and _unexpired(c)}
+    counters_now = {c.id: c for c in touched if isinstance(c, hall.TouchedCounter)}
     changes: list[hall_state.Change] = []
     counters: dict[int, tuple[str, int]] = {}
     for event in events:
@@ -335,7 +335,7 @@ def written(session: Session, events: list[DomainEvent]) -> Written | None:
     return Written(changes, counters)
 
 
-def _unexpired(changed: Ticket | Counter) -> bool:
+def _unexpired(changed: Ticket) -> bool:
     """Loaded as the request left it: not expired by a commit or a rollback since."""
     state = instance_state(changed)
     return not state.expired_attributes and state.persistent

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter as Tally
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -27,9 +28,19 @@ from ..domain.states import AT_COUNTER, INSIDE, Action, TicketState, transition
 from ..domain.vocabulary import CounterState
 from ..models import Counter, CounterService, Service, Site, Ticket, TicketEvent
 from .clock import utcnow
+from .hall_state import HallCounter, TicketRow
 
 ACTIVE_STATES = [s.value for s in (TicketState.ISSUED, *INSIDE)]
 INSIDE_STATES = [s.value for s in INSIDE]
+
+
+@dataclass(frozen=True)
+class TouchedCounter:
+    """A counter's state and priority streak as a change left them (see `TOUCHED`)."""
+
+    id: int
+    state: str
+    regular_streak: int
 
 
 class SeenHall(Protocol):
@@ -44,6 +55,15 @@ class SeenHall(Protocol):
 
     @property
     def counter_numbers(self) -> dict[int, int]: ...
+
+    @property
+    def hall_counters(self) -> list[HallCounter]: ...
+
+    @property
+    def active(self) -> list[TicketRow]: ...
+
+    @property
+    def current_by_counter(self) -> dict[int, TicketRow]: ...
 
     @property
     def inside(self) -> int: ...
@@ -106,13 +126,27 @@ class Hall:
 
         The first lock of a service day in this process expires what earlier days left
         (`close_days` forces it: the close-day command)."""
+        return cls._locked(session, select(Site).where(Site.id == site_id), now, close_days)
+
+    @classmethod
+    def lock_of(cls, session: Session, model: type[Service | Counter | Ticket], key: int) -> Hall:
+        """Lock the hall a service, counter or ticket belongs to (found and locked in one
+        statement), or NotFound."""
+        stmt = select(Site).join(model, model.site_id == Site.id).where(model.id == key)
+        try:
+            return cls._locked(session, stmt, None, False)
+        except NotFound:
+            raise NotFound(f"no {model.__tablename__[:-1]} {key}") from None
+
+    @classmethod
+    def _locked(cls, session: Session, stmt: Any, now: datetime | None, close_days: bool) -> Hall:
         # Anything loaded before the lock may be stale: reload it under the lock. What an
         # earlier lock of this session touched had its snapshot made (or never will).
         session.info.pop(TOUCHED, None)
         session.expire_all()
-        site = session.scalars(select(Site).where(Site.id == site_id).with_for_update()).first()
+        site = session.scalars(stmt.with_for_update(of=Site)).first()
         if site is None:
-            raise NotFound(f"no site {site_id}")
+            raise NotFound("no such site")
         hall = cls(session, site, now or utcnow())
         key = (str(session.get_bind().engine.url), site.id)
         if close_days or _days_closed.get(key) != hall.today:
@@ -207,9 +241,17 @@ class Hall:
         self.events.append(event)
         return event
 
-    def touch(self, changed: Ticket | Counter) -> None:
-        """Keep a changed object for the snapshot of this change (see `TOUCHED`)."""
+    def touch(self, changed: Ticket | TouchedCounter) -> None:
+        """Keep a changed ticket, or a counter's new state, for the snapshot of this change
+        (see `TOUCHED`)."""
         self.session.info.setdefault(TOUCHED, []).append(changed)
+
+    def seen_counter(self, counter_id: int) -> HallCounter | None:
+        """A counter of this hall as the read model of this `seq` saw it (exact under the
+        lock: a counter changes only with a `seq` step), if this process holds that model."""
+        if self.seen is None:
+            return None
+        return next((c for c in self.seen.hall_counters if c.id == counter_id), None)
 
     def record_counter(self, counter: Counter, staff_id: int | None) -> None:
         """Keep a domain event for a counter's state change."""
@@ -395,7 +437,7 @@ def site_of(session: Session, model: type[Service | Counter | Ticket], key: int)
 
 def lock_counter(session: Session, counter_id: int, actor: Actor) -> tuple[Hall, Counter]:
     """Lock the counter's hall and return it with the counter, if `actor` may act there."""
-    hall = Hall.lock(session, site_of(session, Counter, counter_id))
+    hall = Hall.lock_of(session, Counter, counter_id)
     counter = session.get(Counter, counter_id)
     assert counter is not None  # counters are never deleted
     actor.require_counter(counter.id)

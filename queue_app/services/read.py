@@ -27,6 +27,7 @@ from .hall_state import (
     RECENT_CALLS_KEPT,
     TICKET_COLUMNS,
     CallRow,
+    HallCounter,
     HallInputs,
     TicketRow,
     queue_order,
@@ -165,7 +166,7 @@ class HallView:
         return [CallRow._make(row) for row in self.db.execute(CALLS_QUERY, params)]
 
     @cached_property
-    def current_by_counter(self) -> dict[int, Any]:
+    def current_by_counter(self) -> dict[int, TicketRow]:
         """Counter id → the ticket called to it or served there now."""
         return {
             t.counter_id: t
@@ -185,6 +186,11 @@ class HallView:
         ]
         admitted.sort(key=lambda t: (t.admitted_at, t.id), reverse=True)
         return [t.code for t in admitted[:RECENT_CALLS]]
+
+    @property
+    def hall_counters(self) -> list[HallCounter]:
+        """The counters with their services in preference order (the estimate's plain rows)."""
+        return self.estimates.counters
 
     @property
     def counter_numbers(self) -> dict[int, int]:

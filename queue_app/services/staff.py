@@ -7,15 +7,17 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from functools import cache
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, lazyload
 from werkzeug.security import check_password_hash
 
 from ..domain.access import Actor
 from ..domain.errors import InvalidInput, NotFound
 from ..domain.vocabulary import Role
 from ..models import AdminChange, ApiToken, Counter, User
+from ..models.user import user_counters
 from .clock import utcnow
 from .passwords import hash_password
 
@@ -30,7 +32,10 @@ def _dummy_hash() -> str:
 def actor_for(user: User) -> Actor:
     """The domain's view of a signed-in user. Only clerks work at assigned counters."""
     role = Role(user.role)
-    counters = frozenset(c.id for c in user.counters) if role == Role.CLERK else frozenset()
+    if role != Role.CLERK:
+        return Actor(user.id, role, frozenset())
+    known = _counter_ids.get(user)
+    counters = known if known is not None else frozenset(c.id for c in user.counters)
     return Actor(user.id, role, counters)
 
 
@@ -110,15 +115,33 @@ def issue_token(session: Session, user: User) -> str:
     return token
 
 
+#: User → the ids of the counters they may use, read with the user by `user_for_token` (held
+#: as long as the user object lives: a request).
+_counter_ids: WeakKeyDictionary[User, frozenset[int]] = WeakKeyDictionary()
+
+#: A Bearer token's active user and the counters they may use, one row per counter: the one
+#: statement a staff request spends on who is asking.
+TOKEN_QUERY = (
+    select(User, user_counters.c.counter_id)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .outerjoin(user_counters, user_counters.c.user_id == User.id)
+    .where(
+        ApiToken.token_hash == bindparam("digest"),
+        ApiToken.revoked_at.is_(None),
+        User.active.is_(True),
+    )
+    .options(lazyload(User.counters))
+)
+
+
 def user_for_token(session: Session, token: str) -> User | None:
     """The active user a Bearer token belongs to, or None."""
-    row = session.scalars(
-        select(ApiToken).where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
-    ).first()
-    if row is None:
+    rows = session.execute(TOKEN_QUERY, {"digest": _digest(token)}).all()
+    if not rows:
         return None
-    user = session.get(User, row.user_id)
-    return user if user is not None and user.active else None
+    user: User = rows[0][0]
+    _counter_ids[user] = frozenset(c for _, c in rows if c is not None)
+    return user
 
 
 def _digest(token: str) -> str:

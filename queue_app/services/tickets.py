@@ -6,13 +6,15 @@ from __future__ import annotations
 import math
 import secrets
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..domain.access import Actor
 from ..domain.errors import (
     ClosedEarly,
+    CounterBusy,
     CounterNotOpen,
     Forbidden,
     HallClosed,
@@ -25,10 +27,10 @@ from ..domain.errors import (
 from ..domain.events import DomainEvent
 from ..domain.numbering import display_code
 from ..domain.selection import QueuedTicket, choose_next
-from ..domain.states import Action, TicketState
+from ..domain.states import AT_COUNTER, Action, TicketState
 from ..domain.vocabulary import Channel, CounterState, Priority
-from ..models import CounterService, Service, Ticket
-from .hall import Hall, lock_counter, require_counter_free, site_of
+from ..models import Counter, CounterService, Service, Ticket
+from .hall import Hall, TouchedCounter, site_of
 from .holders import HolderId, refuse_second_ticket
 from .numbering import draw_number
 from .read import HallView, recalls_since_call
@@ -118,18 +120,52 @@ def issue_ticket(
 def call_next(
     session: Session, counter_id: int, actor: Actor
 ) -> tuple[Ticket | None, list[DomainEvent]]:
-    """Call the next ticket to a counter; `None` when nobody waits for its services."""
-    hall, counter = lock_counter(session, counter_id, actor)
-    if counter.state != CounterState.OPEN.value:
-        raise CounterNotOpen(f"counter {counter.number} is {counter.state}", counter=counter.number)
-    require_counter_free(session, counter)
-    preference = counter.service_ids
-    waiting = session.scalars(
-        select(Ticket).where(
-            Ticket.service_id.in_(preference),
-            Ticket.state == TicketState.WAITING.value,
+    """Call the next ticket to a counter; `None` when nobody waits for its services.
+
+    With the read model of this `seq` at hand (`Hall.seen`), the counter, whether it is busy
+    and who waits come from it, exact under the lock: only the chosen ticket is read."""
+    hall = Hall.lock_of(session, Counter, counter_id)
+    actor.require_counter(counter_id)
+    seen = hall.seen_counter(counter_id)
+    if seen is not None and hall.seen is not None:
+        number, state, streak, preference = (
+            seen.number,
+            seen.state,
+            seen.regular_streak,
+            list(seen.service_ids),
         )
-    ).all()
+        busy: Any = hall.seen.current_by_counter.get(counter_id)
+        waiting: list[Any] = [
+            t
+            for t in hall.seen.active
+            if t.state == TicketState.WAITING.value and t.service_id in preference
+        ]
+    else:
+        counter = session.get(Counter, counter_id)
+        assert counter is not None  # counters are never deleted
+        number, state, streak = counter.number, counter.state, counter.regular_streak
+        preference = counter.service_ids
+        busy = session.scalars(
+            select(Ticket).where(
+                Ticket.counter_id == counter_id,
+                Ticket.state.in_([s.value for s in AT_COUNTER]),
+            )
+        ).first()
+        waiting = list(
+            session.scalars(
+                select(Ticket).where(
+                    Ticket.service_id.in_(preference),
+                    Ticket.state == TicketState.WAITING.value,
+                )
+            )
+        )
+    if state != CounterState.OPEN.value:
+        raise CounterNotOpen(f"counter {number} is {state}", counter=number)
+    if busy is not None:
+        raise CounterBusy(
+            f"counter {number} still has {busy.code} ({busy.state}); finish it first",
+            ticket=busy.code,
+        )
     choice = choose_next(
         [
             QueuedTicket(t.id, t.service_id, t.priority is not None, t.front, t.queue_at)
@@ -137,14 +173,21 @@ def call_next(
         ],
         preference,
         hall.site.priority_ratio,
-        counter.regular_streak,
+        streak,
     )
     if choice is None:
         return None, hall.events
-    ticket = next(t for t in waiting if t.id == choice.ticket.ticket_id)
-    counter.regular_streak = choice.regular_streak
-    hall.touch(counter)
-    ticket.counter_id = counter.id
+    ticket = session.get(Ticket, choice.ticket.ticket_id)
+    assert ticket is not None  # tickets are never deleted
+    if choice.regular_streak != streak:
+        session.execute(
+            update(Counter)
+            .where(Counter.id == counter_id)
+            .values(regular_streak=choice.regular_streak),
+            execution_options={"synchronize_session": False},
+        )
+    hall.touch(TouchedCounter(counter_id, state, choice.regular_streak))
+    ticket.counter_id = counter_id
     ticket.staff_id = actor.user_id
     ticket.front = False
     ticket.first_called_at = ticket.first_called_at or hall.now
@@ -284,7 +327,7 @@ def _hall_view(session: Session, hall: Hall, seen: HallView | None) -> HallView:
 
 
 def _lock_ticket(session: Session, ticket_id: int) -> tuple[Hall, Ticket]:
-    hall = Hall.lock(session, site_of(session, Ticket, ticket_id))
+    hall = Hall.lock_of(session, Ticket, ticket_id)
     ticket = session.get(Ticket, ticket_id)
     assert ticket is not None  # tickets are never deleted
     return hall, ticket
