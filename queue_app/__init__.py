@@ -41,7 +41,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     # Socket handlers must be declared before socketio.init_app: Flask-SocketIO binds handlers
     # declared later only to the server that already exists, not to later apps' servers.
-    from .realtime import handlers, message_queue, snapshots
+    from .realtime import broadcast, handlers, message_queue, snapshots
 
     db.init_app(app)
     migrate.init_app(
@@ -78,6 +78,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)  # headers, rate limits (wrapping views above), proxy fix
     handlers.init_app(app)
     snapshots.init_app(app)
+    broadcast.init_app(app)
     cli.init_app(app)
     return app
 

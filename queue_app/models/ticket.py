@@ -75,7 +75,11 @@ class TicketEvent(Base):
     """One transition of one ticket. Append-only: rows are never updated or deleted."""
 
     __tablename__ = "ticket_events"
-    __table_args__ = (Index("ix_ticket_events_site_at", "site_id", "at"),)
+    __table_args__ = (
+        Index("ix_ticket_events_site_at", "site_id", "at"),
+        # A site's sequence numbers are unique, and a snapshot reads the changes since one.
+        Index("uq_ticket_events_site_seq", "site_id", "seq", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))

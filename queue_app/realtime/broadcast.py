@@ -10,7 +10,7 @@ import logging
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from flask import g, has_app_context
+from flask import Flask, g, has_app_context
 from socketio import PubSubManager
 
 from ..domain.events import CounterChanged, DomainEvent, TicketChanged
@@ -21,6 +21,7 @@ from ..models import Site
 from ..services import overview
 from ..services.admin import ConfigChanged
 from . import snapshots
+from .message_queue import ResilientRedisManager
 from .rooms import board_room, counter_room, overview_room, service_room, ticket_room
 from .snapshots import HallSnapshot
 
@@ -147,26 +148,45 @@ def _publish_queues(
         {"seq": seq, "hall": hall, "services": list(summaries.values())},
         to=board_room(site_id),
     )
-    local = _local_rooms()
-    followed = None if local is None else (lambda token: ticket_room(token) in local)
-    # No phone at all in this process: no place needs sending.
-    phones = local is None or any(str(room).startswith(TICKET_ROOMS) for room in local)
     for service_id, summary in summaries.items():
         socketio.emit(
             "queue", {"seq": seq, "hall": hall, "services": [summary]}, to=service_room(service_id)
         )
-        if not phones:
-            continue
+    manager = _places_manager()
+    if manager is not None:
+        # The other processes work out their own phones' places from their own snapshots:
+        # one message for the whole change, not one per phone.
+        manager.publish_places(site_id, seq, list(summaries))
+    _places(snapshot, seq, list(summaries), outbox)
+
+
+def _places(
+    snapshot: HallSnapshot,
+    seq: int,
+    service_ids: list[int],
+    outbox: list[tuple[str, dict[str, Any], str]],
+) -> None:
+    """Each queued ticket of these services that a phone of this process follows, its new
+    place (into `outbox`). Without a message queue every client is here; with one, only the
+    phones of this process (the others hear `publish_places` and do the same)."""
+    local = _process_rooms()
+    # No phone at all in this process: no place needs sending.
+    if local is not None and not any(str(room).startswith(TICKET_ROOMS) for room in local):
+        return
+    followed = None if local is None else (lambda token: ticket_room(token) in local)
+    for service_id in service_ids:
         for token, place in snapshot.places(service_id, followed):
             outbox.append(("position", {"seq": seq, **place}, ticket_room(token)))
 
 
 def _send(outbox: list[tuple[str, dict[str, Any], str]]) -> None:
     """Emit what `_publish_queues` prepared, each message to its own room, in queue order (the
-    front of the queue hears first). Never raises."""
+    front of the queue hears first). Never raises. Places go to this process's own phones
+    only when the other processes make their own (`_places_manager`)."""
+    local_only = _places_manager() is not None
     try:
         for name, payload, room in outbox:
-            socketio.emit(name, payload, to=room)
+            socketio.emit(name, payload, to=room, ignore_queue=local_only)
     except Exception:
         log.exception("could not broadcast the queue places")
 
@@ -185,6 +205,49 @@ def _local_rooms() -> Collection[str] | None:
         return None
     rooms: Collection[str] = manager.rooms.get("/", {})
     return rooms
+
+
+def _process_rooms() -> Collection[str] | None:
+    """The rooms with someone connected to this process (None: the stock message-queue
+    manager, whose places travel through it as one message each)."""
+    manager = socketio.server.manager if socketio.server is not None else None
+    if manager is None:
+        return None
+    if isinstance(manager, PubSubManager) and not isinstance(manager, ResilientRedisManager):
+        return None
+    rooms: Collection[str] = manager.rooms.get("/", {})
+    return rooms
+
+
+def _places_manager() -> ResilientRedisManager | None:
+    """The message queue, when the processes each tell their own phones their places."""
+    manager = socketio.server.manager if socketio.server is not None else None
+    return manager if isinstance(manager, ResilientRedisManager) else None
+
+
+def init_app(app: Flask) -> None:
+    """Let the message queue hand this app the places news of the other processes."""
+    manager = _places_manager()
+    if manager is not None:
+        manager.places_handler = lambda news: places_from_elsewhere(app, news)
+
+
+def places_from_elsewhere(app: Flask, news: dict[str, Any]) -> None:
+    """Another process made a change: tell the phones connected here their new places, from
+    this process's own snapshot at that `seq` or newer (carried forward by one read of the
+    event log). Never raises: a phone that misses it heals from its next snapshot."""
+    with app.app_context():
+        try:
+            seq = int(news["seq"])
+            snapshot = snapshots.after(int(news["site_id"]), seq)
+            outbox: list[tuple[str, dict[str, Any], str]] = []
+            _places(snapshot, max(seq, snapshot.seq), [int(s) for s in news["services"]], outbox)
+        except Exception:
+            log.exception("could not work out the places of another process's change")
+            return
+        finally:
+            rollback_session()
+        _send(outbox)
 
 
 def _yield_unless_in_transaction() -> None:

@@ -29,7 +29,7 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import redis
@@ -51,6 +51,8 @@ BATCH_LIMIT = 500
 OUTBOX_LIMIT = 10_000
 #: The `method` of a message that carries several: only processes of this version read it.
 BATCH = "loket-batch"
+#: The `method` of a change's places news: each process tells its own phones their places.
+PLACES = "loket-places"
 
 
 def _keepalive_options() -> dict[int, int]:
@@ -78,6 +80,8 @@ class ResilientRedisManager(RedisManager):
         self._wake = threading.Event()  # gevent-patched under gunicorn
         self._sender_lock = threading.Lock()
         self._sender_started = False
+        #: Called (in a background task) with the places news of another process's change.
+        self.places_handler: Callable[[dict[str, Any]], None] | None = None
 
     def _client(self, retries: int, **options: Any) -> redis.Redis:
         return redis.Redis.from_url(
@@ -103,6 +107,19 @@ class ResilientRedisManager(RedisManager):
                     self.server.start_background_task(self._send_forever)
                     self._sender_started = True
         self._wake.set()
+
+    def publish_places(self, site_id: int, seq: int, service_ids: list[int]) -> None:
+        """Tell the other processes that these services' places changed at `seq`: one
+        message, whatever the number of phones (each process sends its own their places)."""
+        self._publish(
+            {
+                "method": PLACES,
+                "site_id": site_id,
+                "seq": seq,
+                "services": service_ids,
+                "host_id": self.host_id,
+            }
+        )
 
     def _send_forever(self) -> None:
         while True:
@@ -164,10 +181,23 @@ class ResilientRedisManager(RedisManager):
                 data = self.json.loads(message["data"])
             except ValueError:
                 continue
-            if isinstance(data, dict) and data.get("method") == BATCH:
-                yield from data.get("messages", [])
-            else:
-                yield data
+            messages = (
+                data.get("messages", [])
+                if isinstance(data, dict) and data.get("method") == BATCH
+                else [data]
+            )
+            for one in messages:
+                if isinstance(one, dict) and one.get("method") == PLACES:
+                    self._places_news(one)
+                else:
+                    yield one
+
+    def _places_news(self, news: dict[str, Any]) -> None:
+        """Another process's places news: worked out here, in a task of its own (the listener
+        goes on listening meanwhile). Our own news comes back too, and is skipped."""
+        if news.get("host_id") == self.host_id or self.places_handler is None:
+            return
+        self.server.start_background_task(self.places_handler, news)
 
     def _subscription(self) -> Iterator[dict[str, Any]]:
         """Messages of the channel, forever: reconnects after any failure, and resyncs this

@@ -172,6 +172,9 @@ class Matrix:
         for suffix in ("-wal", "-shm"):
             Path(f"{self.live}{suffix}").unlink(missing_ok=True)
         shutil.copyfile(self.template, self.live)
+        # The database went back in time, which never happens to a real hall: what this
+        # process kept of it (the hall's snapshots) is dropped as well.
+        self.app.extensions.pop("loket.snapshots", None)
 
     def client(self, principal: str) -> FlaskClient:
         """A browser of `principal`: signed in with its session cookie (none for anonymous)."""
