@@ -22,8 +22,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cached_property
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, has_app_context
@@ -38,7 +39,7 @@ from ..domain.events import DomainEvent, TicketChanged
 from ..domain.numbering import service_day, site_zone
 from ..domain.states import Action, TicketState
 from ..extensions import READ_ONLY, db
-from ..models import Site, Ticket
+from ..models import Service, Site, Ticket
 from ..services import estimates, hall, hall_state, read
 from ..services.clock import utcnow
 
@@ -64,7 +65,8 @@ class LiveTicket:
     state: str
     priority: bool
     position: int
-    estimated_wait_s: int
+    #: The estimate counts this ticket as a priority one (priority and not transferred).
+    priority_queue: bool
     counter_id: int | None
     called_at: str | None
 
@@ -89,6 +91,25 @@ class HallSnapshot:
     inputs: hall_state.HallInputs
     #: When the hall was last read whole for it or the snapshots it was carried from.
     whole_at: datetime
+    #: Ticket id → its estimate, worked out when first asked for (most queued tickets have no
+    #: phone following them: their estimates are never needed).
+    _estimates: dict[int, int] = field(default_factory=dict)
+
+    def estimated_wait_s(self, live: LiveTicket) -> int:
+        """The estimated wait of a queued ticket of this snapshot (0 once at a counter)."""
+        known = self._estimates.get(live.id)
+        if known is not None:
+            return known
+        estimate = 0
+        service = self._services_by_id.get(live.service_id)
+        if live.state in QUEUED and service is not None:
+            estimate = self.view.estimate(service, live.position, priority=live.priority_queue)
+        self._estimates[live.id] = estimate
+        return estimate
+
+    @cached_property
+    def _services_by_id(self) -> dict[int, Service]:
+        return {s.id: s for s in self.view.services}
 
     @property
     def hall(self) -> Json:
@@ -122,7 +143,7 @@ class HallSnapshot:
                         "code": live.code,
                         "state": live.state,
                         "position": live.position,
-                        "estimated_wait_s": live.estimated_wait_s,
+                        "estimated_wait_s": self.estimated_wait_s(live),
                     },
                 )
             )
@@ -139,7 +160,7 @@ class HallSnapshot:
             state, counter_id, called_at = live.state, live.counter_id, live.called_at
             queued = state in QUEUED
             position = live.position if queued else 0
-            estimate = live.estimated_wait_s if queued else 0
+            estimate = self.estimated_wait_s(live) if queued else 0
         counter = self.counter_info.get(counter_id) if counter_id is not None else None
         return {
             "code": ticket.code,
@@ -363,7 +384,6 @@ def _snapshot(
     rows = view.active
     board = read.board(view.session, view.site.id, view=view)  # type: ignore[arg-type]
     services = [view.service_summary(s) for s in view.services]
-    by_id = {s.id: s for s in view.services}
     live: dict[int, LiveTicket] = {}
     queues: dict[int, list[int]] = {}
     # The places `read.people_ahead` counts: front (transferred) tickets first, then by time in
@@ -375,7 +395,6 @@ def _snapshot(
     priority_seen: dict[int, int] = {}
     for row in rows:
         position = 0
-        estimate = 0
         if row.state in QUEUED:
             queue = queues.setdefault(row.service_id, [])
             if row.priority is not None and not row.front:
@@ -384,11 +403,6 @@ def _snapshot(
             else:
                 position = len(queue)
             queue.append(row.id)
-            service = by_id.get(row.service_id)
-            if service is not None:
-                estimate = view.estimate(
-                    service, position, priority=row.priority is not None and not row.front
-                )
         live[row.id] = LiveTicket(
             id=row.id,
             token=row.token,
@@ -397,7 +411,7 @@ def _snapshot(
             state=row.state,
             priority=row.priority is not None,
             position=position,
-            estimated_wait_s=estimate,
+            priority_queue=row.priority is not None and not row.front,
             counter_id=row.counter_id,
             called_at=_iso(row.called_at),
         )

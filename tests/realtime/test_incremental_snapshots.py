@@ -57,6 +57,8 @@ def shown(snapshot: snapshots.HallSnapshot) -> dict[str, Any]:
         "services": snapshot.services,
         "live": snapshot.live,
         "queues": snapshot.queues,
+        # Every queued ticket's place and estimate, as its phone would hear it.
+        "places": {s: snapshot.places(s) for s in snapshot.queues},
         "counter_info": snapshot.counter_info,
         "service_info": snapshot.service_info,
     }
