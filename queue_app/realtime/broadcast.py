@@ -208,13 +208,11 @@ def _local_rooms() -> Collection[str] | None:
 
 
 def _process_rooms() -> Collection[str] | None:
-    """The rooms with someone connected to this process (None: the stock message-queue
-    manager, whose places travel through it as one message each)."""
-    manager = socketio.server.manager if socketio.server is not None else None
+    """The rooms whose phones this process tells their places: with our message queue, those
+    connected here (the others hear `publish_places`); else as `_local_rooms`."""
+    manager = _places_manager()
     if manager is None:
-        return None
-    if isinstance(manager, PubSubManager) and not isinstance(manager, ResilientRedisManager):
-        return None
+        return _local_rooms()
     rooms: Collection[str] = manager.rooms.get("/", {})
     return rooms
 

@@ -186,8 +186,8 @@ class Written:
     streak). The snapshot of that change is then made without reading anything."""
 
     changes: list[hall_state.Change]
-    #: Counter id → (state, regular streak) as the request left it.
-    counters: dict[int, tuple[str, int]]
+    #: Counter id → its state and streak as the request left them.
+    counters: dict[int, hall.TouchedCounter]
 
 
 class SnapshotCache:
@@ -299,7 +299,11 @@ def _advance_written(
     # The counters as the writer left them: only a call moves one (its streak), and `written`
     # has every called counter at hand.
     counters = [
-        replace(c, state=written.counters[c.id][0], regular_streak=written.counters[c.id][1])
+        replace(
+            c,
+            state=written.counters[c.id].state,
+            regular_streak=written.counters[c.id].regular_streak,
+        )
         if c.id in written.counters
         else c
         for c in kept.inputs.counters
@@ -330,7 +334,7 @@ def written(session: Session, events: list[DomainEvent]) -> Written | None:
     tickets = {t.id: t for t in touched if isinstance(t, Ticket) and _unexpired(t)}
     counters_now = {c.id: c for c in touched if isinstance(c, hall.TouchedCounter)}
     changes: list[hall_state.Change] = []
-    counters: dict[int, tuple[str, int]] = {}
+    counters: dict[int, hall.TouchedCounter] = {}
     for event in events:
         if not isinstance(event, TicketChanged):
             return None  # a counter's change: the hall is read whole
@@ -350,7 +354,7 @@ def written(session: Session, events: list[DomainEvent]) -> Written | None:
         if event.action in (Action.CALL, Action.RECALL) and event.counter_id is not None:
             counter = counters_now.get(event.counter_id)
             if counter is not None:
-                counters[counter.id] = (counter.state, counter.regular_streak)
+                counters[counter.id] = counter
             elif event.action is Action.CALL:
                 return None  # a call moves its counter's streak: it must be at hand
     return Written(changes, counters)

@@ -78,10 +78,9 @@ def _seconds_between_sqlite(element: seconds_between, compiler: SQLCompiler, **k
     return f"((julianday({end}) - julianday({start})) * 86400.0)"
 
 
-# The queries, built once (bound parameters): a busy hall estimates after every change.
-# A ticket that never went back to the queue started its round at its first call (a recall does
-# not restart the clerk's time); otherwise at its last call (`hall_state.round_of`, which the
-# snapshot applies to a change's ticket, says the same).
+# The queries, built once (bound parameters): a busy hall estimates after every change. The
+# rounds are read as the ended tickets' timestamps; `hall_state.ended_round` says when a round
+# began, for these rows and for a change's ticket alike.
 _ranked = (
     select(
         Ticket.service_id,

@@ -126,27 +126,27 @@ class Hall:
 
         The first lock of a service day in this process expires what earlier days left
         (`close_days` forces it: the close-day command)."""
-        return cls._locked(session, select(Site).where(Site.id == site_id), now, close_days)
+        stmt = select(Site).where(Site.id == site_id)
+        return cls._locked(session, stmt, f"no site {site_id}", now, close_days)
 
     @classmethod
     def lock_of(cls, session: Session, model: type[Service | Counter | Ticket], key: int) -> Hall:
         """Lock the hall a service, counter or ticket belongs to (found and locked in one
         statement), or NotFound."""
         stmt = select(Site).join(model, model.site_id == Site.id).where(model.id == key)
-        try:
-            return cls._locked(session, stmt, None, False)
-        except NotFound:
-            raise NotFound(f"no {model.__tablename__[:-1]} {key}") from None
+        return cls._locked(session, stmt, f"no {model.__tablename__[:-1]} {key}", None, False)
 
     @classmethod
-    def _locked(cls, session: Session, stmt: Any, now: datetime | None, close_days: bool) -> Hall:
+    def _locked(
+        cls, session: Session, stmt: Any, missing: str, now: datetime | None, close_days: bool
+    ) -> Hall:
         # Anything loaded before the lock may be stale: reload it under the lock. What an
         # earlier lock of this session touched had its snapshot made (or never will).
         session.info.pop(TOUCHED, None)
         session.expire_all()
         site = session.scalars(stmt.with_for_update(of=Site)).first()
         if site is None:
-            raise NotFound("no such site")
+            raise NotFound(missing)
         hall = cls(session, site, now or utcnow())
         key = (str(session.get_bind().engine.url), site.id)
         if close_days or _days_closed.get(key) != hall.today:
@@ -451,8 +451,13 @@ def require_counter_free(session: Session, counter: Counter) -> None:
             Ticket.counter_id == counter.id, Ticket.state.in_([s.value for s in AT_COUNTER])
         )
     ).first()
+    refuse_busy(counter.number, busy)
+
+
+def refuse_busy(number: int, busy: Ticket | TicketRow | None) -> None:
+    """`CounterBusy` when counter `number` still has `busy` (a called or serving ticket)."""
     if busy is not None:
         raise CounterBusy(
-            f"counter {counter.number} still has {busy.code} ({busy.state}); finish it first",
+            f"counter {number} still has {busy.code} ({busy.state}); finish it first",
             ticket=busy.code,
         )

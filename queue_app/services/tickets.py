@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from ..domain.access import Actor
 from ..domain.errors import (
     ClosedEarly,
-    CounterBusy,
     CounterNotOpen,
     Forbidden,
     HallClosed,
@@ -30,7 +29,7 @@ from ..domain.selection import QueuedTicket, choose_next
 from ..domain.states import AT_COUNTER, Action, TicketState
 from ..domain.vocabulary import Channel, CounterState, Priority
 from ..models import Counter, CounterService, Service, Ticket
-from .hall import Hall, TouchedCounter, site_of
+from .hall import Hall, TouchedCounter, refuse_busy, site_of
 from .holders import HolderId, refuse_second_ticket
 from .numbering import draw_number
 from .read import HallView, recalls_since_call
@@ -161,11 +160,7 @@ def call_next(
         )
     if state != CounterState.OPEN.value:
         raise CounterNotOpen(f"counter {number} is {state}", counter=number)
-    if busy is not None:
-        raise CounterBusy(
-            f"counter {number} still has {busy.code} ({busy.state}); finish it first",
-            ticket=busy.code,
-        )
+    refuse_busy(number, busy)
     choice = choose_next(
         [
             QueuedTicket(t.id, t.service_id, t.priority is not None, t.front, t.queue_at)
@@ -183,9 +178,8 @@ def call_next(
         session.execute(
             update(Counter)
             .where(Counter.id == counter_id)
-            .values(regular_streak=choice.regular_streak),
-            execution_options={"synchronize_session": False},
-        )
+            .values(regular_streak=choice.regular_streak)
+        )  # a counter object loaded above is kept in step (no query: evaluated in Python)
     hall.touch(TouchedCounter(counter_id, state, choice.regular_streak))
     ticket.counter_id = counter_id
     ticket.staff_id = actor.user_id
