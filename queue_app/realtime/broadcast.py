@@ -73,21 +73,30 @@ def publish(events: Iterable[DomainEvent]) -> HallSnapshot | None:
     reads it too), if it could be made."""
     after_commit()
     events = list(events)
+    if not events:
+        return None
+    snapshot = None
+    seq = max(event.seq for event in events)
+    try:
+        # The snapshot of this change first, before anything yields: it costs no statement
+        # (its parts are worked out when read), and the next request that locks the hall then
+        # finds the read model of the `seq` it locked (services.hall.Hall.seen) and counts
+        # nothing again.
+        written = snapshots.written(db_session(), events)
+        snapshot = snapshots.after(events[-1].site_id, seq, written)
+    except Exception:
+        log.exception("could not make the hall's snapshot of seq=%s", seq)
     for event in events:
         try:
             _publish_one(event)
         except Exception:  # a broken message queue must not fail a committed request
             log.exception("could not broadcast event seq=%s", event.seq)
-    if not events:
-        return None
     # Let the screens have the news now, not after every phone's place is worked out.
     _yield_unless_in_transaction()
     outbox: list[tuple[str, dict[str, Any], str]] = []
-    snapshot = None
-    seq = max(event.seq for event in events)
     try:
-        written = snapshots.written(db_session(), events)
-        snapshot = snapshots.after(events[-1].site_id, seq, written)
+        if snapshot is None:
+            snapshot = snapshots.after(events[-1].site_id, seq)
         _publish_queues(events, snapshot, outbox)
         local = _local_rooms()
         if local is None or overview_room(snapshot.site_id) in local:
@@ -142,7 +151,7 @@ def _publish_queues(
     site_id = snapshot.site_id
     seq = max(max(event.seq for event in events), snapshot.seq)
     hall = snapshot.hall
-    summaries = {s["id"]: s for s in snapshot.services if s["id"] in service_ids}
+    summaries = {s["id"]: s for s in snapshot.summaries(service_ids)}
     socketio.emit(
         "queue",
         {"seq": seq, "hall": hall, "services": list(summaries.values())},

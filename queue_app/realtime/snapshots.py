@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
@@ -40,7 +40,7 @@ from ..domain.numbering import service_day, site_zone
 from ..domain.states import Action, TicketState
 from ..extensions import READ_ONLY, db
 from ..models import Service, Site, Ticket
-from ..services import estimates, hall, hall_state, read
+from ..services import estimates, hall, hall_state, read, tickets
 from ..services.clock import utcnow
 
 Json = dict[str, Any]
@@ -73,27 +73,94 @@ class LiveTicket:
 
 @dataclass
 class HallSnapshot:
-    """One site at one `seq`: everything its screens show, computed once."""
+    """One site at one `seq`: everything its screens show, each part worked out when first
+    asked for and then kept for every reader (a change's broadcast needs the hall's figures and
+    the touched services' only; the board when a board connects; a place when a phone follows
+    it). Everything comes from `inputs`: no part of a snapshot reads the database."""
 
     site_id: int
     seq: int
-    board: Json
-    services: list[Json]
-    #: Ticket id → its place (queued) or its counter (called, serving).
-    live: dict[int, LiveTicket]
-    #: Service id → its queued tickets' ids, the front of the queue first.
-    queues: dict[int, list[int]]
-    service_info: dict[int, Json]
-    counter_info: dict[int, Json]
-    #: The view it was computed from (with its figures already made): the overview reuses it.
+    #: The view of `inputs` (its figures are made at most once): the overview reuses it.
     view: read.HallView
-    #: What it was computed from, which the next snapshot carries forward.
+    #: What it is computed from, which the next snapshot carries forward.
     inputs: hall_state.HallInputs
     #: When the hall was last read whole for it or the snapshots it was carried from.
     whole_at: datetime
     #: Ticket id → its estimate, worked out when first asked for (most queued tickets have no
     #: phone following them: their estimates are never needed).
     _estimates: dict[int, int] = field(default_factory=dict)
+    #: Service id → its live tickets by id, in queue order (worked out per service).
+    _lives: dict[int, dict[int, LiveTicket]] = field(default_factory=dict)
+
+    @cached_property
+    def board(self) -> Json:
+        """What a lobby screen shows (`GET /api/v1/board`)."""
+        return read.board(None, self.site_id, view=self.view)  # type: ignore[arg-type]
+
+    @cached_property
+    def services(self) -> list[Json]:
+        """Every service's queue figures (`GET /api/v1/services`), in the board's order."""
+        return [self.view.service_summary(s) for s in self.view.services]
+
+    def summaries(self, service_ids: Collection[int]) -> list[Json]:
+        """The queue figures of these services only, in the board's order."""
+        return [self.view.service_summary(s) for s in self.view.services if s.id in service_ids]
+
+    @cached_property
+    def hall(self) -> Json:
+        """The hall's figures (inside, outside, cap, open), as on the board."""
+        return self.view.hall_summary()
+
+    @cached_property
+    def service_info(self) -> dict[int, Json]:
+        return {
+            s.id: {"id": s.id, "code": s.code, "name": s.name_id, "name_en": s.name_en}
+            for s in self.view.services
+        }
+
+    @cached_property
+    def counter_info(self) -> dict[int, Json]:
+        return {c.id: {"number": c.number, "label": c.label} for c in self.view.hall_counters}
+
+    @cached_property
+    def _rows_by_service(self) -> dict[int, list[hall_state.TicketRow]]:
+        grouped: dict[int, list[hall_state.TicketRow]] = {}
+        for row in self.view.active:  # in queue order
+            grouped.setdefault(row.service_id, []).append(row)
+        return grouped
+
+    def _service_lives(self, service_id: int) -> dict[int, LiveTicket]:
+        found = self._lives.get(service_id)
+        if found is None:
+            found = self._lives[service_id] = _live_tickets(
+                self._rows_by_service.get(service_id, [])
+            )
+        return found
+
+    def live_ticket(self, ticket_id: int) -> LiveTicket | None:
+        """A ticket of today still queued or at a counter, with its place."""
+        row = self.inputs.active.get(ticket_id)
+        return None if row is None else self._service_lives(row.service_id)[ticket_id]
+
+    def queue(self, service_id: int) -> list[LiveTicket]:
+        """A service's queued tickets, the front of the queue first."""
+        return [live for live in self._service_lives(service_id).values() if live.state in QUEUED]
+
+    @property
+    def live(self) -> dict[int, LiveTicket]:
+        """Ticket id → its place (queued) or its counter (called, serving), every service."""
+        return {
+            ticket_id: live
+            for service_id in self._rows_by_service
+            for ticket_id, live in self._service_lives(service_id).items()
+        }
+
+    @property
+    def queues(self) -> dict[int, list[int]]:
+        """Service id → its queued tickets' ids, the front of the queue first (services with
+        somebody queued)."""
+        found = {s: [live.id for live in self.queue(s)] for s in self._rows_by_service}
+        return {s: ids for s, ids in found.items() if ids}
 
     def estimated_wait_s(self, live: LiveTicket) -> int:
         """The estimated wait of a queued ticket of this snapshot (0 once at a counter)."""
@@ -112,12 +179,6 @@ class HallSnapshot:
         return {s.id: s for s in self.view.services}
 
     @property
-    def hall(self) -> Json:
-        """The hall's figures (inside, outside, cap, open), as on the board."""
-        hall: Json = self.board["hall"]
-        return hall
-
-    @property
     def fresh(self) -> bool:
         """Still what a reader should see now: made less than MAX_AGE_S ago (by the app's
         clock), on the same service day (the day turns at local midnight without a change)."""
@@ -132,8 +193,7 @@ class HallSnapshot:
         """`(token, {code, state, position, estimated_wait_s})` of a service's queued tickets,
         front first; `followed(token)` says whose place anyone listens to."""
         result = []
-        for ticket_id in self.queues.get(service_id, []):
-            live = self.live[ticket_id]
+        for live in self.queue(service_id):
             if followed is not None and not followed(live.token):
                 continue
             result.append(
@@ -152,7 +212,7 @@ class HallSnapshot:
     def ticket_public(self, ticket: Ticket) -> Json:
         """A ticket as its holder sees it (status page, by-token API, issue response): no
         personal data, no token. Its place, estimate and counter come from this snapshot."""
-        live = self.live.get(ticket.id)
+        live = self.live_ticket(ticket.id)
         if live is None:  # ended, or of another day: no place, no counter to walk to
             state, counter_id, called_at = ticket.state, ticket.counter_id, _iso(ticket.called_at)
             position = estimate = 0
@@ -369,44 +429,36 @@ def _unexpired(changed: Ticket) -> bool:
 def project(
     site_id: int, inputs: hall_state.HallInputs, now: datetime, whole_at: datetime
 ) -> HallSnapshot:
-    """The snapshot of carried inputs at `now` (no query)."""
-    return _snapshot(read.HallView(None, site_id, now, inputs=inputs), inputs, whole_at)
+    """The snapshot of carried inputs at `now` (no query; its parts are worked out when read)."""
+    view = read.HallView(None, site_id, now, inputs=inputs)
+    return HallSnapshot(
+        site_id=site_id, seq=inputs.seq, view=view, inputs=inputs, whole_at=whole_at
+    )
 
 
 def build(session: Session, site_id: int) -> HallSnapshot:
-    """Read one site whole, in one transaction, and compute everything its readers show."""
+    """Read one site whole, in one transaction. The snapshot is then made of what was read
+    exactly as a carried one is (`project`), so the two never differ in how they compute."""
     view = read.HallView(session, site_id)
-    # The recorded times as raw timestamps first: the figures then come from what the next
-    # snapshot carries forward, exactly as they will there.
-    view.estimates.recorded  # noqa: B018
-    return _snapshot(view, None, view.now)
+    return project(site_id, view.inputs(), view.now, view.now)
 
 
-def _snapshot(
-    view: read.HallView, inputs: hall_state.HallInputs | None, whole_at: datetime
-) -> HallSnapshot:
-    rows = view.active
-    board = read.board(view.session, view.site.id, view=view)  # type: ignore[arg-type]
-    services = [view.service_summary(s) for s in view.services]
+def _live_tickets(rows: list[hall_state.TicketRow]) -> dict[int, LiveTicket]:
+    """One service's live tickets (`rows` in queue order) with the places `read.people_ahead`
+    counts: front (transferred) tickets first, then by time in the queue; a priority ticket has
+    only front tickets and earlier priority ones ahead."""
+    fronts = sum(1 for row in rows if row.state in QUEUED and row.front)
+    queued = priority_seen = 0
     live: dict[int, LiveTicket] = {}
-    queues: dict[int, list[int]] = {}
-    # The places `read.people_ahead` counts: front (transferred) tickets first, then by time in
-    # the queue; a priority ticket has only front tickets and earlier priority ones ahead.
-    fronts: dict[int, int] = {}
-    for row in rows:
-        if row.state in QUEUED and row.front:
-            fronts[row.service_id] = fronts.get(row.service_id, 0) + 1
-    priority_seen: dict[int, int] = {}
     for row in rows:
         position = 0
         if row.state in QUEUED:
-            queue = queues.setdefault(row.service_id, [])
             if row.priority is not None and not row.front:
-                position = fronts.get(row.service_id, 0) + priority_seen.get(row.service_id, 0)
-                priority_seen[row.service_id] = priority_seen.get(row.service_id, 0) + 1
+                position = fronts + priority_seen
+                priority_seen += 1
             else:
-                position = len(queue)
-            queue.append(row.id)
+                position = queued
+            queued += 1
         live[row.id] = LiveTicket(
             id=row.id,
             token=row.token,
@@ -419,24 +471,7 @@ def _snapshot(
             counter_id=row.counter_id,
             called_at=_iso(row.called_at),
         )
-    return HallSnapshot(
-        site_id=view.site.id,
-        seq=view.seq,
-        board=board,
-        services=services,
-        live=live,
-        queues=queues,
-        service_info={
-            s.id: {"id": s.id, "code": s.code, "name": s.name_id, "name_en": s.name_en}
-            for s in view.services
-        },
-        counter_info={
-            c.id: {"number": c.number, "label": c.label} for c in view.estimates.counters
-        },
-        view=view,
-        inputs=inputs if inputs is not None else view.inputs(),
-        whole_at=whole_at,
-    )
+    return live
 
 
 def cache() -> SnapshotCache:
@@ -508,3 +543,16 @@ def ticket_by_token(session: Session, token: str) -> tuple[Ticket, HallSnapshot]
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value else None
+
+
+def service_id(session: Session, site_id: int, ref: int | str) -> int:
+    """The id of a service of a site by id or letter code: from this process's kept snapshot
+    when it lists the service (no query; it may be a change behind, so the caller checks under
+    the hall lock), else read (`tickets.resolve_service`), or NotFound."""
+    kept = cache().kept(site_id)
+    if kept is not None:
+        wanted = ref.upper() if isinstance(ref, str) else None
+        for service in kept.view.services:
+            if service.id == ref or service.code == wanted:
+                return service.id
+    return tickets.resolve_service(session, ref, site_id).id

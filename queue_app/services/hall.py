@@ -28,7 +28,7 @@ from ..domain.states import AT_COUNTER, INSIDE, Action, TicketState, transition
 from ..domain.vocabulary import CounterState
 from ..models import Counter, CounterService, Service, Site, Ticket, TicketEvent
 from .clock import utcnow
-from .hall_state import HallCounter, TicketRow
+from .hall_state import HallCounter, HallInputs, TicketRow
 
 ACTIVE_STATES = [s.value for s in (TicketState.ISSUED, *INSIDE)]
 INSIDE_STATES = [s.value for s in INSIDE]
@@ -70,6 +70,9 @@ class SeenHall(Protocol):
 
     @property
     def outside(self) -> int: ...
+
+    @property
+    def carried(self) -> HallInputs | None: ...
 
 
 #: The latest read model this process holds of a site, if any (set by the app: the services
@@ -199,11 +202,14 @@ class Hall:
         *,
         staff_id: int | None = None,
         detail: dict[str, Any] | None = None,
+        to_state: TicketState | None = None,
     ) -> TicketChanged:
-        """Append one row to the event log and keep the matching domain event."""
+        """Append one row to the event log and keep the matching domain event (`to_state`:
+        where this step led, when the ticket has moved on already: an issue inserted
+        admitted)."""
         seq = self.next_seq()
         self.touch(ticket)
-        after = TicketState(ticket.state)
+        after = to_state or TicketState(ticket.state)
         self.inside_delta += (after in INSIDE) - (before in INSIDE)
         self.outside_delta += (after is TicketState.ISSUED) - (before is TicketState.ISSUED)
         self.session.add(
@@ -213,7 +219,7 @@ class Hall:
                 ticket_id=ticket.id,
                 action=action.value,
                 from_state=before.value if before else None,
-                to_state=ticket.state,
+                to_state=after.value,
                 at=self.now,
                 service_id=ticket.service_id,
                 counter_id=ticket.counter_id,
@@ -232,7 +238,7 @@ class Hall:
             service_code=self.service_code(ticket.service_id),
             priority=ticket.priority,
             from_state=before,
-            to_state=TicketState(ticket.state),
+            to_state=after,
             counter_id=ticket.counter_id,
             counter_number=self.counter_number(ticket.counter_id),
             staff_id=staff_id,
@@ -270,7 +276,14 @@ class Hall:
     # -- reading ---------------------------------------------------------------------------
 
     def service(self, service_id: int) -> Service:
-        """A service of this site, or NotFound."""
+        """A service of this site, or NotFound. With the read model of this `seq` at hand it
+        is taken from there (exact under the lock: a service changes only with a `seq` step);
+        that object is read-only, detached from any session."""
+        if self.seen is not None:
+            seen = next((s for s in self.seen.services if s.id == service_id), None)
+            if seen is None:
+                raise NotFound(f"no service {service_id}")
+            return seen
         service = self.session.get(Service, service_id)
         if service is None or service.site_id != self.site.id:
             raise NotFound(f"no service {service_id}")
@@ -372,6 +385,14 @@ class Hall:
         )
         by_id = {t.id: t for t in outside}
         return [self._admit(by_id[pick.ticket_id]) for pick in chosen]
+
+    def admits_at_once(self) -> bool:
+        """Whether a ticket issued now goes straight in, known without a query: the read model
+        of this `seq` is at hand, nobody waits outside and the hall has room (`admit` would
+        admit it alone). The issue then inserts it admitted instead of updating it after."""
+        if self.seen is None or self.seen.outside + self.outside_delta > 0:
+            return False
+        return room_left(self.site.hall_capacity, self.seen.inside + self.inside_delta) > 0
 
     def _admit(self, ticket: Ticket) -> Ticket:
         self.move(ticket, Action.ADMIT)

@@ -124,6 +124,11 @@ class HallView:
         self.seq = inputs.seq if inputs is not None else site.seq
 
     @property
+    def carried(self) -> HallInputs | None:
+        """The inputs this view was made of, when it read nothing itself."""
+        return self._carried
+
+    @property
     def db(self) -> Session:
         assert self.session is not None, "a view made of carried inputs reads nothing"
         return self.session
@@ -266,6 +271,18 @@ class HallView:
         return self.estimates.closed_early(service)
 
     def service_summary(self, service: Service) -> Json:
+        """A service's queue figures (`GET /api/v1/services`), made once per view: the board
+        and the broadcast read the same dict (neither may change it)."""
+        known = self._summaries.get(service.id)
+        if known is None:
+            known = self._summaries[service.id] = self._service_summary(service)
+        return known
+
+    @cached_property
+    def _summaries(self) -> dict[int, Json]:
+        return {}
+
+    def _service_summary(self, service: Service) -> Json:
         inside, outside = self.queued(service.id)
         quota_left = (
             None

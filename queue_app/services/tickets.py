@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -26,7 +27,7 @@ from ..domain.errors import (
 from ..domain.events import DomainEvent
 from ..domain.numbering import display_code
 from ..domain.selection import QueuedTicket, choose_next
-from ..domain.states import AT_COUNTER, Action, TicketState
+from ..domain.states import AT_COUNTER, Action, TicketState, transition
 from ..domain.vocabulary import Channel, CounterState, Priority
 from ..models import Counter, CounterService, Service, Ticket
 from .hall import Hall, TouchedCounter, refuse_busy, site_of
@@ -61,7 +62,9 @@ def issue_ticket(
     channel: Channel = Channel.KIOSK,
     seen: HallView | None = None,
     holder: HolderId | None = None,
+    holder_for: Callable[[str | None], HolderId | None] | None = None,
     site_id: int | None = None,
+    code: str | None = None,
 ) -> Result:
     """Issue the next number of a service. The ticket is admitted at once when the hall has
     room; otherwise it stays `issued` and waits outside.
@@ -71,11 +74,22 @@ def issue_ticket(
     that just showed the estimate), reused for that check when nothing changed since.
     `holder`: the phone number or NIK of a site that collects one; a holder with an active
     ticket of this service today is refused (`AlreadyHolding`), and only its hash is stored.
-    `site_id`: the service's site, when the caller knows it already.
+    `holder_for(kind)`: the holder id of the request for the site's `holder_id_kind` as the
+    lock read it (so a change of the site's policy is never missed), instead of `holder`.
+    `site_id`: the service's site, when the caller knows it already. `code`: the letter code
+    the caller found `service_id` by (from a read model that may be a change behind): checked
+    under the lock, and the service looked up again by it when they differ.
     """
     site_id = site_id if site_id is not None else site_of(session, Service, service_id)
     hall = Hall.lock(session, site_id)
-    service = hall.service(service_id)
+    try:
+        service = hall.service(service_id)
+    except NotFound as exc:
+        raise NotFound(exc.message, service=code or service_id) from exc
+    if code is not None and service.code != code.upper():
+        service = hall.service(resolve_service(session, code, site_id).id)
+    if holder_for is not None:
+        holder = holder_for(hall.site.holder_id_kind)
     if not hall.is_open:
         opening = f"{hall.site.opens_at:%H:%M}–{hall.site.closes_at:%H:%M}"
         raise HallClosed(f"the hall is closed now (open {opening})", opening_hours=opening)
@@ -92,6 +106,9 @@ def issue_ticket(
             reason="closed_early",
         )
     number = draw_number(session, service, hall.today)
+    # Straight in when nobody waits outside and there is room: inserted admitted, so the row
+    # is written once (its two events, issue and admit, say what happened).
+    at_once = hall.admits_at_once()
     ticket = Ticket(
         site_id=site_id,
         issued_service_id=service.id,
@@ -107,11 +124,19 @@ def issue_ticket(
         issued_at=hall.now,
         holder_hash=holder_hash,
     )
+    if at_once:
+        ticket.state = transition(TicketState.ISSUED, Action.ADMIT).value
+        ticket.admitted_at = hall.now
     session.add(ticket)
     session.flush()
-    hall.record(ticket, Action.ISSUE, None, detail={"channel": channel.value})
-    hall.new_outside.append(ticket)
-    hall.admit()
+    detail = {"channel": channel.value}
+    if at_once:
+        hall.record(ticket, Action.ISSUE, None, detail=detail, to_state=TicketState.ISSUED)
+        hall.record(ticket, Action.ADMIT, TicketState.ISSUED)
+    else:
+        hall.record(ticket, Action.ISSUE, None, detail=detail)
+        hall.new_outside.append(ticket)
+        hall.admit()
     session.flush()
     return ticket, hall.events
 
@@ -317,6 +342,9 @@ def _hall_view(session: Session, hall: Hall, seen: HallView | None) -> HallView:
     """`seen` if it looked at this hall at this instant and sequence, else a fresh view."""
     if seen is not None and seen.now == hall.now and seen.seq == hall.site.seq:
         return seen
+    carried = hall.seen.carried if hall.seen is not None else None
+    if carried is not None:  # the read model of this `seq`, at this instant: no query
+        return HallView(None, hall.site.id, hall.now, inputs=carried)
     return HallView(session, hall.site.id, hall.now)
 
 

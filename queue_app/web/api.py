@@ -139,17 +139,23 @@ def issue() -> tuple[Response, int]:
         # A kiosk device account issues as the kiosk; a staff member for someone at the desk.
         is_kiosk = current_user.role == Role.KIOSK.value
         channel = Channel.KIOSK if is_kiosk else Channel.STAFF
+    site_id = site_id_arg()
     try:
-        service = tickets.resolve_service(db_session(), ref, site_id_arg())
+        # From the kept read model when it knows the service (no query); the issue checks
+        # the code again under the hall lock.
+        service_id = snapshots.service_id(db_session(), site_id, ref)
+        ticket, events = issue_or_refuse(
+            service_id,
+            priority=Priority(priority) if priority else None,
+            channel=channel,
+            holder_for=lambda kind: holder_arg(body, kind, channel),
+            site_id=site_id,
+            code=ref if isinstance(ref, str) else None,
+        )
     except NotFound as exc:
+        if "service" not in exc.detail:
+            raise
         raise ApiError(422, "unknown_service", exc.message, service=ref) from exc
-    ticket, events = issue_or_refuse(
-        service.id,
-        priority=Priority(priority) if priority else None,
-        channel=channel,
-        holder=holder_arg(body, service.site_id, channel),
-        site_id=service.site_id,
-    )
     snapshot = commit_and_publish(events) or snapshots.current(db_session(), ticket.site_id)
     data = snapshot.ticket_public(ticket)
     url = status_url(ticket.token, ticket.site_id, snapshot)
@@ -157,12 +163,10 @@ def issue() -> tuple[Response, int]:
     return jsonify(data), 201
 
 
-def holder_arg(body: dict[str, Any], site_id: int, channel: Channel) -> HolderId | None:
-    """The holder's phone number or NIK, where the site collects one (`holder_id`): required
-    from kiosks and the public, optional for staff issuing at a desk. A site that collects
-    none ignores the field and stores nothing."""
-    site = db.session.get(Site, site_id)
-    kind = site.holder_id_kind if site is not None else None
+def holder_arg(body: dict[str, Any], kind: str | None, channel: Channel) -> HolderId | None:
+    """The holder's phone number or NIK, where the site collects one (`kind`, the site's
+    `holder_id_kind`): required from kiosks and the public, optional for staff issuing at a
+    desk. A site that collects none ignores the field and stores nothing."""
     if not kind:
         return None
     raw = body.get("holder_id")

@@ -8,6 +8,8 @@ form) calls `issue_or_refuse` instead of `tickets.issue_ticket`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..domain.errors import LoketError
 from ..domain.events import DomainEvent
 from ..domain.vocabulary import Channel, Priority
@@ -23,7 +25,9 @@ def issue_or_refuse(
     priority: Priority | None,
     channel: Channel,
     holder: HolderId | None = None,
+    holder_for: Callable[[str | None], HolderId | None] | None = None,
     site_id: int | None = None,
+    code: str | None = None,
 ) -> tuple[Ticket, list[DomainEvent]]:
     """`tickets.issue_ticket`, recording a refusal for capacity before re-raising it.
 
@@ -35,7 +39,9 @@ def issue_or_refuse(
             priority=priority,
             channel=channel,
             holder=holder,
+            holder_for=holder_for,
             site_id=site_id,
+            code=code,
         )
     except LoketError as refused:
         reason = refusals.refusal_reason(refused)
