@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -65,6 +66,8 @@ class Plan:
     floor: str | None = None
     #: Sample the server with py-spy during the rounds (bench/results/profiles/).
     profile: bool = False
+    #: A clerk calls and finishes every CLERK_EVERY_S while the crowd connects.
+    clerk: bool = False
 
     @property
     def label(self) -> str:
@@ -89,7 +92,9 @@ class LoketTarget:
         status, _ = self.staff.request("POST", f"/api/v1/counters/{self.counter_id}/open")
         if status != 200:
             raise RuntimeError(f"opening counter {self.counter_id} answered {status}")
-        wanted = plan.rounds + plan.phones + 1
+        # The front of the queue for the rounds and the clerk working while the crowd
+        # connects; the phones follow the back, which neither reaches.
+        wanted = plan.rounds + CLERK_CALLS_AT_MOST + plan.phones + 1
         started = time.perf_counter()
         issued = issue_many(url, wanted, 16, ["A"], keep_tokens=True)
         if issued.ok != wanted:
@@ -144,6 +149,44 @@ class FloorTarget:
             "POST", f"/fanout?action={action}&shape={self.plan.floor or 'same'}"
         )
         return status
+
+
+#: How often the clerk working while the crowd connects calls (and finishes), and how many
+#: calls at most (the tickets set aside for them).
+CLERK_EVERY_S = 0.25
+CLERK_CALLS_AT_MOST = 400
+
+
+class Clerk(threading.Thread):
+    """A clerk calling and finishing while the crowd connects (a restart with a hall full of
+    phones): how long each of their requests takes meanwhile."""
+
+    def __init__(self, target: Any) -> None:
+        super().__init__(daemon=True)
+        self.target = target
+        self.done = threading.Event()
+        self.request_ms: dict[str, list[float]] = {"call": [], "finish": []}
+        self.statuses: dict[str, int] = {}
+
+    def run(self) -> None:
+        calls = 0
+        while not self.done.is_set() and calls < CLERK_CALLS_AT_MOST:
+            for action in ("call", "finish"):
+                t0 = time.monotonic()
+                status = self.target.trigger(action)
+                self.request_ms[action].append((time.monotonic() - t0) * 1000)
+                key = f"{action} {status}"
+                self.statuses[key] = self.statuses.get(key, 0) + 1
+            calls += 1
+            self.done.wait(CLERK_EVERY_S)
+
+    def result(self) -> dict[str, Any]:
+        self.done.set()
+        self.join(timeout=60)
+        return {
+            "statuses": self.statuses,
+            **{f"{action}_ms": summary(ms) for action, ms in self.request_ms.items()},
+        }
 
 
 def play(crowd: Crowd, target: Any, rounds: int, pids: list[int]) -> dict[str, Any]:
@@ -214,7 +257,13 @@ def run(plan: Plan) -> dict[str, Any]:
         before = rss_bytes(pids)
         log(f"{plan.label}: connecting {len(specs)} clients in {plan.shards} shard(s)")
         with Crowd(server.url, specs, plan.shards) as crowd:
+            clerk = Clerk(target) if plan.clerk else None
+            cpu = cpu_seconds(pids)
+            if clerk is not None:
+                clerk.start()
             connected = crowd.connect()
+            during_connect = clerk.result() if clerk is not None else None
+            connect_cpu_s = cpu_seconds(pids) - cpu
             time.sleep(1.0)
             after = rss_bytes(pids)
             if connected["ready"] < len(specs):
@@ -236,6 +285,10 @@ def run(plan: Plan) -> dict[str, Any]:
             "clients": len(specs),
             "connected": connected,
             "connects_per_s": round(connected["ready"] / max(connected["seconds"], 1e-9), 1),
+            # The server's CPU while the crowd connected, per client (with `--clerk`, the
+            # clerk's requests are in it too), and the clerk's requests meanwhile.
+            "connect_cpu_ms_per_client": round(connect_cpu_s * 1000 / clients, 3),
+            **({"clerk_during_connect": during_connect} if during_connect else {}),
             "setup_issue_s": target.setup_issue_s,
             "server_rss_mib": {
                 "before": round(before / 2**20, 1),
@@ -259,6 +312,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--processes", type=int, default=1, help="Loket processes (nginx in front)")
     parser.add_argument("--floor", choices=["same", "broadcast"], help="the bare floor instead")
     parser.add_argument("--profile", action="store_true", help="py-spy the server's rounds")
+    parser.add_argument(
+        "--clerk", action="store_true", help="a clerk calls and finishes while the crowd connects"
+    )
     args = parser.parse_args(argv)
     plan = Plan(
         boards=args.boards,
@@ -271,6 +327,7 @@ def main(argv: list[str] | None = None) -> None:
         nginx=args.processes > 1,
         floor=args.floor,
         profile=args.profile,
+        clerk=args.clerk,
     )
     print(json.dumps(run(plan), indent=2))
 

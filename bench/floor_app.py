@@ -88,6 +88,57 @@ def position(seq: int, place: int) -> dict[str, Any]:
     }
 
 
+#: A phone's snapshot with the fields and about the size of Loket's (`ticket_public`).
+TICKET_SNAPSHOT = {
+    "code": "A-4999",
+    "number": 4999,
+    "service": {k: SERVICE[k] for k in ("id", "code", "name", "name_en")},
+    "state": "issued",
+    "priority": False,
+    "service_day": "2026-06-15",
+    "position": 4990,
+    "admitted": False,
+    "estimated_wait_s": 2095800,
+    "counter": None,
+    "issued_at": "2026-06-15T02:10:03.120000+00:00",
+    "called_at": None,
+    "seq": 0,
+}
+#: A board's snapshot with the shape and about the size of Loket's demo hall board (31
+#: counters, 10 services, 10 recent calls).
+BOARD_SNAPSHOT = {
+    "seq": 0,
+    "site": {"id": 1, "name": "Mal Pelayanan Publik DKI Jakarta", "timezone": "Asia/Jakarta"},
+    "service_day": "2026-06-15",
+    "generated_at": "2026-06-15T02:10:03.120000+00:00",
+    "hall": HALL,
+    "counters": [
+        {
+            "id": n,
+            "number": n,
+            "label": f"Loket {n}",
+            "state": "open",
+            "current": {"code": f"A-{n:03d}", "state": "serving", "service_code": "A"},
+        }
+        for n in range(1, 32)
+    ],
+    "recent_calls": [
+        {
+            "code": f"A-{n:03d}",
+            "service_code": "A",
+            "counter_id": n,
+            "counter_number": n,
+            "recall": False,
+            "at": "2026-06-15T02:10:03.120000+00:00",
+            "seq": n,
+        }
+        for n in range(1, 11)
+    ],
+    "services": [{k: v for k, v in SERVICE.items() if k != "counters_open"} for _ in range(10)],
+    "recently_admitted": [f"A-{n:03d}" for n in range(150, 160)],
+}
+
+
 def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
     query = parse_qs(environ.get("QUERY_STRING", ""))
     if "ticket" in query:
@@ -95,12 +146,17 @@ def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         sio.enter_room(sid, room)
         sio.enter_room(sid, "service:1")
         PHONES.append(room)
+        kind, data = "ticket", TICKET_SNAPSHOT
     elif "counter" in query:
         sio.enter_room(sid, f"counter:{query['counter'][0]}")
         sio.enter_room(sid, "board:1")
+        kind, data = "counter", {"board": BOARD_SNAPSHOT}
     else:
         sio.enter_room(sid, "board:1")
-    sio.emit("snapshot", {"kind": "floor", "data": {"seq": SEQ[0]}}, to=sid)
+        kind, data = "board", BOARD_SNAPSHOT
+    # A snapshot of the same size as Loket's, so that a connect costs the floor what sending
+    # it costs (its `seq` the floor's own).
+    sio.emit("snapshot", {"kind": kind, "data": {**data, "seq": SEQ[0]}}, to=sid)
 
 
 sio.on("connect", connect)

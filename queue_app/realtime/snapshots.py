@@ -138,9 +138,15 @@ class HallSnapshot:
         return found
 
     def live_ticket(self, ticket_id: int) -> LiveTicket | None:
-        """A ticket of today still queued or at a counter, with its place."""
+        """A ticket of today still queued or at a counter, with its place (the response of
+        an issue asks for one ticket: its service's other places are not worked out)."""
         row = self.inputs.active.get(ticket_id)
-        return None if row is None else self._service_lives(row.service_id)[ticket_id]
+        if row is None:
+            return None
+        lives = self._lives.get(row.service_id)
+        if lives is not None:
+            return lives[ticket_id]
+        return _live_ticket(row, _position(self._rows_by_service[row.service_id], row))
 
     def queue(self, service_id: int) -> list[LiveTicket]:
         """A service's queued tickets, the front of the queue first."""
@@ -459,19 +465,39 @@ def _live_tickets(rows: list[hall_state.TicketRow]) -> dict[int, LiveTicket]:
             else:
                 position = queued
             queued += 1
-        live[row.id] = LiveTicket(
-            id=row.id,
-            token=row.token,
-            code=row.code,
-            service_id=row.service_id,
-            state=row.state,
-            priority=row.priority is not None,
-            position=position,
-            priority_queue=row.priority is not None and not row.front,
-            counter_id=row.counter_id,
-            called_at=_iso(row.called_at),
-        )
+        live[row.id] = _live_ticket(row, position)
     return live
+
+
+def _position(rows: list[hall_state.TicketRow], ticket: hall_state.TicketRow) -> int:
+    """The place of one ticket among its service's `rows` (in queue order), as
+    `_live_tickets` counts it."""
+    if ticket.state not in QUEUED:
+        return 0
+    # Front tickets come first in queue order, so every one is before a priority ticket.
+    priority = ticket.priority is not None and not ticket.front
+    ahead = 0
+    for row in rows:
+        if row.id == ticket.id:
+            break
+        if row.state in QUEUED and (not priority or row.front or row.priority is not None):
+            ahead += 1
+    return ahead
+
+
+def _live_ticket(row: hall_state.TicketRow, position: int) -> LiveTicket:
+    return LiveTicket(
+        id=row.id,
+        token=row.token,
+        code=row.code,
+        service_id=row.service_id,
+        state=row.state,
+        priority=row.priority is not None,
+        position=position,
+        priority_queue=row.priority is not None and not row.front,
+        counter_id=row.counter_id,
+        called_at=_iso(row.called_at),
+    )
 
 
 def cache() -> SnapshotCache:

@@ -295,11 +295,18 @@ def advance(
 
     issued = dict(inputs.issued_today)
     rounds = {s: list(kept) for s, kept in inputs.recorded.rounds.items()}
-    # Arrivals before the window of `now` are never counted again: they are dropped.
+    # Arrivals before the window of `now` are never counted again: they are dropped from the
+    # front (the lists run in time order; one a moment out of order stays a little longer,
+    # and the estimates count only those in the window). A list is copied only when it
+    # changes: the kept snapshot still reads the old one.
     since = now - ARRIVAL_WINDOW
-    arrivals = {
-        s: [a for a in kept if a[0] > since] for s, kept in inputs.recorded.arrivals.items()
-    }
+    arrivals = dict(inputs.recorded.arrivals)
+    for service_id, times in arrivals.items():
+        old = 0
+        while old < len(times) and times[old][0] <= since:
+            old += 1
+        if old:
+            arrivals[service_id] = times[old:]
     recent = list(inputs.recent_calls)
     active = dict(inputs.active)
     counter_list = [replace(c, service_ids=list(c.service_ids)) for c in (counters or ())]
@@ -313,9 +320,10 @@ def advance(
             return None  # a ticket of another day: only the day's close moves those
         if change.action == Action.ISSUE:
             issued[row.issued_service_id] = issued.get(row.issued_service_id, 0) + 1
-            arrivals.setdefault(row.issued_service_id, []).append(
-                (row.issued_at, row.priority is not None)
-            )
+            arrivals[row.issued_service_id] = [
+                *arrivals.get(row.issued_service_id, ()),
+                (row.issued_at, row.priority is not None),
+            ]
         elif change.action in (Action.CALL, Action.RECALL):
             if change.counter_id is None or change.service_id is None:
                 return None

@@ -51,6 +51,10 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
 
 def shown(snapshot: snapshots.HallSnapshot) -> dict[str, Any]:
     """Everything a snapshot gives its readers."""
+    # One ticket at a time first (what an issue's response asks for), before the whole
+    # service's places are worked out: both ways must give the same place.
+    each = {ticket_id: snapshot.live_ticket(ticket_id) for ticket_id in snapshot.inputs.active}
+    assert each == snapshot.live
     return {
         "seq": snapshot.seq,
         "board": snapshot.board,
