@@ -32,6 +32,7 @@ from .hall_state import HallCounter, HallInputs, TicketRow
 
 ACTIVE_STATES = [s.value for s in (TicketState.ISSUED, *INSIDE)]
 INSIDE_STATES = [s.value for s in INSIDE]
+QUEUED_STATES = [TicketState.ISSUED.value, TicketState.WAITING.value]
 
 
 @dataclass(frozen=True)
@@ -428,14 +429,16 @@ class Hall:
     # -- end of day ------------------------------------------------------------------------
 
     def expire_earlier_days(self) -> list[Ticket]:
-        """Expire every ticket of an earlier service day still in the queue or at a counter.
+        """Expire every ticket of an earlier service day still in the queue.
 
-        Runs whenever the hall is locked, so the day turns over at local midnight by itself; the
-        `close-day` command runs it on demand. Nothing is deleted: each gets an `expire` event.
-        """
+        Runs on the first lock of a service day, so the day turns over at local midnight by
+        itself; the `close-day` command runs it on demand. Nothing is deleted: each gets an
+        `expire` event. A ticket called or being served when the day turns is with a clerk:
+        it is not expired, and is started and finished as usual (its service time recorded);
+        until then its counter is busy with it (read.ACTIVE_QUERY keeps it in the hall)."""
         stmt = select(Ticket).where(
             Ticket.site_id == self.site.id,
-            Ticket.state.in_(ACTIVE_STATES),
+            Ticket.state.in_(QUEUED_STATES),
             Ticket.service_day < self.today,
         )
         expired = list(self.session.scalars(stmt.order_by(Ticket.id)))

@@ -68,7 +68,8 @@ def test_close_day_expires_leftovers_of_earlier_days_only(
     with time_machine.travel(AFTER_MIDNIGHT, tick=False), app.app_context():
         expired, events = close_day(db.session)
         db.session.commit()
-        assert sorted(t.code for t in expired) == ["A-001", "A-002"]
+        # A-001 is at the counter with its clerk: only the queued A-002 expires.
+        assert sorted(t.code for t in expired) == ["A-002"]
         assert {e.to_state.value for e in events} == {"expired"}
         # Running it again finds nothing more.
         assert close_day(db.session)[0] == []
@@ -125,3 +126,42 @@ def test_finishing_without_start_counts_service_from_the_last_call(
     with time_machine.travel(t0 + timedelta(minutes=8), tick=False):
         done = client.post(f"/api/v1/tickets/{ticket['id']}/finish", headers=headers).get_json()
     assert done["durations"] == {"wait_s": 180.0, "walk_s": None, "service_s": 300.0}
+
+
+def test_the_ticket_at_the_counter_survives_midnight(
+    app: Flask, client: FlaskClient, hall: Hall
+) -> None:
+    headers = bearer(app, "clerk1")
+    counter = hall.counter_1
+    with time_machine.travel(LATE_EVENING, tick=False):
+        assert client.post(f"/api/v1/counters/{counter}/open", headers=headers).status_code == 200
+        first, queued = issue(client), issue(client)
+        called = client.post(f"/api/v1/counters/{counter}/call-next", headers=headers)
+        assert called.get_json()["code"] == first["code"]
+    with time_machine.travel(AFTER_MIDNIGHT, tick=False):
+        # The new day's first lock expires the queued ticket only.
+        today = issue(client)
+        assert today["code"] == "A-001" and today["service_day"] == "2026-06-16"
+        board = client.get("/api/v1/board").get_json()
+        at_counter = next(c for c in board["counters"] if c["id"] == counter)
+        assert at_counter["current"]["code"] == first["code"]  # still at its counter
+        # The counter is busy with it: it cannot take today's first ticket meanwhile.
+        busy = client.post(f"/api/v1/counters/{counter}/call-next", headers=headers)
+        assert busy.status_code == 409 and busy.get_json()["error"] == "counter_busy"
+    with time_machine.travel(AFTER_MIDNIGHT + timedelta(minutes=1), tick=False):
+        started = client.post(f"/api/v1/tickets/{first['id']}/start", headers=headers)
+        assert started.status_code == 200, started.get_json()
+    with time_machine.travel(AFTER_MIDNIGHT + timedelta(minutes=6), tick=False):
+        done = client.post(f"/api/v1/tickets/{first['id']}/finish", headers=headers)
+        assert done.status_code == 200, done.get_json()
+        assert done.get_json()["state"] == "done"
+        board = client.get("/api/v1/board").get_json()
+        assert next(c for c in board["counters"] if c["id"] == counter)["current"] is None
+        nxt = client.post(f"/api/v1/counters/{counter}/call-next", headers=headers)
+        assert nxt.status_code == 200 and nxt.get_json()["code"] == today["code"]
+    with app.app_context():
+        states = dict(db.session.execute(select(Ticket.id, Ticket.state)).all())
+        assert states[first["id"]] == "done"
+        assert states[queued["id"]] == "expired"
+        durations = ticket_durations(db.session, first["id"])
+        assert durations.service_s == 300  # started 00:31, finished 00:36: recorded
