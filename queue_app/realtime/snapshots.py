@@ -91,6 +91,8 @@ class HallSnapshot:
     _estimates: dict[int, int] = field(default_factory=dict)
     #: Service id → its live tickets by id, in queue order (worked out per service).
     _lives: dict[int, dict[int, LiveTicket]] = field(default_factory=dict)
+    #: Services one of whose tickets was asked for alone (`live_ticket`).
+    _asked_once: set[int] = field(default_factory=set)
 
     @cached_property
     def board(self) -> Json:
@@ -144,9 +146,12 @@ class HallSnapshot:
         if row is None:
             return None
         lives = self._lives.get(row.service_id)
-        if lives is not None:
-            return lives[ticket_id]
-        return _live_ticket(row, _position(self._rows_by_service[row.service_id], row))
+        if lives is None and row.service_id not in self._asked_once:
+            # The first ticket of its service asked for at this `seq`: count its place alone.
+            self._asked_once.add(row.service_id)
+            return _live_ticket(row, _position(self._rows_by_service[row.service_id], row))
+        # Asked again (phones connecting at one `seq`): work out the whole service once.
+        return (lives or self._service_lives(row.service_id))[ticket_id]
 
     def queue(self, service_id: int) -> list[LiveTicket]:
         """A service's queued tickets, the front of the queue first."""

@@ -53,8 +53,14 @@ def shown(snapshot: snapshots.HallSnapshot) -> dict[str, Any]:
     """Everything a snapshot gives its readers."""
     # One ticket at a time first (what an issue's response asks for), before the whole
     # service's places are worked out: both ways must give the same place.
-    each = {ticket_id: snapshot.live_ticket(ticket_id) for ticket_id in snapshot.inputs.active}
-    assert each == snapshot.live
+    # (the back of each queue first: its first ticket asked for is counted alone).
+    asked = reversed(list(snapshot.inputs.active))
+    each = {ticket_id: snapshot.live_ticket(ticket_id) for ticket_id in asked}
+    live = snapshot.live
+    assert each == live
+    for rows in snapshot._rows_by_service.values():
+        for row in rows:  # every ticket's place counted alone, as a first one asked for is
+            assert snapshots._position(rows, row) == live[row.id].position
     return {
         "seq": snapshot.seq,
         "board": snapshot.board,
