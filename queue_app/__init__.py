@@ -75,7 +75,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(reports.bp)
     app.register_blueprint(admin.bp)
     csrf.exempt(api.bp)  # the API authenticates with Bearer tokens or a SameSite session
-    security.init_app(app)  # headers, rate limits (wrapping views above), proxy fix
+    security.init_app(app)  # headers, rate limits (wrapping views above), trusted proxies
     handlers.init_app(app)
     snapshots.init_app(app)
     broadcast.init_app(app)
