@@ -108,6 +108,9 @@ def from_environment() -> dict[str, Any]:
         "TRUSTED_PROXIES": names(env.get("TRUSTED_PROXIES")),
         "PROXY_FIX_X_FOR": count(env.get("PROXY_FIX_X_FOR")),
         "PROXY_FIX_X_PROTO": count(env.get("PROXY_FIX_X_PROTO")),
+        # The host names this site answers for (Flask's own setting: another Host gets 400);
+        # None answers for any. Production needs this or PUBLIC_BASE_URL (security.py).
+        "TRUSTED_HOSTS": names(env.get("TRUSTED_HOSTS")) or None,
         # API requests larger than this are refused with 413 before they reach a view.
         "MAX_CONTENT_LENGTH": 64 * 1024,
         # Sockets (docs/realtime.md, "Limits"): anonymous sockets per client address and

@@ -1,11 +1,11 @@
 """Security settings that apply to the whole app: response headers (Content-Security-Policy and
 friends, via Flask-Talisman), rate limits on issuing and signing in (Flask-Limiter), forwarded
-addresses believed only from known proxies (TrustedProxies), and the production check on
-SECRET_KEY.
+addresses believed only from known proxies (TrustedProxies), the host names the site answers
+for, and the production checks on SECRET_KEY and the site's public address.
 
-`check_secret_key` runs first in `create_app` (before a missing key is generated), `init_app`
-once the blueprints exist (the limits wrap their views). Decisions: docs/decisions.md,
-"Security" and "Forwarded addresses and host names".
+`check_secret_key` and `check_public_address` run first in `create_app` (before a missing key is
+generated), `init_app` once the blueprints exist (the limits wrap their views). Decisions:
+docs/decisions.md, "Security" and "Forwarded addresses and host names".
 """
 
 from __future__ import annotations
@@ -79,6 +79,9 @@ FORWARDING_HEADERS = (
     "HTTP_X_FORWARDED_PORT",
     "HTTP_X_FORWARDED_PREFIX",
 )
+#: A TRUSTED_HOSTS entry: a host name or IPv4 address (a leading dot: and its subdomains), or a
+#: bracketed IPv6 address; a port is allowed (Werkzeug ignores it).
+_HOST_NAME = re.compile(r"\.?[a-z0-9.-]+(:[0-9]{1,5})?|\[[0-9a-f:.]+\](:[0-9]{1,5})?")
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -122,6 +125,23 @@ def secret_key_problem(value: object, published: Iterable[str] = ()) -> str | No
     return None
 
 
+def check_public_address(app: Flask) -> None:
+    """In production, refuse to start when neither PUBLIC_BASE_URL nor TRUSTED_HOSTS says what
+    the site's address is: the Host header of each request would decide the status URL (and QR
+    code) of the tickets it issues."""
+    if not app.config.get("PRODUCTION"):
+        return
+    if app.config.get("PUBLIC_BASE_URL") or trusted_hosts(app.config.get("TRUSTED_HOSTS")):
+        return
+    raise InsecureConfiguration(
+        "Loket refuses to start in production (LOKET_ENV=production): neither PUBLIC_BASE_URL "
+        "nor TRUSTED_HOSTS is set, so any request's Host header would decide the address in "
+        "its ticket's QR code. Set PUBLIC_BASE_URL to the address phones should open (e.g. "
+        "https://antrean.example.go.id), TRUSTED_HOSTS to the host names this site answers for "
+        "(e.g. antrean.example.go.id), or both."
+    )
+
+
 def published_secret_keys(root: Path = ROOT) -> set[str]:
     """Every value assigned to SECRET_KEY in the README, the docs and deploy/ examples."""
     found: set[str] = set()
@@ -141,9 +161,11 @@ def published_secret_keys(root: Path = ROOT) -> set[str]:
 
 
 def init_app(app: Flask) -> None:
-    """Headers, rate limits and trusted proxies. Call after the blueprints are registered."""
+    """Headers, rate limits, trusted proxies and hosts. Call after the blueprints are registered."""
     _check_limit_settings(app.config)
     networks, x_for, x_proto = proxy_settings(app.config)
+    # Flask's own TRUSTED_HOSTS: a request naming another host gets 400 (web/errors.py).
+    app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config.get("TRUSTED_HOSTS"))
     # Registered before Talisman so it runs after it (Flask runs after_request hooks in
     # reverse): it has the last word on the Referer policy of token pages.
     app.after_request(_referrer_policy_of_token_pages)
@@ -271,6 +293,20 @@ def proxy_settings(config: Mapping[str, Any]) -> tuple[list[Network], int, int]:
             "PROXY_FIX_X_PROTO=1) for one nginx in front."
         )
     return networks, x_for, x_proto
+
+
+def trusted_hosts(value: object) -> list[str] | None:
+    """TRUSTED_HOSTS as Flask wants it (a list of lower-case names; None: any host), from a
+    comma-separated string or a list. A URL or anything that is no host name refuses to
+    start (it would match no request, and every one would get 400)."""
+    hosts = [item.lower() for item in _items(value)]
+    for host in hosts:
+        if not _HOST_NAME.fullmatch(host):
+            raise InsecureConfiguration(
+                f"TRUSTED_HOSTS: {host!r} is not a host name; list names only, e.g. "
+                "antrean.example.go.id or .example.go.id (with its subdomains)"
+            )
+    return hosts or None
 
 
 def _items(value: object) -> Iterator[str]:
