@@ -31,14 +31,14 @@ NGINX = "127.0.0.1"
 def limited_cluster(
     cluster_database_url: str, redis_server: RedisServer, workdir: Path
 ) -> Iterator[Cluster]:
-    """One process behind nginx with the issue limit on (counted in the private Redis)."""
+    """One process behind nginx with the issue limit on (counted in the private Redis), and
+    the trusted proxies deploy/cluster.py sets for it: nginx's address only."""
     if not redis_server.running:
         redis_server.start()
     env = {
         **CLUSTER_ENV,
         "RATELIMIT_ENABLED": "true",
         "ISSUE_RATE_LIMIT_PER_IP": f"{LIMIT} per minute",
-        "TRUSTED_PROXIES": NGINX,
     }
     with Cluster(
         processes=1,
@@ -47,6 +47,8 @@ def limited_cluster(
         workdir=workdir / "forwarded-for",
         env=env,
     ) as cluster:
+        assert cluster.env["TRUSTED_PROXIES"] == NGINX
+        assert cluster.env["PROXY_FIX_X_FOR"] == "1"
         yield cluster
 
 
