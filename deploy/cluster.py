@@ -8,15 +8,17 @@ sharing one database and one Redis message queue.
         c.kill(0, signal.SIGKILL); c.restart(0)   # one backend process
 
 It migrates the database once (`flask db upgrade`), seeds the demo hall if asked, starts the
-processes on free ports with one shared SECRET_KEY, renders deploy/nginx/loket.conf for them and
-runs nginx in the foreground (as a child, with its config, pid and logs under `workdir`), waits
-until every process and nginx answer, and stops and reaps everything on exit — also after a
-failure. `make serve-cluster` (scripts/serve_cluster.py), tests/cluster and bench/ use it.
+processes on free ports with one shared SECRET_KEY (behind nginx, with TRUSTED_PROXIES set to
+nginx's address), renders deploy/nginx/loket.conf for them and runs nginx in the foreground (as a
+child, with its config, pid and logs under `workdir`), waits until every process and nginx
+answer, and stops and reaps everything on exit — also after a failure. `make serve-cluster`
+(scripts/serve_cluster.py), tests/cluster and bench/ use it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import secrets
 import shutil
@@ -333,10 +335,24 @@ class Cluster:
         if self.redis_url:
             env["REDIS_URL"] = self.redis_url
         if self.use_nginx:
-            # One proxy in front: the client's address is nginx's X-Forwarded-For.
+            # One proxy in front: the client's address is nginx's X-Forwarded-For, believed
+            # only from nginx's own address (anyone else reaching a process directly is taken
+            # at its own address).
             env["PROXY_FIX_X_FOR"] = "1"
+            env["TRUSTED_PROXIES"] = self.nginx_source_address()
         env.update(extra)
         return env
+
+    def nginx_source_address(self) -> str:
+        """The address nginx connects to the processes from: this machine's own, so 127.0.0.1
+        for processes on a loopback (or every) address, else the address they listen on."""
+        try:
+            address = ipaddress.ip_address(self.host)
+        except ValueError:  # a name such as localhost
+            return "127.0.0.1,::1"
+        if address.is_loopback or address.is_unspecified:
+            return "::1" if address.version == 6 else "127.0.0.1"
+        return str(address)
 
     def _start_backend(self, backend: Backend) -> None:
         backend.start(self.env)

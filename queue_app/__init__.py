@@ -36,6 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS")
     )
     security.check_secret_key(app)  # production refuses a missing or weak key
+    security.check_public_address(app)  # … and a site whose address each request would decide
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _installation_secret(app.instance_path)
 
@@ -75,7 +76,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(reports.bp)
     app.register_blueprint(admin.bp)
     csrf.exempt(api.bp)  # the API authenticates with Bearer tokens or a SameSite session
-    security.init_app(app)  # headers, rate limits (wrapping views above), proxy fix
+    security.init_app(app)  # headers, rate limits (wrapping views above), proxies, hosts
     handlers.init_app(app)
     snapshots.init_app(app)
     broadcast.init_app(app)

@@ -62,6 +62,11 @@ def count(raw: str | None) -> int:
     return int(raw)
 
 
+def names(raw: str | None) -> list[str]:
+    """A comma-separated list from the environment, blanks dropped (unset or empty → [])."""
+    return [item.strip() for item in (raw or "").split(",") if item.strip()]
+
+
 def from_environment() -> dict[str, Any]:
     """The settings of this process, from environment variables with safe defaults."""
     env = os.environ
@@ -97,9 +102,15 @@ def from_environment() -> dict[str, Any]:
         "LOGIN_RATE_LIMIT_PER_USER": env.get(
             "LOGIN_RATE_LIMIT_PER_USER", "10 per minute;50 per hour"
         ),
-        # Behind nginx: how many proxies' X-Forwarded-For / X-Forwarded-Proto to trust.
+        # Behind nginx (security.py, TrustedProxies): the proxies whose X-Forwarded-* headers
+        # are believed (addresses or networks; a request from any other peer is taken at its
+        # own address), and how many proxies in front of the app set X-Forwarded-For / -Proto.
+        "TRUSTED_PROXIES": names(env.get("TRUSTED_PROXIES")),
         "PROXY_FIX_X_FOR": count(env.get("PROXY_FIX_X_FOR")),
         "PROXY_FIX_X_PROTO": count(env.get("PROXY_FIX_X_PROTO")),
+        # The host names this site answers for (Flask's own setting: another Host gets 400);
+        # None answers for any. Production needs this or PUBLIC_BASE_URL (security.py).
+        "TRUSTED_HOSTS": names(env.get("TRUSTED_HOSTS")) or None,
         # API requests larger than this are refused with 413 before they reach a view.
         "MAX_CONTENT_LENGTH": 64 * 1024,
         # Sockets (docs/realtime.md, "Limits"): anonymous sockets per client address and

@@ -1,21 +1,24 @@
 """Security settings that apply to the whole app: response headers (Content-Security-Policy and
-friends, via Flask-Talisman), rate limits on issuing and signing in (Flask-Limiter), the proxy
-fix for a deployment behind nginx, and the production check on SECRET_KEY.
+friends, via Flask-Talisman), rate limits on issuing and signing in (Flask-Limiter), forwarded
+addresses believed only from known proxies (TrustedProxies), the host names the site answers
+for, and the production checks on SECRET_KEY and the site's public address.
 
-`check_secret_key` runs first in `create_app` (before a missing key is generated), `init_app`
-once the blueprints exist (the limits wrap their views). Decisions: docs/decisions.md, Security.
+`check_secret_key` and `check_public_address` run first in `create_app` (before a missing key is
+generated), `init_app` once the blueprints exist (the limits wrap their views). Decisions:
+docs/decisions.md, "Security" and "Forwarded addresses and host names".
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import math
 import re
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter
@@ -24,6 +27,9 @@ from flask_talisman import DENY, Talisman
 from limits import parse_many
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,6 +71,19 @@ LIMIT_SETTINGS = (
     "LOGIN_RATE_LIMIT",
     "LOGIN_RATE_LIMIT_PER_USER",
 )
+#: The forwarding headers (as WSGI environ keys) a request from an untrusted peer loses.
+FORWARDING_HEADERS = (
+    "HTTP_X_FORWARDED_FOR",
+    "HTTP_X_FORWARDED_PROTO",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_X_FORWARDED_PORT",
+    "HTTP_X_FORWARDED_PREFIX",
+)
+#: A TRUSTED_HOSTS entry: a host name or IPv4 address (a leading dot: and its subdomains), or a
+#: bracketed IPv6 address; a port is allowed (Werkzeug ignores it).
+_HOST_NAME = re.compile(r"\.?[a-z0-9.-]+(:[0-9]{1,5})?|\[[0-9a-f:.]+\](:[0-9]{1,5})?")
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class InsecureConfiguration(RuntimeError):
@@ -106,6 +125,23 @@ def secret_key_problem(value: object, published: Iterable[str] = ()) -> str | No
     return None
 
 
+def check_public_address(app: Flask) -> None:
+    """In production, refuse to start when neither PUBLIC_BASE_URL nor TRUSTED_HOSTS says what
+    the site's address is: the Host header of each request would decide the status URL (and QR
+    code) of the tickets it issues."""
+    if not app.config.get("PRODUCTION"):
+        return
+    if app.config.get("PUBLIC_BASE_URL") or trusted_hosts(app.config.get("TRUSTED_HOSTS")):
+        return
+    raise InsecureConfiguration(
+        "Loket refuses to start in production (LOKET_ENV=production): neither PUBLIC_BASE_URL "
+        "nor TRUSTED_HOSTS is set, so any request's Host header would decide the address in "
+        "its ticket's QR code. Set PUBLIC_BASE_URL to the address phones should open (e.g. "
+        "https://antrean.example.go.id), TRUSTED_HOSTS to the host names this site answers for "
+        "(e.g. antrean.example.go.id), or both."
+    )
+
+
 def published_secret_keys(root: Path = ROOT) -> set[str]:
     """Every value assigned to SECRET_KEY in the README, the docs and deploy/ examples."""
     found: set[str] = set()
@@ -125,8 +161,11 @@ def published_secret_keys(root: Path = ROOT) -> set[str]:
 
 
 def init_app(app: Flask) -> None:
-    """Headers, rate limits and the proxy fix. Call after the blueprints are registered."""
+    """Headers, rate limits, trusted proxies and hosts. Call after the blueprints are registered."""
     _check_limit_settings(app.config)
+    networks, x_for, x_proto = proxy_settings(app.config)
+    # Flask's own TRUSTED_HOSTS: a request naming another host gets 400 (web/errors.py).
+    app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config.get("TRUSTED_HOSTS"))
     # Registered before Talisman so it runs after it (Flask runs after_request hooks in
     # reverse): it has the last word on the Referer policy of token pages.
     app.after_request(_referrer_policy_of_token_pages)
@@ -162,14 +201,9 @@ def init_app(app: Flask) -> None:
     limiter.init_app(app)
     app.extensions["loket_limiter"] = limiter
     _limit_views(app, limiter)
-    x_for, x_proto = (
-        int(app.config.get("PROXY_FIX_X_FOR") or 0),
-        int(app.config.get("PROXY_FIX_X_PROTO") or 0),
-    )
-    if x_for or x_proto:
-        # Behind nginx: trust exactly that many proxies' X-Forwarded-For / -Proto, so the
-        # per-address limits see the applicant's address rather than nginx's.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=x_for, x_proto=x_proto)  # type: ignore[method-assign]
+    # Outside the Socket.IO middleware (socketio.init_app wrapped wsgi_app before): socket
+    # handshakes see the same client address as pages and the API.
+    app.wsgi_app = TrustedProxies(app.wsgi_app, networks, x_for, x_proto)  # type: ignore[method-assign]
 
 
 def _check_limit_settings(config: Mapping[str, Any]) -> None:
@@ -183,6 +217,110 @@ def _check_limit_settings(config: Mapping[str, Any]) -> None:
             ) from exc
 
 
+# -- forwarded addresses and host names --------------------------------------------------------
+
+
+class TrustedProxies:
+    """WSGI middleware: Werkzeug's ProxyFix for requests whose direct peer (REMOTE_ADDR) is a
+    trusted proxy, nothing for any other.
+
+    ProxyFix alone believes X-Forwarded-For from every peer: a process reached directly (the
+    processes of a city listen on LAN addresses) would count each made-up address as a new
+    client, and the per-address limits would count nothing. So a request from a peer outside
+    TRUSTED_PROXIES is taken at its peer address, and loses its X-Forwarded-* headers so that
+    nothing later (the socket Origin check) reads them either."""
+
+    def __init__(
+        self, app: WSGIApplication, networks: Sequence[Network], x_for: int, x_proto: int
+    ) -> None:
+        self.app = app
+        self.networks = tuple(networks)
+        self.proxy_fix = ProxyFix(app, x_for=x_for, x_proto=x_proto, x_host=0, x_port=0)
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if self.trusts(environ.get("REMOTE_ADDR")):
+            return self.proxy_fix(environ, start_response)
+        for name in FORWARDING_HEADERS:
+            environ.pop(name, None)
+        return self.app(environ, start_response)
+
+    def trusts(self, peer: str | None) -> bool:
+        """Whether `peer` (a REMOTE_ADDR) is one of the trusted proxies."""
+        try:
+            address = ipaddress.ip_address(peer or "")
+        except ValueError:  # none, or a Unix socket's: no proxy we know
+            return False
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped  # ::ffff:10.0.0.5 from a dual-stack socket
+        return any(address in network for network in self.networks)
+
+
+def trusted_networks(value: object) -> list[Network]:
+    """TRUSTED_PROXIES as networks: addresses and CIDR networks, comma-separated or a list.
+    Anything else refuses to start, host bits under a prefix too (10.0.0.1/8: a typo of
+    10.0.0.0/8 or 10.0.0.1/32?)."""
+    networks = []
+    for item in _items(value):
+        try:
+            networks.append(ipaddress.ip_network(item))
+        except ValueError as exc:
+            raise InsecureConfiguration(
+                f"TRUSTED_PROXIES: {item!r} is not an IP address or network "
+                f"({exc}); list the proxies' addresses, e.g. 127.0.0.1,10.0.0.0/24"
+            ) from exc
+    return networks
+
+
+def proxy_settings(config: Mapping[str, Any]) -> tuple[list[Network], int, int]:
+    """The trusted proxies and the hop counts of X-Forwarded-For and -Proto; refuses a count
+    without proxies to believe it from (anyone could claim any address), and proxies without a
+    count (every applicant behind nginx would count as nginx)."""
+    networks = trusted_networks(config.get("TRUSTED_PROXIES"))
+    x_for = int(config.get("PROXY_FIX_X_FOR") or 0)
+    x_proto = int(config.get("PROXY_FIX_X_PROTO") or 0)
+    if (x_for or x_proto) and not networks:
+        raise InsecureConfiguration(
+            f"PROXY_FIX_X_FOR={x_for} / PROXY_FIX_X_PROTO={x_proto} without TRUSTED_PROXIES: "
+            "X-Forwarded-For would be believed from every client, so anyone could dodge the "
+            "per-address limits. Set TRUSTED_PROXIES to nginx's address(es), e.g. "
+            "TRUSTED_PROXIES=127.0.0.1 (nginx on this box) or 10.0.0.0/24."
+        )
+    if networks and not (x_for or x_proto):
+        raise InsecureConfiguration(
+            "TRUSTED_PROXIES is set but PROXY_FIX_X_FOR and PROXY_FIX_X_PROTO are 0: nothing "
+            "would be taken from the proxies, and every applicant behind them would share "
+            "nginx's address in the per-address limits. Set PROXY_FIX_X_FOR=1 (and "
+            "PROXY_FIX_X_PROTO=1) for one nginx in front."
+        )
+    return networks, x_for, x_proto
+
+
+def trusted_hosts(value: object) -> list[str] | None:
+    """TRUSTED_HOSTS as Flask wants it (a list of lower-case names; None: any host), from a
+    comma-separated string or a list. A URL or anything that is no host name refuses to
+    start (it would match no request, and every one would get 400)."""
+    hosts = [item.lower() for item in _items(value)]
+    for host in hosts:
+        if not _HOST_NAME.fullmatch(host):
+            raise InsecureConfiguration(
+                f"TRUSTED_HOSTS: {host!r} is not a host name; list names only, e.g. "
+                "antrean.example.go.id or .example.go.id (with its subdomains)"
+            )
+    return hosts or None
+
+
+def _items(value: object) -> Iterator[str]:
+    """The non-blank entries of a comma-separated string or a list of strings."""
+    if value is None:
+        return
+    raw = value.split(",") if isinstance(value, str) else value
+    if not isinstance(raw, Iterable):
+        raise InsecureConfiguration(f"{value!r} is not a comma-separated list")
+    for item in raw:
+        if str(item).strip():
+            yield str(item).strip()
+
+
 def _referrer_policy_of_token_pages(response: Response) -> Response:
     if request.endpoint in TOKEN_PAGES:
         response.headers["Referrer-Policy"] = "no-referrer"
@@ -193,7 +331,7 @@ def _referrer_policy_of_token_pages(response: Response) -> Response:
 
 
 def client_address() -> str:
-    """The client's address (nginx's X-Forwarded-For only through ProxyFix, when enabled)."""
+    """The client's address: the peer's, or the X-Forwarded-For of a trusted proxy (nginx)."""
     return request.remote_addr or "unknown"
 
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask.globals import request_ctx
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from ..domain.errors import (
     AlreadyHolding,
@@ -93,6 +94,18 @@ def error_response(status: int, code: str, message: str, **detail: object) -> Re
     return response
 
 
+def _urls_without_routing() -> None:
+    """A request refused before routing (an untrusted Host) has no URL adapter, and the error
+    page's url_for('static', …) needs one: build its (relative) URLs as for the first trusted
+    host."""
+    if request_ctx.url_adapter is not None:
+        return
+    hosts = current_app.config.get("TRUSTED_HOSTS") or ["localhost"]
+    request_ctx.url_adapter = current_app.url_map.bind(
+        hosts[0].lstrip("."), script_name=request.script_root or None, url_scheme=request.scheme
+    )
+
+
 def init_app(app: Flask) -> None:
     """Register the handlers."""
 
@@ -128,6 +141,15 @@ def init_app(app: Flask) -> None:
         )
         response.headers["Retry-After"] = str(wait)
         return response
+
+    @app.errorhandler(SecurityError)
+    def handle_untrusted_host(exc: SecurityError) -> Response:
+        # Flask's TRUSTED_HOSTS (queue_app/security.py): the request names a host this site
+        # does not answer for. The error page echoes nothing of it.
+        _urls_without_routing()
+        return error_response(
+            400, "untrusted_host", "this site does not answer for the host name in the request"
+        )
 
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException) -> Response:

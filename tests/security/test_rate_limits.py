@@ -133,9 +133,11 @@ def test_behind_a_proxy_the_forwarded_address_counts_only_with_proxy_fix(
     database_url: str,
 ) -> None:
     """Without PROXY_FIX_X_FOR nobody can dodge the limit by sending X-Forwarded-For; with it
-    (behind nginx) each applicant's own address is counted, not nginx's."""
+    (behind nginx, a trusted proxy) each applicant's own address is counted, not nginx's.
+    Untrusted peers: tests/security/test_proxies.py."""
     for proxies, served in ((0, 3), (1, 6)):
-        with app_with_tables(database_url, **LIMITS, PROXY_FIX_X_FOR=proxies) as app:
+        behind = {"PROXY_FIX_X_FOR": 1, "TRUSTED_PROXIES": "127.0.0.1"} if proxies else {}
+        with app_with_tables(database_url, **LIMITS, **behind) as app:
             with app.app_context():
                 build_hall()
             client = app.test_client()
