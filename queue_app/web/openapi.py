@@ -615,6 +615,7 @@ def openapi_document() -> Json:
                 },
                 "responses": {
                     "201": _json(_ref("IssuedTicket"), "the new ticket"),
+                    "404": _error("no such site"),
                     "409": _error(
                         "quota_reached, service_closed, hall_closed (outside opening hours), "
                         "or already_holding (this phone number or NIK holds an active ticket "

@@ -132,6 +132,8 @@ def exercise(app: Flask, api: Api) -> list[Record]:
     assert_error(api.post(f"{API}/tickets", data="A", content_type="text/plain"), 415)
     assert_error(api.post(f"{API}/tickets", json={"service": "ZZ"}), 422, "unknown_service")
     assert_error(api.post(f"{API}/tickets", json={"service": 1.5}), 422)
+    unknown_site = {"site": UNKNOWN}
+    assert_error(api.post(f"{API}/tickets", query_string=unknown_site, json={"service": "A"}), 404)
     api.public(a1["token"])
     assert_error(api.get(f"{API}/tickets/by-token/not-a-token"), 404)
     for path in ("/services", "/counters", "/board"):
