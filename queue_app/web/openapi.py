@@ -598,7 +598,12 @@ def openapi_document() -> Json:
                                         "type": ["string", "null"],
                                         "enum": [*PRIORITIES, "none", None],
                                     },
-                                    "channel": {"type": "string", "enum": ["kiosk", "api"]},
+                                    "channel": {
+                                        "type": ["string", "null"],
+                                        "enum": ["kiosk", "api", None],
+                                        "description": "null or absent: api; a signed-in "
+                                        "kiosk account or staff member sets it themselves",
+                                    },
                                     "holder_id": {
                                         "type": ["string", "null"],
                                         "maxLength": 32,
