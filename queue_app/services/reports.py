@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -31,6 +29,7 @@ from ..domain.reports import (
 from ..domain.states import Action, TicketState
 from ..models import Counter, Refusal, Service, Site, Ticket, TicketEvent, User
 from .clock import utcnow
+from .csv_export import csv_text
 
 Json = dict[str, Any]
 
@@ -330,16 +329,14 @@ class HallReport:
 
     def aggregates_csv(self) -> str:
         """One row per group: the total, each service, counter, staff member and hour."""
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["group", "key", "name", *FIGURE_COLUMNS, *DURATION_COLUMNS])
         rows: list[tuple[str, object, str, Figures]] = [("total", "", "", self.report.totals)]
         rows += [("service", s.code, s.name_id, f) for s, f in self.service_rows()]
         rows += [("counter", c.number, c.label, f) for c, f in self.counter_rows()]
         rows += [("staff", name, name, f) for _, name, f in self.staff_rows()]
         rows += [("hour", f"{h:02d}", f"{h:02d}:00", f) for h, f in self.hour_rows()]
-        for group, key, name, figures in rows:
-            writer.writerow(
+        return csv_text(
+            ["group", "key", "name", *FIGURE_COLUMNS, *DURATION_COLUMNS],
+            (
                 [
                     group,
                     key,
@@ -349,18 +346,14 @@ class HallReport:
                     *_stat_cells(figures.walk),
                     *_stat_cells(figures.service),
                 ]
-            )
-        return out.getvalue()
+                for group, key, name, figures in rows
+            ),
+        )
 
     def tickets_csv(self) -> str:
         """One row per ticket: codes, outcome, where it ended, every timestamp (local time,
         ISO 8601 with offset) and every duration in seconds."""
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(TICKET_COLUMNS)
-        for record in self.report.records:
-            writer.writerow(self._ticket_cells(record))
-        return out.getvalue()
+        return csv_text(TICKET_COLUMNS, (self._ticket_cells(r) for r in self.report.records))
 
     def _ticket_cells(self, r: TicketRecord) -> list[object]:
         codes = self.service_codes

@@ -12,8 +12,6 @@ Every change: form → services/admin.py verb (flush, AdminChange row) → one c
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable
 from datetime import date, datetime
@@ -39,6 +37,7 @@ from ..realtime import broadcast
 from ..services import admin as verbs
 from ..services import audit, overview, read
 from ..services.clock import utcnow
+from ..services.csv_export import csv_text
 from .admin_forms import (
     ActionForm,
     CounterForm,
@@ -689,13 +688,9 @@ def audit_csv() -> Response:
     if error:
         abort(422, error)
     zone = site_zone(query.site.timezone)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(
-        ["at", "kind", "user", "action", "subject", "counter", "service", "from", "to", "detail"]
-    )
-    for entry in audit.every_entry(db_session(), query):
-        writer.writerow(
+    text = csv_text(
+        ["at", "kind", "user", "action", "subject", "counter", "service", "from", "to", "detail"],
+        (
             [
                 entry.at.astimezone(zone).isoformat(timespec="seconds"),
                 entry.kind,
@@ -710,8 +705,10 @@ def audit_csv() -> Response:
                 if entry.detail
                 else "",
             ]
-        )
-    return csv_response(out.getvalue(), f"loket-audit-{query.day.isoformat()}.csv", bom=True)
+            for entry in audit.every_entry(db_session(), query)
+        ),
+    )
+    return csv_response(text, f"loket-audit-{query.day.isoformat()}.csv", bom=True)
 
 
 def describe(entry: audit.AuditEntry) -> str:

@@ -155,6 +155,9 @@ def issue() -> tuple[Response, int]:
     except NotFound as exc:
         if "service" not in exc.detail:
             raise
+        if db.session.get(Site, site_id) is None:
+            # No such site at all: a 404, as every other route taking `?site=` answers.
+            raise NotFound(f"no site {site_id}") from exc
         raise ApiError(422, "unknown_service", exc.message, service=ref) from exc
     snapshot = commit_and_publish(events) or snapshots.current(db_session(), ticket.site_id)
     data = snapshot.ticket_public(ticket)

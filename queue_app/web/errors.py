@@ -154,7 +154,15 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException) -> Response:
         status = exc.code or 500
-        return error_response(status, HTTP_CODES.get(status, "http_error"), exc.description or "")
+        response = error_response(
+            status, HTTP_CODES.get(status, "http_error"), exc.description or ""
+        )
+        # The headers the exception carries besides its own body's type: `Allow` on a 405
+        # (the methods the URL accepts, RFC 9110), `WWW-Authenticate`, `Retry-After`.
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(DataError)
     def handle_unstorable_value(exc: DataError) -> Response:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..services.reports import FIGURE_COLUMNS
+from ..services.reports import FIGURE_COLUMNS, MAX_DAYS
+from .validation import MAX_FIELD, MAX_ID
 
 Json = dict[str, Any]
 
@@ -25,7 +26,21 @@ def _error(description: str) -> Json:
     return _json(_ref("Error"), description)
 
 
+def _unauthorized(description: str) -> Json:
+    """A 401: the error, and the challenge every 401 under /api carries (RFC 9110)."""
+    challenge = {
+        "description": 'the scheme to authenticate with: `Bearer realm="loket"`',
+        "required": True,
+        "schema": {"type": "string", "pattern": "^Bearer "},
+    }
+    return {**_error(description), "headers": {"WWW-Authenticate": challenge}}
+
+
 NULLABLE_STR = {"type": ["string", "null"]}
+#: What `validation.parse_id` and the routes' `int(max=MAX_ID)` take: a positive database id.
+ID: Json = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+#: A day as `reports.parse_period` reads it: YYYY-MM-DD, ten ASCII characters.
+DAY: Json = {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
 
 SCHEMAS: Json = {
@@ -39,10 +54,11 @@ SCHEMAS: Json = {
         },
     },
     "ServiceRef": {
-        "description": "a service id, or its letter code (case-insensitive)",
+        "description": "a service id, or its letter code (case-insensitive); an id may also "
+        "be sent as a string of digits",
         "oneOf": [
-            {"type": "integer", "minimum": 1},
-            {"type": "string", "pattern": "^([A-Za-z]{1,3}|[0-9]{1,9})$"},
+            ID,
+            {"type": "string", "pattern": "^([A-Za-z]{1,3}|[1-9][0-9]{0,8})$"},
         ],
     },
     "Service": {
@@ -430,7 +446,7 @@ SITE_PARAM = {
     "name": "site",
     "in": "query",
     "required": False,
-    "schema": {"type": "integer"},
+    "schema": ID,
     "description": "site id; the first site when absent",
 }
 SITE_ERRORS = {
@@ -442,13 +458,19 @@ RATE_LIMITED: Json = {
         "rate_limited: too many requests from this address or kiosk account (issuing), or too "
         "many failed sign-ins (address or username); detail.retry_after_s says when to retry"
     ),
-    "headers": {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}},
+    "headers": {
+        "Retry-After": {
+            "description": "seconds to wait",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
 }
-TICKET_ID = {"name": "ticket_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-COUNTER_ID = {"name": "counter_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+TICKET_ID = {"name": "ticket_id", "in": "path", "required": True, "schema": ID}
+COUNTER_ID = {"name": "counter_id", "in": "path", "required": True, "schema": ID}
 BEARER: list[Json] = [{"bearer": []}, {"session": []}]
 STAFF_ERRORS = {
-    "401": _error("missing or bad credentials"),
+    "401": _unauthorized("missing or bad credentials"),
     "403": _error("not allowed at this counter (a kiosk account: not allowed at all)"),
     "404": _error("unknown id"),
 }
@@ -458,29 +480,32 @@ REPORT_PARAMS: list[Json] = [
         "name": "date",
         "in": "query",
         "required": False,
-        "schema": {"type": "string", "format": "date"},
-        "description": "the service day, YYYY-MM-DD (required unless from and to are given)",
+        "schema": DAY,
+        "description": "the service day, YYYY-MM-DD; give either `date`, or both `from` and `to`",
     },
     {
         "name": "from",
         "in": "query",
         "required": False,
-        "schema": {"type": "string", "format": "date"},
-        "description": "first day of a range (with `to`; at most 92 days)",
+        "schema": DAY,
+        "description": f"first day of a range (with `to`, not `date`; at most {MAX_DAYS} days)",
     },
     {
         "name": "to",
         "in": "query",
         "required": False,
-        "schema": {"type": "string", "format": "date"},
-        "description": "last day of a range, included",
+        "schema": DAY,
+        "description": "last day of a range, included (with `from`, not before it)",
     },
 ]
 REPORT_ERRORS = {
-    "401": _error("missing or bad credentials"),
+    "401": _unauthorized("missing or bad credentials"),
     "403": _error("not a supervisor or admin"),
     "404": _error("no such site"),
-    "422": _error("missing or malformed date, or a bad range or site"),
+    "422": _error(
+        "missing or malformed date; both `date` and a range; only one end of a range; a range "
+        f"that ends before it starts or spans more than {MAX_DAYS} days; or a bad site"
+    ),
 }
 
 TICKET_ACTIONS = {
@@ -537,6 +562,10 @@ def _counter_action(summary: str, refusal: str | None = None) -> Json:
     }
 
 
+#: `validation.string`: a required non-empty string of at most MAX_FIELD characters.
+CREDENTIAL: Json = {"type": "string", "minLength": 1, "maxLength": MAX_FIELD}
+
+
 def openapi_document() -> Json:
     """The whole document."""
     paths: Json = {
@@ -569,7 +598,12 @@ def openapi_document() -> Json:
                                         "type": ["string", "null"],
                                         "enum": [*PRIORITIES, "none", None],
                                     },
-                                    "channel": {"type": "string", "enum": ["kiosk", "api"]},
+                                    "channel": {
+                                        "type": ["string", "null"],
+                                        "enum": ["kiosk", "api", None],
+                                        "description": "null or absent: api; a signed-in "
+                                        "kiosk account or staff member sets it themselves",
+                                    },
                                     "holder_id": {
                                         "type": ["string", "null"],
                                         "maxLength": 32,
@@ -586,6 +620,7 @@ def openapi_document() -> Json:
                 },
                 "responses": {
                     "201": _json(_ref("IssuedTicket"), "the new ticket"),
+                    "404": _error("no such site"),
                     "409": _error(
                         "quota_reached, service_closed, hall_closed (outside opening hours), "
                         "or already_holding (this phone number or NIK holds an active ticket "
@@ -606,7 +641,14 @@ def openapi_document() -> Json:
                 "summary": "The public view of one ticket",
                 "tags": ["public"],
                 "parameters": [
-                    {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}
+                    {
+                        "name": "token",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string", "minLength": 1},
+                        "description": "the ticket's token; one that is not URL-safe base64 "
+                        "of at most 64 characters is never found (404)",
+                    }
                 ],
                 "responses": {
                     "200": _json(_ref("PublicTicket"), "the ticket"),
@@ -645,8 +687,8 @@ def openapi_document() -> Json:
                                 "type": "object",
                                 "required": ["username", "password"],
                                 "properties": {
-                                    "username": {"type": "string", "maxLength": 128},
-                                    "password": {"type": "string", "maxLength": 128},
+                                    "username": CREDENTIAL,
+                                    "password": CREDENTIAL,
                                 },
                             }
                         }
@@ -654,7 +696,7 @@ def openapi_document() -> Json:
                 },
                 "responses": {
                     "201": _json(_ref("Token"), "a new token"),
-                    "401": _error("unknown user or wrong password"),
+                    "401": _unauthorized("unknown user or wrong password"),
                     "413": _error("body too large"),
                     "415": _error("body not sent as JSON"),
                     "422": _error("malformed input"),
@@ -738,7 +780,16 @@ def openapi_document() -> Json:
                 "parameters": [*REPORT_PARAMS, SITE_PARAM],
                 "responses": {
                     "200": {
-                        "description": "CSV with a header row (columns in docs/reports.md)",
+                        "description": "CSV with a header row (columns in docs/reports.md); a "
+                        "text cell starting with = + - @ TAB or CR is written with a leading ' "
+                        "so that no spreadsheet reads it as a formula",
+                        "headers": {
+                            "Content-Disposition": {
+                                "description": "a download, named after the period",
+                                "required": True,
+                                "schema": {"type": "string", "pattern": "^attachment; filename="},
+                            }
+                        },
                         "content": {"text/csv": {"schema": {"type": "string"}}},
                     },
                     **REPORT_ERRORS,

@@ -73,10 +73,11 @@ BAD_ISSUES: dict[str, tuple[dict[str, Any], int, str | None]] = {
     "body-100kB": (raw(HUGE_BODY, "application/json"), 413, None),
     # the site query parameter
     "site-not-a-number": ({"json": {"service": "A"}, "query_string": {"site": "x"}}, 422, None),
+    # no such site: 404, as on every route taking ?site= (not "no service A" at it)
     "site-unknown": (
         {"json": {"service": "A"}, "query_string": {"site": "987654"}},
-        422,
-        "unknown_service",
+        404,
+        "not_found",
     ),
 }
 

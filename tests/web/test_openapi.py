@@ -132,6 +132,8 @@ def exercise(app: Flask, api: Api) -> list[Record]:
     assert_error(api.post(f"{API}/tickets", data="A", content_type="text/plain"), 415)
     assert_error(api.post(f"{API}/tickets", json={"service": "ZZ"}), 422, "unknown_service")
     assert_error(api.post(f"{API}/tickets", json={"service": 1.5}), 422)
+    unknown_site = {"site": UNKNOWN}
+    assert_error(api.post(f"{API}/tickets", query_string=unknown_site, json={"service": "A"}), 404)
     api.public(a1["token"])
     assert_error(api.get(f"{API}/tickets/by-token/not-a-token"), 404)
     for path in ("/services", "/counters", "/board"):
@@ -253,6 +255,22 @@ def escape(segment: str) -> str:
     return segment.replace("~", "~0").replace("/", "~1")
 
 
+def header_problems(where: str, headers: dict[str, Any], response: TestResponse) -> list[str]:
+    """Every documented header the response lacks (when required) or sends malformed."""
+    problems = []
+    for name, header in headers.items():
+        value = response.headers.get(name)
+        if value is None:
+            if header.get("required"):
+                problems.append(f"{where}: required header {name} missing")
+            continue
+        schema = header["schema"]
+        sent: Any = int(value) if schema.get("type") == "integer" and value.isdigit() else value
+        for error in Draft202012Validator(schema).iter_errors(sent):
+            problems.append(f"{where}: header {name}: {error.message}")
+    return problems
+
+
 def schema_problems(document: dict[str, Any], records: list[Record]) -> list[str]:
     """Every way the recorded responses disagree with the document."""
     problems = []
@@ -263,6 +281,7 @@ def schema_problems(document: dict[str, Any], records: list[Record]) -> list[str
         if str(status) not in documented:
             problems.append(f"{where}: status not documented")
             continue
+        problems += header_problems(where, documented[str(status)].get("headers", {}), response)
         content = documented[str(status)].get("content", {})
         if not content:
             if response.get_data():
@@ -322,3 +341,81 @@ def test_every_documented_status_is_produced(
         for status in document["paths"][path][method]["responses"]
     }
     assert documented - produced == set()
+
+
+def test_the_header_check_catches_a_missing_header(api: Api, document: dict[str, Any]) -> None:
+    """`header_problems` can fail: a 401 without its challenge, or with the wrong one."""
+    unauthorized = api.post(f"{API}/counters/1/call-next")
+    documented = document["paths"]["/api/v1/counters/{counter_id}/call-next"]["post"]["responses"]
+    headers = documented["401"]["headers"]
+    assert header_problems("401", headers, unauthorized) == []
+    del unauthorized.headers["WWW-Authenticate"]
+    assert header_problems("401", headers, unauthorized) == [
+        "401: required header WWW-Authenticate missing"
+    ]
+    unauthorized.headers["WWW-Authenticate"] = "Basic"
+    assert header_problems("401", headers, unauthorized)
+
+
+# -- the document states every rule of the validation -----------------------------------------
+
+MAX_ID = 2**31 - 1
+#: (operation, where the value goes, its name, the value): each is sent alone in a request
+#: otherwise valid, and is rejected as malformed (422 invalid_input) exactly when the
+#: document's schema for it rejects it. A query value is sent as its text.
+FORM_CASES: list[tuple[str, str, str, str, Any]] = [
+    *(
+        ("/api/v1/services", "get", "query", "site", site)
+        for site in (1, MAX_ID, 0, -1, MAX_ID + 1, "x", "")
+    ),
+    *(
+        ("/api/v1/auth/token", "post", "body", "username", name)
+        for name in ("", "x", "x" * 128, "x" * 129, 7, None)
+    ),
+    *(
+        ("/api/v1/auth/token", "post", "body", "password", word)
+        for word in ("", "x" * 128, "x" * 129)
+    ),
+    *(
+        ("/api/v1/tickets", "post", "body", "service", ref)
+        for ref in (1, MAX_ID, 0, -1, MAX_ID + 1, True, "A", "abc", "abcd", "1", "0", "", None)
+    ),
+    *(
+        ("/api/v1/tickets", "post", "body", "priority", priority)
+        for priority in ("elderly", "none", None, "vip", 3)
+    ),
+    *(
+        ("/api/v1/reports/daily", "get", "query", "date", day)
+        for day in ("2026-06-15", "2026-6-15", "2026-02-30", "15/06/2026", "20260615")
+    ),
+]
+
+
+def schema_pointer(document: dict[str, Any], path: str, method: str, where: str, name: str) -> str:
+    """Where the document gives the schema of query parameter or body property `name`."""
+    operation = document["paths"][path][method]
+    steps: list[str] = ["paths", path, method]
+    if where == "query":
+        index = next(i for i, p in enumerate(operation["parameters"]) if p["name"] == name)
+        steps += ["parameters", str(index), "schema"]
+    else:
+        steps += ["requestBody", "content", "application/json", "schema", "properties", name]
+    return "/" + "/".join(escape(s) for s in steps)
+
+
+@pytest.mark.parametrize(("path", "method", "where", "name", "value"), FORM_CASES)
+def test_the_document_and_the_validation_agree(
+    api: Api, document: dict[str, Any], path: str, method: str, where: str, name: str, value: Any
+) -> None:
+    pointer = schema_pointer(document, path, method, where, name)
+    documented_valid = response_validator(document, pointer).is_valid(value)
+    if path == "/api/v1/auth/token":
+        body = {"username": "clerk1", "password": "wrong-password", name: value}
+        response = api.post(path, json=body)
+    elif path == "/api/v1/tickets":
+        response = api.post(path, json={"service": "A", name: value})
+    else:
+        user = "super" if path.startswith("/api/v1/reports") else None
+        response = api.get(path, query_string={name: str(value)}, user=user)
+    malformed = response.status_code == 422 and response.get_json()["error"] == "invalid_input"
+    assert malformed == (not documented_valid), (value, response.get_data(as_text=True))
