@@ -23,12 +23,12 @@ import logging
 import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -220,7 +220,7 @@ class HallSnapshot:
             )
         return result
 
-    def ticket_public(self, ticket: Ticket) -> Json:
+    def ticket_public(self, ticket: PublicTicket | Ticket) -> Json:
         """A ticket as its holder sees it (status page, by-token API, issue response): no
         personal data, no token. Its place, estimate and counter come from this snapshot."""
         live = self.live_ticket(ticket.id)
@@ -558,18 +558,56 @@ def after(site_id: int, seq: int, changes: Written | None = None) -> HallSnapsho
     return cache().at_least(site_id, seq, changes)
 
 
-def ticket_by_token(session: Session, token: str) -> tuple[Ticket, HallSnapshot]:
-    """The ticket holding this public token and a snapshot at least as new as the row (one
-    statement when the snapshot is kept), or NotFound."""
+class PublicTicket(Protocol):
+    """What a ticket's public view reads of its row (a `Ticket`, or a row of
+    `BY_TOKEN_QUERY`)."""
+
+    id: int
+    site_id: int
+    token: str
+    code: str
+    number: int
+    service_id: int
+    state: str
+    priority: str | None
+    service_day: date
+    counter_id: int | None
+    issued_at: datetime
+    called_at: datetime | None
+
+
+#: A ticket's public columns by its token, with its site's `seq`: plain columns, not an ORM
+#: object (phones connect by the thousand, and loading an object costs more than the query).
+BY_TOKEN_QUERY = (
+    select(
+        Ticket.id,
+        Ticket.site_id,
+        Ticket.token,
+        Ticket.code,
+        Ticket.number,
+        Ticket.service_id,
+        Ticket.state,
+        Ticket.priority,
+        Ticket.service_day,
+        Ticket.counter_id,
+        Ticket.issued_at,
+        Ticket.called_at,
+        Site.seq,
+    )
+    .join(Site, Site.id == Ticket.site_id)
+    .where(Ticket.token == bindparam("token"))
+)
+
+
+def ticket_by_token(session: Session, token: str) -> tuple[PublicTicket, HallSnapshot]:
+    """The ticket holding this public token (its public columns) and a snapshot at least as
+    new as the row (one statement when the snapshot is kept), or NotFound."""
     if not read.TOKEN_SHAPE.fullmatch(token):
         raise NotFound("no ticket with this token")
-    found = session.execute(
-        select(Ticket, Site.seq).join(Site, Site.id == Ticket.site_id).where(Ticket.token == token)
-    ).first()
+    found = session.execute(BY_TOKEN_QUERY, {"token": token}).first()
     if found is None:
         raise NotFound("no ticket with this token")
-    ticket, seq = found
-    return ticket, cache().at_least(ticket.site_id, int(seq))
+    return found, cache().at_least(found.site_id, int(found.seq))
 
 
 def _iso(value: Any) -> str | None:
