@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import unicodedata
+from urllib.parse import unquote, urlsplit
+
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -28,6 +31,26 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)])
 
 
+def local_path(target: str) -> str | None:
+    """`target` when it is a path of this site, else None (then the user goes home).
+
+    Browsers read `//host`, `/\\host` and `/<TAB>/host` (Werkzeug and browsers drop TAB,
+    CR and LF) as another host, so anything holding a backslash, a control or space character
+    (raw or percent-encoded), a scheme or a host is refused, as is anything not starting with
+    exactly one `/`. (A CR/LF in a Location header would otherwise fail the response after
+    the sign-in was recorded.)"""
+    decoded = unquote(target)
+    for value in (target, decoded):
+        if "\\" in value or any(unicodedata.category(ch)[0] in "CZ" for ch in value):
+            return None
+        if not value.startswith("/") or value.startswith("//"):
+            return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
 @bp.get("/")
 def index() -> str:
     """A landing page pointing at each screen."""
@@ -46,12 +69,9 @@ def login() -> tuple[str, int] | Response:
             login_user(user)
             record_sign_in(db_session(), user)
             db.session.commit()
-            target = request.args.get("next", "")
             # A kiosk device account goes to the kiosk screen; staff to the home page.
             home = "screens.kiosk" if user.role == Role.KIOSK.value else "pages.index"
-            # Only a path of this site: not `//host` nor `/\host` (browsers read both as hosts).
-            local = target.startswith("/") and not target.startswith("//") and "\\" not in target
-            return redirect(target if local else url_for(home))
+            return redirect(local_path(request.args.get("next", "")) or url_for(home))
         # Failed sign-ins are audited and throttled (security.py: LOGIN_RATE_LIMIT*).
         staff.record_failed_sign_in(db_session(), username, via="form", address=client_address())
         db.session.commit()
