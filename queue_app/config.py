@@ -99,8 +99,8 @@ def from_environment() -> dict[str, Any]:
             "ISSUE_RATE_LIMIT_PER_DEVICE", "30 per minute;600 per hour"
         ),
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "5 per minute;30 per hour"),
-        "LOGIN_RATE_LIMIT_PER_USER": env.get(
-            "LOGIN_RATE_LIMIT_PER_USER", "10 per minute;50 per hour"
+        "LOGIN_RATE_LIMIT_PER_USER_ADDRESS": env.get(
+            "LOGIN_RATE_LIMIT_PER_USER_ADDRESS", "3 per minute;10 per hour"
         ),
         # Behind nginx (security.py, TrustedProxies): the proxies whose X-Forwarded-* headers
         # are believed (addresses or networks; a request from any other peer is taken at its

@@ -69,7 +69,7 @@ LIMIT_SETTINGS = (
     "ISSUE_RATE_LIMIT_PER_IP",
     "ISSUE_RATE_LIMIT_PER_DEVICE",
     "LOGIN_RATE_LIMIT",
-    "LOGIN_RATE_LIMIT_PER_USER",
+    "LOGIN_RATE_LIMIT_PER_USER_ADDRESS",
 )
 #: The forwarding headers (as WSGI environ keys) a request from an untrusted peer loses.
 FORWARDING_HEADERS = (
@@ -353,6 +353,11 @@ def attempted_username() -> str:
     return "user:" + (name.strip().lower()[:64] if isinstance(name, str) else "")
 
 
+def attempted_username_at_address() -> str:
+    """The username a sign-in attempt names, with the address it comes from."""
+    return f"{attempted_username()}|{client_address()}"
+
+
 def _signed_in() -> bool:
     return bool(current_user.is_authenticated)
 
@@ -391,8 +396,11 @@ def _limit_views(app: Flask, limiter: Limiter) -> None:
         limit("ISSUE_RATE_LIMIT_PER_IP", key_func=client_address, exempt_when=_signed_in),
         limit("ISSUE_RATE_LIMIT_PER_DEVICE", key_func=account_key, exempt_when=_anonymous),
     )
-    # Password guessing: failed sign-ins (401) count, per address and per username, across
-    # the sign-in form and the API token endpoint alike.
+    # Password guessing: failed sign-ins (401) count, per address and per (username,
+    # address), across the sign-in form and the API token endpoint alike. Never per username
+    # alone: usernames are predictable, and a guesser spread over many addresses would then
+    # lock the real clerk out (each address is throttled on its own; the windows of a setting
+    # such as "3 per minute;10 per hour" make the wait grow with the failures).
     for endpoint in ("pages.login", "api.create_token"):
         wrap(
             endpoint,
@@ -404,9 +412,9 @@ def _limit_views(app: Flask, limiter: Limiter) -> None:
                 deduct_when=_failed_sign_in,
             ),
             shared(
-                "LOGIN_RATE_LIMIT_PER_USER",
-                "sign-in-user",
-                key_func=attempted_username,
+                "LOGIN_RATE_LIMIT_PER_USER_ADDRESS",
+                "sign-in-user-address",
+                key_func=attempted_username_at_address,
                 methods=["POST"],
                 deduct_when=_failed_sign_in,
             ),

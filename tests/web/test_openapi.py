@@ -104,7 +104,7 @@ def app(database_url: str) -> Iterator[Flask]:
         "RATELIMIT_ENABLED": True,
         "ISSUE_RATE_LIMIT_PER_IP": f"{FLOOD} per minute",
         "LOGIN_RATE_LIMIT": "1000 per minute",
-        "LOGIN_RATE_LIMIT_PER_USER": f"{GUESSES} per minute",
+        "LOGIN_RATE_LIMIT_PER_USER_ADDRESS": f"{GUESSES} per minute",
     }
     with app_with_tables(database_url, **limits) as application:
         yield application
