@@ -18,18 +18,33 @@ help:
 	@echo "make test  - install test tools and run lint, type checks and the whole test suite"
 	@echo "make serve-cluster - PROCESSES gunicorn processes behind nginx on :8080 (PostgreSQL + Redis)"
 
+# A new virtualenv gets current pip and setuptools (the ones bundled with Python 3.11 have
+# known advisories).
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools
 
-# Stamp files: reinstall only when the pinned requirements change.
+# Stamp files: reinstall only when the locks change. Each lock holds the whole tree with
+# hashes (`make lock`), so every install is one pip run with --require-hashes.
 $(VENV)/.runtime: requirements.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements.txt
 	touch $@
 
 $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.txt
 	touch $(VENV)/.runtime $@
+
+# Recompile the locks from requirements*.in (pip-tools, in a virtualenv of its own) after
+# changing a pin there.
+LOCK := $(VENV)-lock/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links
+.PHONY: lock
+lock:
+	$(PYTHON) -m venv $(VENV)-lock
+	$(VENV)-lock/bin/pip install --quiet --upgrade pip pip-tools
+	$(LOCK) -o requirements.txt requirements.in
+	$(LOCK) -o requirements-dev.txt requirements-dev.in
+	$(LOCK) -o requirements-bench.txt requirements-bench.in
 
 # Indonesian UI text: translations/id/LC_MESSAGES/messages.po, compiled for Flask-Babel.
 CATALOG := translations/id/LC_MESSAGES/messages
@@ -85,7 +100,7 @@ screenshots: $(VENV)/.dev $(CATALOG).mo
 # Benchmarks (bench/, docs/benchmarks.md): a short run of every one, about 3 minutes; the full
 # set is `$(BIN)/python -m bench.run_all`. They start their own servers and never run in `make test`.
 $(VENV)/.bench: requirements.txt requirements-dev.txt requirements-bench.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements-bench.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements-bench.txt
 	touch $(VENV)/.runtime $(VENV)/.dev $@
 
 .PHONY: bench

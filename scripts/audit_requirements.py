@@ -41,8 +41,10 @@ def pinned_closure(requirements: Path) -> dict[str, str]:
     """Every distribution requirements.txt needs (with extras and markers evaluated), at its
     installed version; fails when a top-level pin is not what is installed."""
     wanted: list[tuple[Requirement, set[str]]] = []
-    for line in requirements.read_text(encoding="utf-8").splitlines():
-        text = line.split("#", 1)[0].strip()
+    # A lock continues a requirement over lines (`\`) with its `--hash=` options.
+    joined = requirements.read_text(encoding="utf-8").replace("\\\n", " ")
+    for line in joined.splitlines():
+        text = line.split("#", 1)[0].split(" --", 1)[0].strip()
         if text and not text.startswith("-"):
             requirement = Requirement(text)
             wanted.append((requirement, set(requirement.extras)))
