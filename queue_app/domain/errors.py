@@ -73,6 +73,12 @@ class InvalidInput(LoketError):
     code = "invalid_input"
 
 
+class IdempotencyMismatch(InvalidInput):
+    """An `Idempotency-Key` used before for a request with another body (422)."""
+
+    code = "idempotency_mismatch"
+
+
 class RecallLimitReached(InvalidTransition):
     """The site's recall policy: this ticket was recalled as often as allowed since its last
     call (a 409 like every refused ticket action, with its own code)."""

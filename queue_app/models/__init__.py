@@ -4,7 +4,7 @@ from .base import Base
 from .counter import Counter, CounterService
 from .service import Service
 from .site import Site
-from .ticket import AdminChange, DayCounter, Refusal, Ticket, TicketEvent
+from .ticket import AdminChange, DayCounter, IssueRequest, Refusal, Ticket, TicketEvent
 from .user import ApiToken, User, user_counters
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "Counter",
     "CounterService",
     "DayCounter",
+    "IssueRequest",
     "Refusal",
     "Service",
     "Site",

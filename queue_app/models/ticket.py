@@ -133,3 +133,21 @@ class AdminChange(Base):
     action: Mapped[str] = mapped_column(String(24))
     #: Field → [before, after] for updates; the created values for creates. Never a password.
     changes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class IssueRequest(Base):
+    """A `POST /api/v1/tickets` sent with an `Idempotency-Key`: the key, what the request
+    asked for (a fingerprint), the ticket it issued (written in the issue's transaction) and
+    the answer it got (written right after), so that a retry with the same key gets the same
+    ticket and the same answer instead of a second ticket (services.idempotency)."""
+
+    __tablename__ = "issue_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    #: sha256 of the site, the account and the request body.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    at: Mapped[datetime]
+    status: Mapped[int] = mapped_column(default=201)
+    response: Mapped[dict[str, Any] | None] = mapped_column(JSON)

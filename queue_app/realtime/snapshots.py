@@ -576,27 +576,35 @@ class PublicTicket(Protocol):
     called_at: datetime | None
 
 
-#: A ticket's public columns by its token, with its site's `seq`: plain columns, not an ORM
-#: object (phones connect by the thousand, and loading an object costs more than the query).
-BY_TOKEN_QUERY = (
-    select(
-        Ticket.id,
-        Ticket.site_id,
-        Ticket.token,
-        Ticket.code,
-        Ticket.number,
-        Ticket.service_id,
-        Ticket.state,
-        Ticket.priority,
-        Ticket.service_day,
-        Ticket.counter_id,
-        Ticket.issued_at,
-        Ticket.called_at,
-        Site.seq,
-    )
-    .join(Site, Site.id == Ticket.site_id)
-    .where(Ticket.token == bindparam("token"))
+#: A ticket's public columns, with its site's `seq`: plain columns, not an ORM object (phones
+#: connect by the thousand, and loading an object costs more than the query). By token or id.
+PUBLIC_COLUMNS = select(
+    Ticket.id,
+    Ticket.site_id,
+    Ticket.token,
+    Ticket.code,
+    Ticket.number,
+    Ticket.service_id,
+    Ticket.state,
+    Ticket.priority,
+    Ticket.service_day,
+    Ticket.counter_id,
+    Ticket.issued_at,
+    Ticket.called_at,
+    Site.seq,
+).join(Site, Site.id == Ticket.site_id)
+BY_TOKEN_QUERY, BY_ID_QUERY = (
+    PUBLIC_COLUMNS.where(Ticket.token == bindparam("token")),
+    PUBLIC_COLUMNS.where(Ticket.id == bindparam("ticket_id")),
 )
+
+
+def ticket_by_id(session: Session, ticket_id: int) -> tuple[PublicTicket, HallSnapshot]:
+    """`ticket_by_token` by the ticket's id, or NotFound."""
+    found = session.execute(BY_ID_QUERY, {"ticket_id": ticket_id}).first()
+    if found is None:
+        raise NotFound(f"no ticket {ticket_id}")
+    return found, cache().at_least(found.site_id, int(found.seq))
 
 
 def ticket_by_token(session: Session, token: str) -> tuple[PublicTicket, HallSnapshot]:

@@ -2,30 +2,37 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..domain.access import Actor
 from ..domain.errors import InvalidHolderId, NotFound
 from ..domain.events import DomainEvent
 from ..domain.vocabulary import Channel, CounterState, Priority, Role
 from ..extensions import csrf, db, db_session
-from ..models import Site, Ticket, User
+from ..models import IssueRequest, Site, Ticket, User
 from ..realtime import broadcast, snapshots
 from ..realtime.snapshots import HallSnapshot
 from ..security import client_address
 from ..services import counters as counter_verbs
-from ..services import holders, read, reports, staff, tickets
+from ..services import holders, idempotency, read, reports, staff, tickets
+from ..services.clock import utcnow
 from ..services.durations import ticket_durations
 from ..services.holders import HolderId
 from .errors import ApiError
 from .issuing import issue_or_refuse
 from .openapi import openapi_document
 from .validation import MAX_ID, json_object, optional_choice, parse_id, reference, string
+
+log = logging.getLogger(__name__)
+
+Json = dict[str, Any]
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -140,6 +147,14 @@ def issue() -> tuple[Response, int]:
         is_kiosk = current_user.role == Role.KIOSK.value
         channel = Channel.KIOSK if is_kiosk else Channel.STAFF
     site_id = site_id_arg()
+    key = idempotency.parse_key(request.headers.get("Idempotency-Key"))
+    asked = ""
+    if key is not None:
+        account = current_user.get_id() if current_user.is_authenticated else None
+        asked = idempotency.fingerprint(site_id, account, body)
+        first = idempotency.earlier(db_session(), key, asked, utcnow())
+        if first is not None:
+            return answer_again(first)
     try:
         # From the kept read model when it knows the service (no query); the issue checks
         # the code again under the hall lock.
@@ -159,11 +174,52 @@ def issue() -> tuple[Response, int]:
             # No such site at all: a 404, as every other route taking `?site=` answers.
             raise NotFound(f"no site {site_id}") from exc
         raise ApiError(422, "unknown_service", exc.message, service=ref) from exc
+    remembered = None
+    if key is not None:
+        try:
+            remembered = idempotency.remember(db_session(), key, asked, ticket.id, utcnow())
+        except (IntegrityError, idempotency.KeyTaken):
+            # The same key, sent again while this one waited for the hall: this issue rolls
+            # back (its number with it) and the first one's ticket answers.
+            db.session.rollback()
+            first = idempotency.earlier(db_session(), key, asked, utcnow())
+            if first is None:
+                raise
+            return answer_again(first)
     snapshot = commit_and_publish(events) or snapshots.current(db_session(), ticket.site_id)
+    data = issued_answer(ticket, snapshot)
+    if remembered is not None:
+        keep_answer(remembered, data)
+    return jsonify(data), 201
+
+
+def issued_answer(ticket: Ticket | snapshots.PublicTicket, snapshot: HallSnapshot) -> Json:
+    """What `POST /api/v1/tickets` answers: the ticket as its holder sees it, its private
+    token and the link of its status page."""
     data = snapshot.ticket_public(ticket)
     url = status_url(ticket.token, ticket.site_id, snapshot)
     data.update({"id": ticket.id, "token": ticket.token, "status_url": url})
-    return jsonify(data), 201
+    return data
+
+
+def keep_answer(request_id: int, data: Json) -> None:
+    """Keep the answer of a keyed issue for its retries (its ticket is committed already: if
+    this fails, a retry gets the ticket as it is by then)."""
+    g.loket_reads_only = False  # one more write, after the broadcast
+    try:
+        idempotency.record_answer(db_session(), request_id, 201, data)
+        db.session.commit()
+    except SQLAlchemyError:
+        log.warning("could not keep the answer of an idempotent issue", exc_info=True)
+        db.session.rollback()
+
+
+def answer_again(first: IssueRequest) -> tuple[Response, int]:
+    """A retry with a known Idempotency-Key: the first request's ticket, with its answer."""
+    if first.response is not None:
+        return jsonify(first.response), first.status
+    ticket, snapshot = snapshots.ticket_by_id(db_session(), first.ticket_id)
+    return jsonify(issued_answer(ticket, snapshot)), 201
 
 
 def holder_arg(body: dict[str, Any], kind: str | None, channel: Channel) -> HolderId | None:

@@ -449,6 +449,15 @@ SITE_PARAM = {
     "schema": ID,
     "description": "site id; the first site when absent",
 }
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[!-~]{1,64}$"},
+    "description": "a fresh random key per ticket wanted (1–64 visible ASCII characters): a "
+    "retry with the same key and body within 24 hours answers the first request's ticket "
+    "again instead of issuing a second one",
+}
 SITE_ERRORS = {
     "404": _error("no such site"),
     "422": _error("'site' is not a site id"),
@@ -584,7 +593,7 @@ def openapi_document() -> Json:
             "post": {
                 "summary": "Take a ticket",
                 "tags": ["public"],
-                "parameters": [SITE_PARAM],
+                "parameters": [SITE_PARAM, IDEMPOTENCY_KEY],
                 "requestBody": {
                     "required": True,
                     "content": {
@@ -619,7 +628,11 @@ def openapi_document() -> Json:
                     },
                 },
                 "responses": {
-                    "201": _json(_ref("IssuedTicket"), "the new ticket"),
+                    "201": _json(
+                        _ref("IssuedTicket"),
+                        "the new ticket; for a repeat of a request with the same "
+                        "Idempotency-Key within 24 hours, the first request's ticket and answer",
+                    ),
                     "404": _error("no such site"),
                     "409": _error(
                         "quota_reached, service_closed, hall_closed (outside opening hours), "
@@ -630,7 +643,9 @@ def openapi_document() -> Json:
                     "415": _error("body not sent as JSON"),
                     "422": _error(
                         "malformed input or unknown service; invalid_holder_id: the phone "
-                        "number or NIK the site asks for is missing or malformed"
+                        "number or NIK the site asks for is missing or malformed; "
+                        "idempotency_mismatch: the Idempotency-Key was used for another "
+                        "request; invalid_input: a malformed Idempotency-Key"
                     ),
                     "429": RATE_LIMITED,
                 },

@@ -118,6 +118,15 @@
 
   document.getElementById("message-close").addEventListener("click", hide);
 
+  function idempotencyKey() {
+    // crypto.getRandomValues works on plain http too (randomUUID needs a secure context).
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return "kiosk-" + Array.prototype.map.call(bytes, function (b) {
+      return (b + 256).toString(16).slice(1);
+    }).join("");
+  }
+
   function take(button) {
     if (busy) return;
     var holder = window.LoketHolder; // one ticket per person: phone number or NIK (holder.js)
@@ -127,12 +136,23 @@
     var body = { service: button.dataset.code, channel: "kiosk" };
     if (priority) body.priority = priority;
     if (holder) body.holder_id = holder.value();
-    fetch("/api/v1/tickets?site=" + encodeURIComponent(cfg.site), {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify(body),
-      credentials: "same-origin",
-    })
+    // One key per touch: if the answer is lost (the network dropped it), the one retry with
+    // the same key gets the same ticket back instead of a second one.
+    var key = idempotencyKey();
+    var send = function () {
+      return fetch("/api/v1/tickets?site=" + encodeURIComponent(cfg.site), {
+        method: "POST",
+        headers: {
+          "Content-Type": "application/json",
+          Accept: "application/json",
+          "Idempotency-Key": key,
+        },
+        body: JSON.stringify(body),
+        credentials: "same-origin",
+      });
+    };
+    send()
+      .catch(function () { return send(); })
       .then(function (response) {
         return response.json().then(function (data) { return { status: response.status, data: data }; });
       })

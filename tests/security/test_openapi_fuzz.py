@@ -139,10 +139,12 @@ def refused_for_its_meaning(app: Flask, case: Case, body: Any) -> bool:
     """A 422 the document gives in words, for what a valid-looking request means rather than
     its form: a well-formed service id or code no service of the site has (`unknown_service`);
     a report period that is not one `date` or an ordered `from`/`to` range of at most 92
-    days (the parameters are each valid alone); a transfer to the ticket's own service."""
+    days (the parameters are each valid alone); a transfer to the ticket's own service; an
+    Idempotency-Key used before with another body (`idempotency_mismatch`: the generator
+    repeats its keys)."""
     if not isinstance(body, dict):
         return False
-    if body.get("error") == "unknown_service":
+    if body.get("error") in ("unknown_service", "idempotency_mismatch"):
         return True
     if case.operation.path in REPORTS:
         query = {k: str(v) for k, v in (case.query or {}).items()}
