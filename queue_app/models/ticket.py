@@ -149,5 +149,5 @@ class IssueRequest(Base):
     fingerprint: Mapped[str] = mapped_column(String(64))
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
     at: Mapped[datetime]
-    status: Mapped[int] = mapped_column(default=201)
+    #: The 201 answer's body (None until kept, right after the issue's commit).
     response: Mapped[dict[str, Any] | None] = mapped_column(JSON)

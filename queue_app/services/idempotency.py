@@ -6,8 +6,9 @@ The key's row is written in the issue's own transaction (so a rolled-back issue 
 key, and a committed one always has its key); the answer is added right after the commit.
 A key is remembered for `KEPT`; a second request with the same key but another body is
 refused (`IdempotencyMismatch`). Two requests with one key at once: the hall lock orders
-them, the second one's insert of the key fails on its unique constraint, its transaction
-(its ticket and number included) rolls back, and it answers the first one's ticket.
+them, the second one finds the key taken under the lock (or, failing that, its insert fails
+on the key's unique constraint), its transaction (its ticket and number included) rolls
+back, and it answers the first one's ticket.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def fingerprint(site_id: int, account: str | None, body: Any) -> str:
 def earlier(session: Session, key: str, print_: str, now: datetime) -> IssueRequest | None:
     """The request this key was first sent with, within `KEPT`, or None; IdempotencyMismatch
     when it asked for something else."""
-    found = session.scalars(select(IssueRequest).where(IssueRequest.key == key)).first()
+    found = _by_key(session, key)
     if found is None or found.at <= now - KEPT:
         return None
     if found.fingerprint != print_:
@@ -70,7 +71,7 @@ def remember(session: Session, key: str, print_: str, ticket_id: int, now: datet
     """Keep the key with the ticket it issued, in the issue's transaction (flushed: a key
     another request took meanwhile fails here, with IntegrityError). A key older than `KEPT`
     is taken over; a fresh one means another request with this key went first: KeyTaken."""
-    stale = session.scalars(select(IssueRequest).where(IssueRequest.key == key)).first()
+    stale = _by_key(session, key)
     if stale is not None and stale.at > now - KEPT:
         # Taken by a request that went before this one under the hall lock (committed since
         # this one looked): this issue must roll back and answer that one's ticket.
@@ -85,10 +86,10 @@ def remember(session: Session, key: str, print_: str, ticket_id: int, now: datet
     return row.id
 
 
-def record_answer(session: Session, request_id: int, status: int, body: dict[str, Any]) -> None:
-    """The answer the first request got, for its retries."""
-    session.execute(
-        update(IssueRequest)
-        .where(IssueRequest.id == request_id)
-        .values(status=status, response=body)
-    )
+def record_answer(session: Session, request_id: int, body: dict[str, Any]) -> None:
+    """The answer (201) the first request got, for its retries."""
+    session.execute(update(IssueRequest).where(IssueRequest.id == request_id).values(response=body))
+
+
+def _by_key(session: Session, key: str) -> IssueRequest | None:
+    return session.scalars(select(IssueRequest).where(IssueRequest.key == key)).first()

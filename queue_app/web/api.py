@@ -207,7 +207,7 @@ def keep_answer(request_id: int, data: Json) -> None:
     this fails, a retry gets the ticket as it is by then)."""
     g.loket_reads_only = False  # one more write, after the broadcast
     try:
-        idempotency.record_answer(db_session(), request_id, 201, data)
+        idempotency.record_answer(db_session(), request_id, data)
         db.session.commit()
     except SQLAlchemyError:
         log.warning("could not keep the answer of an idempotent issue", exc_info=True)
@@ -217,7 +217,7 @@ def keep_answer(request_id: int, data: Json) -> None:
 def answer_again(first: IssueRequest) -> tuple[Response, int]:
     """A retry with a known Idempotency-Key: the first request's ticket, with its answer."""
     if first.response is not None:
-        return jsonify(first.response), first.status
+        return jsonify(first.response), 201
     ticket, snapshot = snapshots.ticket_by_id(db_session(), first.ticket_id)
     return jsonify(issued_answer(ticket, snapshot)), 201
 

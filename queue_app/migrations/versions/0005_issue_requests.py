@@ -24,7 +24,6 @@ def upgrade():
         sa.Column('fingerprint', sa.String(length=64), nullable=False),
         sa.Column('ticket_id', sa.Integer(), nullable=False),
         sa.Column('at', sa.DateTime(timezone=True), nullable=False),
-        sa.Column('status', sa.Integer(), nullable=False),
         sa.Column('response', sa.JSON(), nullable=True),
         sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_issue_requests_ticket_id_tickets')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_issue_requests')),
