@@ -54,7 +54,7 @@ $(CATALOG).mo: $(CATALOG).po | $(VENV)/.runtime
 
 # After changing UI text: collect the strings and add new ones to the catalog to translate.
 translations: $(VENV)/.runtime
-	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l --no-location --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -k N_ --no-location --sort-output -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations -D messages --no-fuzzy-matching
 
 migrate: $(VENV)/.runtime $(CATALOG).mo

@@ -62,6 +62,19 @@ def count(raw: str | None) -> int:
     return int(raw)
 
 
+def hours(raw: str | None, default: float) -> float:
+    """A positive number of hours from the environment (unset or empty → `default`)."""
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{raw!r} is not a number of hours (e.g. 12 or 0.5)") from None
+    if not value > 0:
+        raise ValueError(f"{raw!r} is not a positive number of hours")
+    return value
+
+
 def names(raw: str | None) -> list[str]:
     """A comma-separated list from the environment, blanks dropped (unset or empty → [])."""
     return [item.strip() for item in (raw or "").split(",") if item.strip()]
@@ -89,6 +102,10 @@ def from_environment() -> dict[str, Any]:
         "REMEMBER_COOKIE_SECURE": secure_cookies,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # Staff sign-ins (auth.py, docs/decisions.md "Sessions"): a session ends after this
+        # long without a request, and this long after sign-in however busy it is.
+        "SESSION_IDLE_TIMEOUT_HOURS": hours(env.get("SESSION_IDLE_TIMEOUT_HOURS"), 12),
+        "SESSION_LIFETIME_HOURS": hours(env.get("SESSION_LIFETIME_HOURS"), 16),
         "PRODUCTION": production,
         # Rate limits (Flask-Limiter strings; README "Security"). Storage: RATELIMIT_STORAGE_URI,
         # else REDIS_URL, else this process's memory (resolved in security.init_app).

@@ -5,7 +5,7 @@ from .counter import Counter, CounterService
 from .service import Service
 from .site import Site
 from .ticket import AdminChange, DayCounter, IssueRequest, Refusal, Ticket, TicketEvent
-from .user import ApiToken, User, user_counters
+from .user import ApiToken, StaffSession, User, user_counters
 
 __all__ = [
     "AdminChange",
@@ -18,6 +18,7 @@ __all__ = [
     "Refusal",
     "Service",
     "Site",
+    "StaffSession",
     "Ticket",
     "TicketEvent",
     "User",

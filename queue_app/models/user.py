@@ -59,3 +59,19 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+
+class StaffSession(Base):
+    """A browser sign-in, held on the server so that it can end: the signed session cookie
+    carries a random token whose SHA-256 is stored here (services/sessions.py). A session with
+    `ended_at` set is over for good; nothing brings it back."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    #: Why it ended: sign_out, sign_out_everywhere, password_reset, deactivated, role_changed.
+    end_reason: Mapped[str | None] = mapped_column(String(32))

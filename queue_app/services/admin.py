@@ -17,14 +17,15 @@ from datetime import datetime, time
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..domain.errors import InvalidInput, NotFound
 from ..domain.events import DomainEvent
 from ..domain.numbering import is_valid_service_code, site_zone
 from ..domain.vocabulary import CounterState, Role
-from ..models import AdminChange, ApiToken, Counter, CounterService, Service, Site, Ticket, User
+from ..models import AdminChange, Counter, CounterService, Service, Site, Ticket, User
+from . import sessions
 from .clock import utcnow
 from .hall import Hall, require_counter_free
 from .holders import KINDS as HOLDER_KINDS
@@ -140,15 +141,19 @@ def record_sign_in(session: Session, user: User) -> None:
     session.flush()
 
 
-def record_sign_out(session: Session, user_id: int) -> None:
-    """A staff sign-out."""
+def record_sign_out(
+    session: Session, user_id: int, *, everywhere: dict[str, int] | None = None
+) -> None:
+    """A staff sign-out; `everywhere`: it ended every session and API token of the user (how
+    many of each)."""
     record_change(
         session,
         site_id=None,
         user_id=user_id,
         entity=SESSION,
         entity_id=user_id,
-        action="sign_out",
+        action="sign_out" if everywhere is None else "sign_out_everywhere",
+        changes=everywhere,
     )
     session.flush()
 
@@ -544,8 +549,10 @@ def create_staff(
 def update_staff(
     session: Session, user_id: int, target_id: int, role: str, counter_ids: Iterable[int]
 ) -> User:
-    """Change a staff member's role and the counters they may use. An admin cannot take
-    their own admin role away (someone must be left to manage the hall)."""
+    """Change a staff member's role and the counters they may use. A role change ends every
+    session and API token of the user (what they may do changed: they sign in again); a
+    change of counters takes effect at their next request. An admin cannot take their own
+    admin role away (someone must be left to manage the hall)."""
     user = _user(session, target_id)
     new_role = _role(role)
     if user.id == user_id and new_role is not Role.ADMIN:
@@ -555,7 +562,10 @@ def update_staff(
     before = _user_fields(user)
     user.role = new_role.value
     user.counters = _counters(session, counter_ids)
-    changes = _diff(before, _user_fields(user))
+    changes: dict[str, Any] = _diff(before, _user_fields(user))
+    if "role" in changes:
+        # What the user may do changed under their feet: they sign in again.
+        changes.update(sessions.end_everything(session, user.id, sessions.ROLE_CHANGED))
     if changes:
         record_change(
             session,
@@ -571,8 +581,8 @@ def update_staff(
 
 
 def set_staff_active(session: Session, user_id: int, target_id: int, active: bool) -> User:
-    """Activate or deactivate an account. A deactivated account cannot sign in, its session
-    ends at its next request and its API tokens are revoked."""
+    """Activate or deactivate an account. A deactivated account cannot sign in, and every
+    session and API token of it ends for good: reactivation revives none of them."""
     user = _user(session, target_id)
     if user.id == user_id and not active:
         raise InvalidInput(
@@ -583,7 +593,7 @@ def set_staff_active(session: Session, user_id: int, target_id: int, active: boo
     user.active = active
     changes: dict[str, Any] = {"active": [not active, active]}
     if not active:
-        changes["api_tokens_revoked"] = _revoke_tokens(session, user.id)
+        changes.update(sessions.end_everything(session, user.id, sessions.DEACTIVATED))
     record_change(
         session,
         site_id=None,
@@ -598,8 +608,8 @@ def set_staff_active(session: Session, user_id: int, target_id: int, active: boo
 
 
 def reset_password(session: Session, user_id: int, target_id: int, password: str) -> User:
-    """Give an account a new password; its API tokens are revoked. The audit trail records
-    that it happened, never the password."""
+    """Give an account a new password; every session and API token of it ends. The audit
+    trail records that it happened, never the password."""
     user = _user(session, target_id)
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(
@@ -615,20 +625,10 @@ def reset_password(session: Session, user_id: int, target_id: int, password: str
         entity=USER,
         entity_id=user.id,
         action="reset_password",
-        changes={"api_tokens_revoked": _revoke_tokens(session, user.id)},
+        changes=sessions.end_everything(session, user.id, sessions.PASSWORD_RESET),
     )
     session.flush()
     return user
-
-
-def _revoke_tokens(session: Session, user_id: int) -> int:
-    result = session.execute(
-        update(ApiToken)
-        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _user(session: Session, user_id: int) -> User:

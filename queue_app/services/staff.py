@@ -34,7 +34,7 @@ def actor_for(user: User) -> Actor:
     role = Role(user.role)
     if role != Role.CLERK:
         return Actor(user.id, role, frozenset())
-    known = _counter_ids.get(user)
+    known = known_counters.get(user)
     counters = known if known is not None else frozenset(c.id for c in user.counters)
     return Actor(user.id, role, counters)
 
@@ -115,9 +115,10 @@ def issue_token(session: Session, user: User) -> str:
     return token
 
 
-#: User → the ids of the counters they may use, read with the user by `user_for_token` (held
+#: User → the ids of the counters they may use, read with the user by `user_for_token`
+#: and `sessions.user_for` (held
 #: as long as the user object lives: a request).
-_counter_ids: WeakKeyDictionary[User, frozenset[int]] = WeakKeyDictionary()
+known_counters: WeakKeyDictionary[User, frozenset[int]] = WeakKeyDictionary()
 
 #: A Bearer token's active user and the counters they may use, one row per counter: the one
 #: statement a staff request spends on who is asking.
@@ -140,7 +141,7 @@ def user_for_token(session: Session, token: str) -> User | None:
     if not rows:
         return None
     user: User = rows[0][0]
-    _counter_ids[user] = frozenset(c for _, c in rows if c is not None)
+    known_counters[user] = frozenset(c for _, c in rows if c is not None)
     return user
 
 

@@ -5,20 +5,21 @@ from __future__ import annotations
 import unicodedata
 from urllib.parse import unquote, urlsplit
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from .. import auth
 from ..domain.vocabulary import Role
 from ..extensions import db, db_session
 from ..realtime import snapshots
 from ..security import client_address
-from ..services import staff
+from ..services import sessions, staff
 from ..services.admin import record_sign_in, record_sign_out
 
 bp = Blueprint("pages", __name__)
@@ -66,7 +67,7 @@ def login() -> tuple[str, int] | Response:
         username = form.username.data or ""
         user = staff.authenticate(db_session(), username, form.password.data or "")
         if user is not None:
-            login_user(user)
+            auth.sign_in(user)
             record_sign_in(db_session(), user)
             db.session.commit()
             # A kiosk device account goes to the kiosk screen; staff to the home page.
@@ -79,13 +80,35 @@ def login() -> tuple[str, int] | Response:
     return render_template("login.html", form=form, error=error), 401 if error else 200
 
 
+@bp.get("/logout")
+@login_required
+def logout_page() -> str:
+    """Sign out from any page: a link can lead here, the sign-out itself is a POST (with its
+    CSRF token) so that no other site can sign a clerk out."""
+    return render_template("logout.html")
+
+
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
-    """Sign out."""
+    """Sign out: this browser's session ends on the server."""
     record_sign_out(db_session(), int(current_user.id))
+    auth.sign_out()
     db.session.commit()
-    logout_user()
+    return redirect(url_for("pages.login"))
+
+
+@bp.post("/logout/everywhere")
+@login_required
+def logout_everywhere() -> Response:
+    """Sign out everywhere: every session of this user ends (this one included), and every
+    API token of theirs is revoked."""
+    user_id = int(current_user.id)
+    ended = sessions.end_everything(db_session(), user_id, sessions.SIGN_OUT_EVERYWHERE)
+    record_sign_out(db_session(), user_id, everywhere=ended)
+    auth.sign_out()  # this browser's session has ended with the others: forget it here
+    db.session.commit()
+    flash(gettext("You are signed out on every device."))
     return redirect(url_for("pages.login"))
 
 

@@ -63,7 +63,13 @@ def test_role_and_counters_change_and_are_audited(app: Flask, hall: Hall, admin:
         assert last_change().changes == {"counters": [[1], [1, 2]]}
     assert admin.submit(url, {"role": "supervisor", "counters": []}).status_code == 302
     with app.app_context():
-        assert last_change().changes == {"role": ["clerk", "supervisor"], "counters": [[1, 2], []]}
+        # A role change ends the user's sessions and API tokens (none were open here).
+        assert last_change().changes == {
+            "role": ["clerk", "supervisor"],
+            "counters": [[1, 2], []],
+            "sessions_ended": 0,
+            "api_tokens_revoked": 0,
+        }
     assert Browser(app, "clerk1").get("/admin/overview").status_code == 200
 
 
@@ -86,7 +92,11 @@ def test_a_deactivated_account_cannot_sign_in_nor_use_its_session_or_token(
         assert clerk1 is not None and not clerk1.active
         change = last_change()
         assert change.action == "deactivate"
-        assert change.changes == {"active": [True, False], "api_tokens_revoked": 1}
+        assert change.changes == {
+            "active": [True, False],
+            "sessions_ended": 1,
+            "api_tokens_revoked": 1,
+        }
     # Its open session ends, its token is refused, and it cannot sign in again.
     assert signed_in.get(f"/counter/{hall.counter_1}").status_code == 302
     api = app.test_client().post(f"/api/v1/counters/{hall.counter_1}/pause", headers=token)
@@ -116,7 +126,7 @@ def test_reset_password_replaces_the_old_one_and_is_audited_without_it(
             select(AdminChange).where(AdminChange.action == "reset_password")
         ).all()
         assert [(c.entity, c.entity_id, c.changes) for c in resets] == [
-            ("user", clerk2_id, {"api_tokens_revoked": 0})
+            ("user", clerk2_id, {"sessions_ended": 0, "api_tokens_revoked": 0})
         ]
         every_change = json.dumps(
             [c.changes for c in db.session.scalars(select(AdminChange))], default=str
