@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -25,10 +26,18 @@ from queue_app.services.clock import driven_by, utcnow
 from ..conftest import Hall, build_hall, make_app
 from ..helpers import bearer
 
+JAKARTA = ZoneInfo("Asia/Jakarta")  # the test hall's zone (tests/helpers.make_site)
+
 
 class Clock:
+    """The hall's clock, from 10:00 in Jakarta tomorrow: the day's 120 steps (at most about
+    three hours) stay within one service day whatever time the test runs (started at the real
+    time, a run after 22:00 WIB crossed midnight, and the new day's first action reads whole)."""
+
     def __init__(self) -> None:
-        self.now = utcnow().replace(microsecond=123456)
+        local = utcnow().astimezone(JAKARTA)
+        start = datetime.combine(local.date() + timedelta(days=1), time(10, 0), JAKARTA)
+        self.now = start.astimezone(UTC).replace(microsecond=123456)
 
     def __call__(self) -> datetime:
         return self.now
