@@ -1,11 +1,14 @@
-"""Flask commands: seed-demo, create-user, create-token, close-day, simulate-day."""
+"""Flask commands: seed-demo, create-user, create-token, enrol-device, close-day,
+simulate-day."""
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 
 import click
+import qrcode
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
@@ -13,13 +16,14 @@ from sqlalchemy import select
 
 from .demo import seed_demo
 from .domain.errors import LoketError
-from .domain.vocabulary import Role
+from .domain.vocabulary import DeviceKind, Role
 from .extensions import db, db_session
-from .models import User
+from .models import Site, User
 from .realtime import broadcast
-from .services import staff
+from .services import devices, read, staff
 from .services.day import close_day
 from .simulate import Scenario, simulate_day, summary_lines
+from .web.devices import enrol_url
 
 
 def init_app(app: Flask) -> None:
@@ -28,6 +32,7 @@ def init_app(app: Flask) -> None:
         seed_demo_command,
         create_user_command,
         create_token_command,
+        enrol_device_command,
         close_day_command,
         simulate_day_command,
     ):
@@ -78,6 +83,40 @@ def create_token_command(username: str) -> None:
     token = staff.issue_token(db_session(), user)
     db.session.commit()
     click.echo(token)
+
+
+@click.command("enrol-device")
+@with_appcontext
+@click.option("--kind", type=click.Choice([k.value for k in DeviceKind]), required=True)
+@click.option("--name", required=True, help="where it stands, e.g. 'Kiosk lobi lantai 1'")
+@click.option(
+    "--site", "site_id", type=int, default=None, help="the hall's id (default: the first)"
+)
+def enrol_device_command(kind: str, name: str, site_id: int | None) -> None:
+    """Add a kiosk or lobby board and print its one-time enrolment link (valid 24 hours) as
+    text and as a QR code: open it once in the browser of that screen."""
+    session = db_session()
+    site_id = site_id if site_id is not None else read.default_site_id(session)
+    try:
+        device, code = devices.create(session, site_id, kind, name, None)
+    except LoketError as exc:
+        raise click.ClickException(exc.message) from exc
+    db.session.commit()
+    site = db.session.get(Site, site_id)
+    url = enrol_url(code, site)
+    click.echo(f"Added {device.kind} {device.name!r} (device {device.id}) to hall {site_id}.")
+    click.echo("Open this link once in the browser of that screen (valid 24 hours):")
+    click.echo(url)
+    qr = qrcode.QRCode(border=1)
+    qr.add_data(url)
+    printed = io.StringIO()
+    qr.print_ascii(out=printed)
+    click.echo(printed.getvalue(), nl=False)
+    if not ((site and site.public_base_url) or current_app.config.get("PUBLIC_BASE_URL")):
+        click.echo(
+            "(No public address is set: replace http://127.0.0.1:8000 with the address the "
+            "screen reaches this server at, or set PUBLIC_BASE_URL.)"
+        )
 
 
 @click.command("close-day")

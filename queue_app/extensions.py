@@ -6,6 +6,8 @@ import logging
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import g, has_app_context, has_request_context, request
@@ -68,10 +70,25 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+@contextmanager
+def writing() -> Iterator[None]:
+    """Transactions begun within may write, whatever the request's method (on SQLite they take
+    the write lock when they begin). End the request's reading transaction first."""
+    before = g.get("loket_writing")
+    g.loket_writing = True
+    try:
+        yield
+    finally:
+        g.loket_writing = before
+
+
 def reads_only(conn: Any) -> bool:
     """Whether a transaction starting on `conn` only reads: a connection marked READ_ONLY, a
     socket handler (`g.loket_reads_only`), or a request with a safe method. Everything else
-    (POST requests, CLI commands, tests' sessions) may write."""
+    (POST requests, CLI commands, tests' sessions) may write, as may a transaction begun
+    inside `writing()` (a GET that records something, e.g. a device seen)."""
+    if has_app_context() and g.get("loket_writing"):
+        return False
     if conn.get_execution_options().get(READ_ONLY):
         return True
     if has_app_context() and g.get("loket_reads_only"):

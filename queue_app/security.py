@@ -28,6 +28,8 @@ from limits import parse_many
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .device_cookie import current_kiosk
+
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
@@ -335,8 +337,12 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
-def account_key() -> str:
-    """The signed-in account (a kiosk device, or staff issuing for someone)."""
+def issuer_key() -> str:
+    """Who issues, for the device limit: the enrolled kiosk, else the signed-in account (a
+    kiosk account, or staff issuing for someone)."""
+    kiosk = current_kiosk()
+    if kiosk is not None:
+        return f"device:{kiosk.id}"
     return f"account:{current_user.get_id()}"
 
 
@@ -358,12 +364,13 @@ def attempted_username_at_address() -> str:
     return f"{attempted_username()}|{client_address()}"
 
 
-def _signed_in() -> bool:
-    return bool(current_user.is_authenticated)
+def _known_issuer() -> bool:
+    """An enrolled kiosk or a signed-in account: not limited per address."""
+    return bool(current_user.is_authenticated) or current_kiosk() is not None
 
 
 def _anonymous() -> bool:
-    return not current_user.is_authenticated
+    return not _known_issuer()
 
 
 def _failed_sign_in(response: Response) -> bool:
@@ -390,11 +397,12 @@ def _limit_views(app: Flask, limiter: Limiter) -> None:
         value = config.get(name)
         return limiter.shared_limit(value, scope, **options) if value else None
 
-    # Issuing: anonymous clients per address, signed-in accounts (kiosks) per account.
+    # Issuing: anonymous clients per address; enrolled kiosks (device_cookie.py) and signed-in
+    # accounts per device or account, under the generous device limit.
     wrap(
         "api.issue",
-        limit("ISSUE_RATE_LIMIT_PER_IP", key_func=client_address, exempt_when=_signed_in),
-        limit("ISSUE_RATE_LIMIT_PER_DEVICE", key_func=account_key, exempt_when=_anonymous),
+        limit("ISSUE_RATE_LIMIT_PER_IP", key_func=client_address, exempt_when=_known_issuer),
+        limit("ISSUE_RATE_LIMIT_PER_DEVICE", key_func=issuer_key, exempt_when=_anonymous),
     )
     # Password guessing: failed sign-ins (401) count, per address and per (username,
     # address), across the sign-in form and the API token endpoint alike. Never per username

@@ -43,3 +43,10 @@ class Role(StrEnum):
 
 #: Roles of people who work the hall (everything but device accounts).
 STAFF_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.CLERK})
+
+
+class DeviceKind(StrEnum):
+    """What an enrolled screen is (services/devices.py)."""
+
+    KIOSK = "kiosk"
+    BOARD = "board"

@@ -2,6 +2,7 @@
 
 from .base import Base
 from .counter import Counter, CounterService
+from .device import Device
 from .service import Service
 from .site import Site
 from .ticket import AdminChange, DayCounter, IssueRequest, Refusal, Ticket, TicketEvent
@@ -14,6 +15,7 @@ __all__ = [
     "Counter",
     "CounterService",
     "DayCounter",
+    "Device",
     "IssueRequest",
     "Refusal",
     "Service",

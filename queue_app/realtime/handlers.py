@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
+from ..device_cookie import seen_by_socket
 from ..domain.errors import LoketError
 from ..domain.vocabulary import Role
 from ..extensions import db_session, socketio
@@ -88,7 +89,22 @@ def on_connect(auth: Any = None) -> bool:
         sockets.per_address[address] += 1
         sockets.address_of[sid] = address
     broadcast.send_snapshot(kind, snapshot, sid)
+    _device_alive()
     return True
+
+
+@socketio.on("alive")
+def on_alive(_data: Any = None) -> None:
+    """An enrolled kiosk's or board's heartbeat (every minute, static/js/live.js)."""
+    _device_alive()
+
+
+def _device_alive() -> None:
+    """Mark the enrolled device of this socket, if any, as seen (device_cookie.py)."""
+    try:
+        seen_by_socket()
+    except SQLAlchemyError:
+        log.warning("database unavailable: a device's heartbeat was not recorded")
 
 
 @socketio.on("disconnect")

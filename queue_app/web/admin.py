@@ -35,7 +35,7 @@ from ..i18n import STATE_LABELS
 from ..models import Counter, Service, Site, User
 from ..realtime import broadcast
 from ..services import admin as verbs
-from ..services import audit, overview, read
+from ..services import audit, devices, overview, read
 from ..services.clock import utcnow
 from ..services.csv_export import csv_text
 from .admin_forms import (
@@ -91,6 +91,10 @@ ACTION_LABELS = {
     "sign_in": _l("signed in"),
     "sign_out": _l("signed out"),
     "sign_in_failed": _l("sign-in failed"),
+    "sign_out_everywhere": _l("signed out everywhere"),
+    "enrol": _l("enrolled"),
+    "enrolment_link": _l("new enrolment link"),
+    "revoke": _l("revoked"),
 }
 
 
@@ -122,6 +126,7 @@ ENTITY_LABELS = {
     "user": _l("Account"),
     "site": _l("Hall"),
     "session": _l("Session"),
+    "device": _l("Device"),
 }
 
 #: How pages name a role (a role added later shows under its own name).
@@ -185,17 +190,24 @@ def _done(events: verbs.Applied, message: str, target: str) -> Response:
 @overseers_only
 def overview_page() -> tuple[str, int]:
     """The live hall overview (supervisors and admins)."""
+    from .admin_devices import device_rows, offline_alerts  # routes on this blueprint
+
     site_id = _site_id()
     data = overview.hall_overview(db_session(), site_id)
     now = datetime.fromisoformat(data["generated_at"])
+    # The devices come with the page and every half minute from /admin/devices/status (their
+    # heartbeats are no hall news); the page raises the same offline alerts from them.
+    data["devices"] = device_rows(site_id)
+    data["alerts"] = data["alerts"] + offline_alerts(data["devices"], data["hall"]["open"])
     return _render(
         "admin/overview.html",
         site_id=site_id,
         data=data,
+        offline_after_s=int(devices.OFFLINE_AFTER.total_seconds()),
         now=now,
         parse_iso=datetime.fromisoformat,
         local_time=now.astimezone(site_zone(data["site"]["timezone"])).strftime("%H:%M"),
-        alerted={alert["service"] for alert in data["alerts"]},
+        alerted={alert["service"] for alert in data["alerts"] if "service" in alert},
     )
 
 

@@ -40,7 +40,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..domain.errors import LoketError
-from ..domain.vocabulary import CounterState, Role
+from ..domain.vocabulary import CounterState, DeviceKind, Role
 from ..services.admin import MIN_PASSWORD, normalise_base_url
 
 #: WTForms' own messages that these forms can show, so the catalog translates them too.
@@ -76,6 +76,8 @@ REASONS: dict[str, Any] = {
     "own_account": _l("You cannot deactivate your own account."),
     "base_url": _l("Give an address like https://antrean.example.go.id (http or https)."),
     "timezone": _l("Unknown time zone: use a name like Asia/Jakarta."),
+    "device_kind": _l("Not a valid choice."),
+    "name": _l("A name has 1 to 64 characters."),
     "counter_busy": _l(
         "The counter still has a called or serving ticket: finish it first, then close."
     ),
@@ -358,4 +360,22 @@ class SiteForm(AdminForm):
         _l("Public address for ticket QR codes (empty: the server's setting)"),
         validators=[Optional(), Length(max=255), _base_url],
         filters=[lambda v: v.strip() if isinstance(v, str) else v],
+    )
+
+
+class DeviceForm(AdminForm):
+    """A kiosk or board to enrol (the *Perangkat* page)."""
+
+    kind = SelectField(
+        _l("Kind"),
+        choices=[
+            SelectChoice(DeviceKind.KIOSK.value, _l("Kiosk")),
+            SelectChoice(DeviceKind.BOARD.value, _l("Lobby board")),
+        ],
+        validators=[InputRequired(message=REQUIRED)],
+    )
+    name = StringField(
+        _l("Name"),
+        validators=[InputRequired(message=REQUIRED), Length(max=64)],
+        description=_l("Where it stands, e.g. Kiosk lobi lantai 1"),
     )

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from ..device_cookie import current_kiosk
 from ..domain.access import Actor
 from ..domain.errors import InvalidHolderId, NotFound
 from ..domain.events import DomainEvent
@@ -146,6 +147,8 @@ def issue() -> tuple[Response, int]:
         # A kiosk device account issues as the kiosk; a staff member for someone at the desk.
         is_kiosk = current_user.role == Role.KIOSK.value
         channel = Channel.KIOSK if is_kiosk else Channel.STAFF
+    elif current_kiosk() is not None:
+        channel = Channel.KIOSK  # an enrolled kiosk (web/devices.py)
     site_id = site_id_arg()
     key = idempotency.parse_key(request.headers.get("Idempotency-Key"))
     asked = ""

@@ -33,6 +33,7 @@
   // Whole-hall screens refresh their snapshot anyway: it heals anything missed, and brings
   // changes no event announces (the hall opening at its hour, a new service day).
   var SAFETY_RESYNC_MS = 2 * 60 * 1000;
+  var ALIVE_MS = 60 * 1000; // an enrolled device's heartbeat (services/devices.py)
 
   /**
    * Connect and route messages to `handlers` ({snapshot, ticket, counter, config, queue,
@@ -111,6 +112,11 @@
       });
     });
     if (sequenced) setInterval(resync, SAFETY_RESYNC_MS);
+    // An enrolled kiosk or board (the server marks its page) says it is alive every minute,
+    // so the supervisors' overview knows it is on even when no one touches it.
+    if (document.body.dataset.device) {
+      setInterval(function () { if (socket.connected) socket.emit("alive"); }, ALIVE_MS);
+    }
     window.LoketSocket = socket; // for the browser tests and for debugging on site
     return { socket: socket, resync: resync };
   }

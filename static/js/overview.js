@@ -37,7 +37,51 @@
           { service: s.code, n: waiting }) });
       }
     });
+    enrolled().forEach(function (d) {
+      if (!online(d) && data.hall.open) {
+        found.push({ kind: "device_offline", text: Loket.fmt(t.device_offline, { device: d.name }) });
+      }
+    });
     return found;
+  }
+
+  // Enrolled kiosks and boards: with the page, then polled (their heartbeats are no hall news).
+  var devices = data.devices || [];
+  function enrolled() { return devices.filter(function (d) { return d.enrolled && !d.revoked; }); }
+  function online(d) {
+    return !!d.last_seen_at && serverNow() - Date.parse(d.last_seen_at) < cfg.offline_after_s * 1000;
+  }
+
+  function renderDevices() {
+    var list = $("ov-devices");
+    list.textContent = "";
+    var shown = enrolled();
+    shown.forEach(function (d) {
+      var on = online(d);
+      var item = Loket.el("li", "ov-device " + (on ? "online" : "offline"));
+      item.dataset.id = d.id;
+      item.appendChild(Loket.el("b", null, d.name));
+      item.appendChild(document.createTextNode(" "));
+      item.appendChild(Loket.el("span", "muted", d.kind === "kiosk" ? t.kiosk : t.board));
+      item.appendChild(document.createTextNode(" "));
+      item.appendChild(Loket.el("span", "pill " + (on ? "open" : "closed"), on ? t.online : t.offline));
+      item.appendChild(document.createTextNode(" "));
+      var ago = minutesSince(d.last_seen_at);
+      item.appendChild(Loket.el("span", "muted", t.last_seen + " " + (ago === null ? "–" : ago + " " + t.min)));
+      list.appendChild(item);
+    });
+    $("ov-no-devices").hidden = shown.length > 0;
+  }
+
+  function pollDevices() {
+    fetch(cfg.devices_url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (body) {
+        if (!body) return;
+        devices = body.devices;
+        render();
+      })
+      .catch(function () { /* offline: the next poll tries again */ });
   }
 
   function renderHall() {
@@ -132,6 +176,7 @@
     renderHall();
     renderServices(renderAlerts());
     renderCounters();
+    renderDevices();
   }
 
   function apply(next) {
@@ -155,4 +200,5 @@
   }, false);
   // A fresh picture now and then also brings what no message announces (the hall opening).
   setInterval(live.resync, 2 * 60 * 1000);
+  setInterval(pollDevices, 30 * 1000);
 })();

@@ -32,7 +32,7 @@ from werkzeug.test import TestResponse
 from queue_app.domain.vocabulary import Role
 from queue_app.extensions import db, socketio
 from queue_app.models import Counter, Service, Site, Ticket, User
-from queue_app.services import staff, tickets
+from queue_app.services import devices, staff, tickets
 
 from ..conftest import make_app
 from ..helpers import make_counter, make_service, make_site, make_user
@@ -73,6 +73,13 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/logout"): SIGNED_IN,
     ("POST", "/logout"): SIGNED_IN,
     ("POST", "/logout/everywhere"): SIGNED_IN,
+    # A device's one-time enrolment link: whoever holds it (it is the credential).
+    ("GET", "/enrol/<code>"): EVERYONE,
+    ("GET", "/admin/devices"): ADMINS,
+    ("POST", "/admin/devices"): ADMINS,
+    ("POST", "/admin/devices/<int(max=2147483647):device_id>/link"): ADMINS,
+    ("POST", "/admin/devices/<int(max=2147483647):device_id>/revoke"): ADMINS,
+    ("GET", "/admin/devices/status"): OVERSEERS,
     ("GET", "/t/<token>"): EVERYONE,
     ("GET", "/static/<path:filename>"): EVERYONE,
     ("GET", "/kiosk"): EVERYONE,
@@ -141,8 +148,9 @@ FORM_POSTS = {rule for method, rule in EXPECTED if method == "POST" and rule.sta
 
 #: Socket.IO events a client may send (besides connect): exactly these.
 # `disconnect` is no event a client sends: Socket.IO calls it when a socket goes away (it frees
-# the socket's place under the per-address cap).
-EXPECTED_EVENTS = {"connect", "disconnect", "resync"}
+# the socket's place under the per-address cap). `alive` is an enrolled device's heartbeat:
+# anyone may send it; it marks seen only the device whose cookie the socket carries.
+EXPECTED_EVENTS = {"connect", "disconnect", "resync", "alive"}
 #: Connect kinds (the query's key) → who may connect that way. `ticket` and `board` are
 #: public; a counter needs a user allowed at it; the overview supervisors and admins.
 SOCKET_KINDS: dict[str, dict[str, frozenset[str]]] = {
@@ -202,6 +210,7 @@ def _build_hall(app: Flask) -> tuple[dict[str, int], dict[str, str]]:
     boss = staff.actor_for(make_user(session, ADMIN, Role.ADMIN))
     # A kiosk device account — even one given a counter by mistake acts at no counter.
     make_user(session, KIOSK, Role.KIOSK, [c1])
+    device, code = devices.create(session, site.id, "kiosk", "Kiosk lobi", None)
     session.commit()
     made: dict[str, Ticket] = {}
     made["N"], _ = tickets.issue_ticket(session, a.id)
@@ -216,13 +225,14 @@ def _build_hall(app: Flask) -> tuple[dict[str, int], dict[str, str]]:
     assert made["N"].state == "no_show" and made["P"].state == "waiting"
     ids = {
         "site": site.id,
+        "device": device.id,
         "A": a.id,
         "counter_1": c1.id,
         "counter_2": c2.id,
         "clerk1": clerk1.id,
         **{name: t.id for name, t in made.items()},
     }
-    return ids, {name: t.token for name, t in made.items()}
+    return ids, {"code": code, **{name: t.token for name, t in made.items()}}
 
 
 @pytest.fixture(scope="module")
@@ -272,6 +282,8 @@ def concrete_url(matrix: Matrix, rule: str) -> str:
         "counter_id": str(counter),
         "service_id": str(ids["A"]),
         "user_id": str(ids["clerk1"]),
+        "device_id": str(ids["device"]),
+        "code": matrix.tokens["code"],
         "token": matrix.tokens["X"],
         "filename": "css/loket.css",
     }
@@ -397,7 +409,7 @@ def rooms_of(client: SocketIOTestClient) -> set[str]:
     return {room for room in socketio.server.rooms(sid, namespace="/") if room != sid}
 
 
-def test_socket_events_are_exactly_connect_disconnect_and_resync(matrix: Matrix) -> None:
+def test_socket_events_are_exactly_connect_disconnect_resync_and_alive(matrix: Matrix) -> None:
     events = set(socketio.server.handlers.get("/", {}))
     assert events == EXPECTED_EVENTS, (
         "a socket event was added or removed: state in the matrix who may send it"

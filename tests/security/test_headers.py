@@ -13,6 +13,7 @@ from flask import Flask
 from werkzeug.test import TestResponse
 
 from queue_app.extensions import db
+from queue_app.services import devices
 
 from ..conftest import Hall, app_with_tables, build_hall
 from ..helpers import signed_in
@@ -72,12 +73,16 @@ def test_every_page_and_answer_carries_the_headers(app: Flask, hall: Hall) -> No
     client = app.test_client()
     ticket = client.post("/api/v1/tickets", json={"service": "A"}).get_json()
     admin = signed_in(app, "admin")
+    with app.app_context():
+        _, code = devices.create(db.session, hall.site_id, "board", "Papan lobi", None)
+        db.session.commit()
     urls = {
         re.sub(
             r"<(?:[^<>:]+:)?([^<>:]+)>",
             lambda m: {
                 "token": ticket["token"],
                 "filename": "css/loket.css",
+                "code": code,
             }.get(m.group(1), "1"),
             rule,
         )

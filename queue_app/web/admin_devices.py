@@ -1,0 +1,170 @@
+"""The admin console's *Perangkat* (devices) page: enrol kiosks and boards, give a new
+enrolment link, revoke; and the devices' status the overview polls (services/devices.py).
+
+Routes on the admin blueprint (`/admin/devices…`), with its guards and page chrome."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from flask import abort, jsonify, render_template
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from ..domain.errors import LoketError
+from ..domain.numbering import site_zone
+from ..extensions import db, db_session
+from ..models import Device, Site
+from ..services import devices
+from ..services.clock import utcnow
+from .admin import ID, _me, _render, _site_id, admin_only, bp, overseers_only
+from .admin_forms import ActionForm, DeviceForm, field_error
+from .devices import enrol_url
+from .screens import qr_svg
+
+
+def device_rows(site_id: int) -> list[dict[str, Any]]:
+    """A hall's devices as the page and the overview show them."""
+    now = utcnow()
+    return [
+        {
+            "id": d.id,
+            "kind": d.kind,
+            "name": d.name,
+            "enrolled": d.enrolled_at is not None,
+            "revoked": d.revoked_at is not None,
+            "online": d.revoked_at is None and devices.is_online(d, now),
+            "last_seen_at": d.last_seen_at.isoformat() if d.last_seen_at else None,
+            "code_expires_at": d.code_expires_at.isoformat() if d.code_expires_at else None,
+        }
+        for d in devices.of_site(db_session(), site_id)
+    ]
+
+
+def offline_alerts(rows: list[dict[str, Any]], hall_open: bool) -> list[dict[str, Any]]:
+    """An alert per enrolled kiosk or board that is offline while the hall is open (the
+    overview page recomputes them from the polled status, static/js/overview.js)."""
+    if not hall_open:
+        return []
+    return [
+        {"kind": "device_offline", "device": row["name"], "device_kind": row["kind"]}
+        for row in rows
+        if row["enrolled"] and not row["revoked"] and not row["online"]
+    ]
+
+
+def _clock(site_id: int) -> Callable[[str | None], str]:
+    """ISO time → the hall's local day and time, for the pages ("–" for none)."""
+    site = db.session.get(Site, site_id)
+    zone = site_zone(site.timezone if site is not None else "Asia/Jakarta")
+
+    def local_time(iso: str | None) -> str:
+        if not iso:
+            return "–"
+        return datetime.fromisoformat(iso).astimezone(zone).strftime("%d-%m-%Y %H:%M")
+
+    return local_time
+
+
+def _page(
+    site_id: int, status: int = 200, form: DeviceForm | None = None, **context: Any
+) -> tuple[str, int]:
+    return _render(
+        "admin/devices.html",
+        status,
+        site_id=site_id,
+        devices=device_rows(site_id),
+        form=form or DeviceForm(formdata=None),
+        local_time=_clock(site_id),
+        **context,
+    )
+
+
+@bp.get("/devices")
+@admin_only
+def devices_page() -> tuple[str, int]:
+    """The hall's kiosks and boards, with a form to add one."""
+    return _page(_site_id())
+
+
+@bp.post("/devices")
+@admin_only
+def device_new() -> tuple[str, int]:
+    """Add a device: the page shows its one-time enrolment link (once) as text and QR."""
+    site_id = _site_id()
+    form = DeviceForm()
+    if not form.validate_on_submit():
+        return _page(site_id, 422, form)
+    try:
+        device, code = devices.create(
+            db_session(), site_id, form.kind.data or "", form.name.data or "", _me()
+        )
+    except LoketError as exc:
+        db.session.rollback()
+        field_error(form, exc, "name")
+        return _page(site_id, 422, form)
+    db.session.commit()
+    return _link_page(device, code)
+
+
+@bp.post(f"/devices/{ID % 'device_id'}/link")
+@admin_only
+def device_link(device_id: int) -> tuple[str, int]:
+    """A new enrolment link for a device (its browser lost the cookie, or the link expired)."""
+    form = ActionForm()
+    found = db.session.get(Device, device_id)
+    if found is None:
+        abort(404)
+    if not form.validate_on_submit():
+        return _page(found.site_id, 400, error=_("The form expired. Please try again."))
+    try:
+        device, code = devices.renew_code(db_session(), device_id, _me())
+    except LoketError:
+        db.session.rollback()
+        return _page(
+            found.site_id, 422, error=_("This device is revoked: add it again to enrol a screen.")
+        )
+    db.session.commit()
+    return _link_page(device, code)
+
+
+@bp.post(f"/devices/{ID % 'device_id'}/revoke")
+@admin_only
+def device_revoke(device_id: int) -> tuple[str, int]:
+    """Revoke a device: its next request is anonymous."""
+    form = ActionForm()
+    found = db.session.get(Device, device_id)
+    if found is None:
+        abort(404)
+    if not form.validate_on_submit():
+        return _page(found.site_id, 400, error=_("The form expired. Please try again."))
+    device = devices.revoke(db_session(), device_id, _me())
+    db.session.commit()
+    return _page(device.site_id, notice=_("Device %(name)s revoked.", name=device.name))
+
+
+@bp.get("/devices/status")
+@overseers_only
+def devices_status() -> Response:
+    """The hall's devices, online or not (the overview asks every half minute)."""
+    site_id = _site_id()
+    return jsonify({"generated_at": utcnow().isoformat(), "devices": device_rows(site_id)})
+
+
+def _link_page(device: Device, code: str) -> tuple[str, int]:
+    url = enrol_url(code, db.session.get(Site, device.site_id))
+    return (
+        render_template(
+            "admin/device_link.html",
+            site_id=device.site_id,
+            sites=[],
+            device=device,
+            url=url,
+            qr=qr_svg(url),
+            expires=device.code_expires_at,
+            local_time=_clock(device.site_id),
+        ),
+        200,
+    )

@@ -1,0 +1,50 @@
+"""`/enrol/<code>`: a kiosk or board opens its one-time enrolment link and gets its device
+cookie (HttpOnly, SameSite=Lax, Secure where sessions are; device_cookie.py recognises it on
+every later request)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, has_request_context, redirect, request, url_for
+from werkzeug.wrappers import Response
+
+from ..device_cookie import COOKIE, COOKIE_MAX_AGE_S
+from ..domain.vocabulary import DeviceKind
+from ..extensions import db, db_session
+from ..models import Site
+from ..security import client_address
+from ..services import devices
+
+bp = Blueprint("devices", __name__)
+
+
+def enrol_url(code: str, site: Site | None) -> str:
+    """The enrolment link of a code: under the hall's public address (as ticket QR codes are),
+    else PUBLIC_BASE_URL, else the address this request came to (`http://127.0.0.1:8000`
+    outside a request: the CLI says so)."""
+    base = (
+        (site.public_base_url if site is not None else None)
+        or current_app.config.get("PUBLIC_BASE_URL")
+        or (request.host_url if has_request_context() else "http://127.0.0.1:8000")
+    )
+    return f"{base.rstrip('/')}/enrol/{code}"
+
+
+@bp.get("/enrol/<code>")
+def enrol(code: str) -> Response:
+    """Open on the device itself: the code is used up, the browser keeps the device cookie,
+    and goes to its screen (a kiosk to /kiosk, a board to /display, of its hall)."""
+    device, token = devices.enrol(db_session(), code[:128], client_address())
+    db.session.commit()
+    screen = "screens.kiosk" if device.kind == DeviceKind.KIOSK.value else "screens.display"
+    response = redirect(url_for(screen, site=device.site_id))
+    response.set_cookie(
+        COOKIE,
+        token,
+        max_age=COOKIE_MAX_AGE_S,
+        path="/",
+        httponly=True,
+        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+        samesite="Lax",
+    )
+    g.loket_device_enrolled = True  # an old cookie of this browser is replaced, not dropped
+    return response
