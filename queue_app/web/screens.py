@@ -100,9 +100,15 @@ def printed_ticket(token: str) -> str:
     ticket, snapshot = snapshots.ticket_by_token(db_session(), token)
     site = snapshot.view.site
     url = status_url(ticket.token, ticket.site_id, snapshot)
+    public = snapshot.ticket_public(ticket)
     return render_template(
         "ticket_print.html",
-        ticket=snapshot.ticket_public(ticket),
+        ticket=public,
+        # The slip says no counter is open rather than "no wait" (as the kiosk's button did).
+        wait=wait_text(
+            public["estimated_wait_s"],
+            snapshot.view.open_counters_per_service[public["service"]["id"]],
+        ),
         issued_local=ticket.issued_at.astimezone(site_zone(site.timezone)).strftime(
             "%d-%m-%Y %H:%M"
         ),

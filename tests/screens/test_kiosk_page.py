@@ -98,3 +98,22 @@ def test_the_kiosk_starts_afresh_after_the_configured_idle_time(
     html = page(client, "/kiosk")
     assert 'data-idle-s="45"' in html and 'data-message-s="10"' in html
     assert f'data-home="/kiosk?site={hall.site_id}&amp;lang=id"' in html
+
+
+def test_the_printed_ticket_says_no_counter_is_open_rather_than_no_wait(
+    app: Flask, client: FlaskClient, hall: Hall
+) -> None:
+    for counter, clerk in ((hall.counter_1, "clerk1"), (hall.counter_2, "clerk2")):
+        closed = client.post(f"/api/v1/counters/{counter}/close", headers=bearer(app, clerk))
+        assert closed.status_code == 200
+    ticket = client.post("/api/v1/tickets", json={"service": "A"}).get_json()
+    slip = page(client, f"/kiosk/ticket/{ticket['token']}?lang=id")
+    assert re.search(r"</dt><dd>belum ada loket yang buka</dd>", slip)
+    assert "tanpa antre" not in slip
+
+    opened = client.post(f"/api/v1/counters/{hall.counter_1}/open", headers=bearer(app, "clerk1"))
+    assert opened.status_code == 200
+    ticket = client.post("/api/v1/tickets", json={"service": "A"}).get_json()
+    slip = page(client, f"/kiosk/ticket/{ticket['token']}")
+    assert "belum ada loket yang buka" not in slip
+    assert re.search(r"</dt><dd>(tanpa antre|± \d+ menit)</dd>", slip)
