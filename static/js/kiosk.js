@@ -111,15 +111,16 @@
     button.type = "button";
     button.dataset.id = s.id;
     button.dataset.code = s.code;
-    button.appendChild(Loket.el("span", "svc-code", s.code)).dataset.len = String(s.code).length;
-    button.appendChild(Loket.el("span", "svc-name", s.name)).lang = "id";
-    button.appendChild(Loket.el("span", "svc-name-en", s.name_en)).lang = "en";
+    var body = button.appendChild(Loket.el("span", "svc-body"));
+    body.appendChild(Loket.el("span", "svc-code", s.code)).dataset.len = String(s.code).length;
+    body.appendChild(Loket.el("span", "svc-name", s.name)).lang = "id";
+    body.appendChild(Loket.el("span", "svc-name-en", s.name_en)).lang = "en";
     var meta = Loket.el("span", "svc-meta");
     meta.appendChild(Loket.el("b", null, s.waiting)).dataset.field = "waiting";
     meta.appendChild(document.createTextNode(" " + t.waiting + " · "));
     meta.appendChild(Loket.el("span")).dataset.field = "wait";
-    button.appendChild(meta);
-    button.appendChild(Loket.el("span", "svc-status")).dataset.field = "status";
+    body.appendChild(meta);
+    body.appendChild(Loket.el("span", "svc-status")).dataset.field = "status";
     button.addEventListener("click", function () { take(button); });
     return button;
   }
