@@ -76,6 +76,7 @@
     button.querySelector('[data-field="status"]').textContent = status;
     button.disabled = status !== "";
     button.classList.toggle("unavailable", status !== "");
+    refit(false);
   }
 
   function applyHall(news) {
@@ -85,15 +86,18 @@
       Object.keys(services).forEach(function (id) { applyService(services[id]); });
     }
     var line = document.getElementById("hall");
+    var before = line.offsetHeight;
     var text = "";
     if (!hall.open) text = t.hall_closed;
     else if (hall.full) text = t.full;
-    var count = hall.capacity ? Loket.fmt(t.inside, { inside: hall.inside, capacity: hall.capacity }) : "";
+    var capped = hall.capacity !== null && hall.capacity !== undefined;
+    var count = capped ? Loket.fmt(t.inside, { inside: hall.inside, capacity: hall.capacity }) : "";
     document.getElementById("hall-text").textContent = text;
     document.getElementById("hall-count").textContent = count;
     line.dataset.full = hall.full ? "yes" : "no";
     line.dataset.open = hall.open ? "yes" : "no";
     line.hidden = !text && !count;
+    refit(line.offsetHeight !== before); // the buttons got more or less room
   }
 
   // The buttons follow the hall's services: the admin console may add, rename, reorder or
@@ -134,6 +138,65 @@
     list.forEach(function (s) { box.appendChild(makeButton(s)); });
   }
 
+  // -- text as large as the buttons allow ----------------------------------------------------
+  // The stylesheet sizes a button's text from the button; this scales it (--k) to the largest
+  // at which no button's text overflows (nor any word breaks), the same for every button.
+  var servicesBox = document.getElementById("services");
+  var fitFrame = null;
+  var fitWhole = false;
+
+  /* A button's text is too big when a word sticks out sideways, or the lines take more than
+   * 97% of its height (its padding and a little more stay free above and below). */
+  function tooBig(button) {
+    if (button.scrollWidth > button.clientWidth + 1) return true;
+    var body = button.firstElementChild;
+    var top = Infinity, bottom = -Infinity;
+    Array.prototype.forEach.call(body.children, function (part) {
+      if (part.offsetParent === null) return; // not shown
+      var box = part.getBoundingClientRect();
+      top = Math.min(top, box.top);
+      bottom = Math.max(bottom, box.bottom);
+    });
+    return bottom - top > body.getBoundingClientRect().height * 0.97;
+  }
+
+  function overflowing() {
+    return Array.prototype.some.call(servicesBox.querySelectorAll(".service"), tooBig);
+  }
+
+  function scale(k) { servicesBox.style.setProperty("--k", String(k)); }
+
+  /* `whole`: find the largest scale afresh (new buttons, a new screen size); else only shrink
+   * if a changed text no longer fits (the text does not jump with every count). */
+  function fit(whole) {
+    if (!whole && !overflowing()) return;
+    servicesBox.classList.add("fitted");
+    var low = 0.5, high = 2.5;
+    scale(high);
+    if (!overflowing()) return; // the stylesheet's caps bound the text
+    for (var i = 0; i < 9; i++) {
+      var k = (low + high) / 2;
+      scale(k);
+      if (overflowing()) high = k; else low = k;
+    }
+    scale(low);
+    // Nothing fits: let long words break rather than be cut off.
+    if (overflowing()) servicesBox.classList.remove("fitted");
+  }
+
+  function refit(whole) {
+    fitWhole = fitWhole || whole;
+    if (fitFrame !== null) return;
+    fitFrame = requestAnimationFrame(function () {
+      var again = fitWhole;
+      fitFrame = null;
+      fitWhole = false;
+      fit(again);
+    });
+  }
+
+  window.addEventListener("resize", function () { refit(true); });
+
   function applyBoard(board) {
     fresh.reset(board.seq);
     hall = board.hall;
@@ -142,6 +205,7 @@
     renderButtons(board.services);
     board.services.forEach(applyService);
     applyHall(board.hall);
+    refit(true);
   }
 
   function setPriority(value) {
