@@ -94,8 +94,9 @@ audit: $(VENV)/.dev
 	$(BIN)/python scripts/audit_requirements.py
 
 # Redraw docs/screenshots/ from a live demo hall in headless Chromium (/usr/bin/chromium).
+# `make screenshots ONLY=kiosk` redraws only the kiosk's pictures.
 screenshots: $(VENV)/.dev $(CATALOG).mo
-	$(BIN)/python scripts/screenshots.py
+	$(BIN)/python scripts/screenshots.py $(if $(ONLY),--only $(ONLY))
 
 # Benchmarks (bench/, docs/benchmarks.md): a short run of every one, about 3 minutes; the full
 # set is `$(BIN)/python -m bench.run_all`. They start their own servers and never run in `make test`.

@@ -130,6 +130,9 @@ def from_environment() -> dict[str, Any]:
         "TRUSTED_HOSTS": names(env.get("TRUSTED_HOSTS")) or None,
         # API requests larger than this are refused with 413 before they reach a view.
         "MAX_CONTENT_LENGTH": 64 * 1024,
+        # Seconds untouched after which a kiosk starts afresh for the next applicant (its
+        # language back to Indonesian, no priority or number left from the last one).
+        "KIOSK_IDLE_S": float(env.get("KIOSK_IDLE_S", "30")),
         # Sockets (docs/realtime.md, "Limits"): anonymous sockets per client address and
         # process (a mall's guest Wi-Fi may put hundreds of phones behind one address: raise
         # it there; 0 = no cap), seconds between two answered resyncs of one socket, the

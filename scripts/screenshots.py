@@ -5,7 +5,9 @@ in a temporary directory), makes a busy moment over the JSON API — 25 tickets 
 two of them for elderly applicants, four counters open, some tickets called, served and finished
 — and photographs each screen:
 
-    kiosk.png     1280×800   the kiosk at the entrance
+    kiosk.png     1080×1920  the kiosk at the entrance, a portrait touch screen
+    kiosk-landscape.png  1366×768  the same kiosk on a landscape screen
+    kiosk-full.png       1080×1920  the kiosk once the hall is full (the cap set to who is inside)
     ticket.png               the printed ticket (print styles, the 80 mm slip alone, 2× pixels)
     counter.png   1440×900   counter 1's terminal with a called ticket
     board.png     1920×1080  the lobby board after a few calls, its call flash gone
@@ -16,7 +18,8 @@ two of them for elderly applicants, four counters open, some tickets called, ser
     overview.png  1440 wide  the supervisors' live hall overview, once the first waits have
                              passed the alert limit the admin set to one minute
 
-Run: `make screenshots`, or `.venv/bin/python scripts/screenshots.py [--out DIR]`.
+Run: `make screenshots`, or `.venv/bin/python scripts/screenshots.py [--out DIR] [--only kiosk]`
+(`--only kiosk`: the same busy moment, but only the kiosk's three pictures).
 Needs Debian's Chromium at /usr/bin/chromium and the dev requirements (Playwright, requests);
 no browser is downloaded.
 """
@@ -24,6 +27,7 @@ no browser is downloaded.
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 import tempfile
 import time
@@ -135,7 +139,36 @@ def sign_in(browser: Browser, base: str, username: str) -> Page:
     return page
 
 
-def screenshots(base: str, browser: Browser, out: Path) -> None:
+def kiosk_pages(base: str, browser: Browser, out: Path) -> None:
+    """The kiosk upright (the usual touch screen) and across."""
+    for name, viewport in (
+        ("kiosk.png", {"width": 1080, "height": 1920}),
+        ("kiosk-landscape.png", {"width": 1366, "height": 768}),
+    ):
+        kiosk = browser.new_context(viewport=viewport).new_page()
+        kiosk.set_default_timeout(WAIT_MS)
+        kiosk.goto(f"{base}/kiosk")
+        connected(kiosk)
+        shoot(kiosk, out, name)
+
+
+def kiosk_full(base: str, browser: Browser, out: Path, database: Path) -> None:
+    """The kiosk once the hall is full: its cap set to the people inside now. Last, since it
+    changes the hall (straight in its database, its `seq` moved on so the page reads it)."""
+    inside = requests.get(f"{base}/api/v1/board", timeout=10).json()["hall"]["inside"]
+    with sqlite3.connect(database) as db:
+        db.execute("UPDATE sites SET hall_capacity = ?, seq = seq + 1", (inside,))
+    kiosk = browser.new_context(viewport={"width": 1080, "height": 1920}).new_page()
+    kiosk.set_default_timeout(WAIT_MS)
+    kiosk.goto(f"{base}/kiosk")
+    connected(kiosk)
+    kiosk.wait_for_selector('#hall[data-full="yes"]')
+    shoot(kiosk, out, "kiosk-full.png")
+
+
+def screenshots(
+    base: str, browser: Browser, out: Path, database: Path, only: str | None = None
+) -> None:
     hall = Hall(base)
     started = time.monotonic()
     tickets = [hall.issue(service, priority) for service, priority in ARRIVALS]
@@ -147,6 +180,11 @@ def screenshots(base: str, browser: Browser, out: Path) -> None:
     hall.ticket(first, "start", 1)
     for counter in (5, 9):
         hall.ticket(hall.call(counter), "start", counter)
+    if only == "kiosk":
+        hall.call(2)
+        kiosk_pages(base, browser, out)
+        kiosk_full(base, browser, out, database)
+        return
 
     # The lobby board is on before the last calls, so it announces them live.
     board = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
@@ -169,11 +207,7 @@ def screenshots(base: str, browser: Browser, out: Path) -> None:
     )
     shoot(board_en, out, "board-en.png")
 
-    kiosk = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
-    kiosk.set_default_timeout(WAIT_MS)
-    kiosk.goto(f"{base}/kiosk")
-    connected(kiosk)
-    shoot(kiosk, out, "kiosk.png")
+    kiosk_pages(base, browser, out)
 
     terminal = sign_in(browser, base, "petugas01")
     terminal.wait_for_function(
@@ -203,6 +237,7 @@ def screenshots(base: str, browser: Browser, out: Path) -> None:
     shoot(slip.locator("#slip"), out, "ticket.png")
 
     admin_pages(base, browser, out, started)
+    kiosk_full(base, browser, out, database)
 
 
 def staff_page(browser: Browser, base: str, who: tuple[str, str], target: str) -> Page:
@@ -258,6 +293,7 @@ def admin_pages(base: str, browser: Browser, out: Path, started: float) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--only", choices=["kiosk"], help="redraw only these pictures")
     args = parser.parse_args()
     out: Path = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -269,7 +305,7 @@ def main() -> None:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             print(f"Demo hall at {base}; saving:")
-            screenshots(base, browser, out)
+            screenshots(base, browser, out, Path(tmp) / "demo.db", args.only)
         finally:
             browser.close()
 

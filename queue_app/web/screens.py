@@ -6,11 +6,13 @@ people without JavaScript), then follows the hall live over Socket.IO (static/js
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import qrcode
 import qrcode.image.svg
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from werkzeug.wrappers import Response
@@ -18,6 +20,7 @@ from werkzeug.wrappers import Response
 from ..domain.numbering import site_zone
 from ..domain.vocabulary import Priority
 from ..extensions import db_session
+from ..i18n import DEFAULT_LANGUAGE
 from ..models import Counter, Site, User
 from ..realtime import snapshots
 from ..services import read, staff
@@ -41,8 +44,13 @@ def _site_id() -> int:
 def kiosk() -> str:
     """The touch screen at the entrance: one button per service, and a priority choice."""
     site_id = _site_id()
-    board = snapshots.current(db_session(), site_id).board
+    snapshot = snapshots.current(db_session(), site_id)
+    board = snapshot.board
     site = db_session().get(Site, site_id)
+    # The board's figures leave out how many open counters serve each service; the kiosk needs
+    # it (no "no wait" when nobody serves): the counters' services let it count from the
+    # board's counter states, and the queue news carries the count itself.
+    counters_open = {s["id"]: s["counters_open"] for s in snapshot.services}
     return render_template(
         "kiosk.html",
         board=board,
@@ -50,7 +58,37 @@ def kiosk() -> str:
         site_id=site_id,
         # `phone` or `nik` when the hall gives one ticket per person (services/holders.py).
         holder_kind=site.holder_id_kind if site is not None else None,
+        counter_services={c.id: c.service_ids for c in snapshot.view.hall_counters},
+        wait_texts={
+            s["id"]: wait_text(s["estimated_wait_s"], counters_open.get(s["id"], 0))
+            for s in board["services"]
+        },
+        # Each applicant starts fresh: after this long untouched the kiosk goes back to its
+        # first state, in Indonesian; an error message closes by itself after MESSAGE_S.
+        idle_s=current_app.config["KIOSK_IDLE_S"],
+        message_s=KIOSK_MESSAGE_S,
+        home_url=kiosk_home(site_id),
+        home_lang=DEFAULT_LANGUAGE,
     )
+
+
+#: Seconds an error message stays on the kiosk unless touched away.
+KIOSK_MESSAGE_S = 10
+
+
+def kiosk_home(site_id: int) -> str:
+    """The kiosk as the next applicant finds it: in the hall's first language."""
+    return url_for("screens.kiosk", site=site_id, lang=DEFAULT_LANGUAGE)
+
+
+def wait_text(seconds: int | None, counters_open: int) -> str:
+    """What a kiosk button says of the wait: never "no wait" when no open counter serves the
+    service (the estimate then only guesses when one will open)."""
+    if not counters_open or seconds is None:
+        return str(gettext("no counter open yet"))
+    if seconds > 0:
+        return str(gettext("± %(n)s min", n=math.ceil(seconds / 60)))
+    return str(gettext("no wait"))
 
 
 @bp.get("/kiosk/ticket/<token>")
@@ -62,16 +100,22 @@ def printed_ticket(token: str) -> str:
     ticket, snapshot = snapshots.ticket_by_token(db_session(), token)
     site = snapshot.view.site
     url = status_url(ticket.token, ticket.site_id, snapshot)
+    public = snapshot.ticket_public(ticket)
     return render_template(
         "ticket_print.html",
-        ticket=snapshot.ticket_public(ticket),
+        ticket=public,
+        # The slip says no counter is open rather than "no wait" (as the kiosk's button did).
+        wait=wait_text(
+            public["estimated_wait_s"],
+            snapshot.view.open_counters_per_service[public["service"]["id"]],
+        ),
         issued_local=ticket.issued_at.astimezone(site_zone(site.timezone)).strftime(
             "%d-%m-%Y %H:%M"
         ),
         status_url=url,
         site_name=site.name,
         qr_svg=qr_svg(url),
-        kiosk_url=url_for("screens.kiosk", site=ticket.site_id),
+        kiosk_url=kiosk_home(ticket.site_id),
     )
 
 

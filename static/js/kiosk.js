@@ -1,33 +1,73 @@
 /* Kiosk: one button per service, live waiting counts and estimates; a touch takes a ticket
- * and opens its printable page (which prints itself and comes back here). */
+ * and opens its printable page (which prints itself and comes back here, in Indonesian).
+ *
+ * Each applicant starts fresh: after `data-idle-s` seconds untouched the kiosk drops the last
+ * person's priority choice, number and message, and goes back to Indonesian. An error message
+ * closes at the next touch, or by itself after `data-message-s` seconds. */
 (function () {
   "use strict";
   var cfg = Loket.config();
   var t = cfg.t;
+  var root = document.getElementById("kiosk");
+  var IDLE_MS = Number(root.dataset.idleS) * 1000 || 30000;
+  var MESSAGE_MS = Number(root.dataset.messageS) * 1000 || 10000;
   var priority = null;
   var busy = false;
   var fresh = Loket.Freshness();
-  var priorityTimer = null;
   var hall = cfg.board.hall;
   var services = {};
+  // Open counters per service. The board's figures leave the count out, so it is worked out
+  // from the board's counter states and the counters' services (`counter_services`); the
+  // queue news carries it itself.
+  var counterServices = cfg.counter_services || {};
+  var countersOpen = {};
 
   var message = document.getElementById("message");
   var messageText = document.getElementById("message-text");
+  var messageTimer = null;
 
   function show(text, closable) {
     messageText.textContent = text;
     document.getElementById("message-close").hidden = !closable;
     message.hidden = false;
+    message.dataset.closable = closable ? "yes" : "no";
+    if (messageTimer) clearTimeout(messageTimer);
+    messageTimer = closable ? setTimeout(hide, MESSAGE_MS) : null;
   }
 
-  function hide() { message.hidden = true; }
+  function hide() {
+    if (messageTimer) clearTimeout(messageTimer);
+    messageTimer = null;
+    message.hidden = true;
+  }
+
+  // The next touch anywhere closes an error (the box covers the screen, so the touch reaches
+  // no button behind it); "Printing your ticket…" stays until the ticket page opens.
+  message.addEventListener("click", function () {
+    if (message.dataset.closable === "yes") hide();
+  });
+
+  function countOpen(board) {
+    var counts = {};
+    (board.counters || []).forEach(function (c) {
+      if (c.state !== "open") return;
+      (counterServices[c.id] || []).forEach(function (id) { counts[id] = (counts[id] || 0) + 1; });
+    });
+    countersOpen = counts;
+  }
+
+  function waitText(s) {
+    if (!countersOpen[s.id] || s.estimated_wait_s === null) return t.no_counter;
+    return Loket.minutes(t, s.estimated_wait_s);
+  }
 
   function applyService(s) {
     var button = document.querySelector('.service[data-id="' + s.id + '"]');
     if (!button) return;
     services[s.id] = s;
+    if (typeof s.counters_open === "number") countersOpen[s.id] = s.counters_open;
     button.querySelector('[data-field="waiting"]').textContent = s.waiting;
-    button.querySelector('[data-field="wait"]').textContent = Loket.minutes(t, s.estimated_wait_s);
+    button.querySelector('[data-field="wait"]').textContent = waitText(s);
     var status = "";
     if (hall && hall.open === false) {
       status = Loket.fmt(t.hall_closed_button, { hours: hall.opens_at + "–" + hall.closes_at });
@@ -36,6 +76,7 @@
     button.querySelector('[data-field="status"]').textContent = status;
     button.disabled = status !== "";
     button.classList.toggle("unavailable", status !== "");
+    refit(false);
   }
 
   function applyHall(news) {
@@ -45,16 +86,23 @@
       Object.keys(services).forEach(function (id) { applyService(services[id]); });
     }
     var line = document.getElementById("hall");
+    var before = line.offsetHeight;
     var text = "";
     if (!hall.open) text = t.hall_closed;
     else if (hall.full) text = t.full;
-    else if (hall.capacity) text = Loket.fmt(t.inside, { inside: hall.inside, capacity: hall.capacity });
+    var capped = hall.capacity !== null && hall.capacity !== undefined;
+    var count = capped ? Loket.fmt(t.inside, { inside: hall.inside, capacity: hall.capacity }) : "";
     document.getElementById("hall-text").textContent = text;
+    document.getElementById("hall-count").textContent = count;
     line.dataset.full = hall.full ? "yes" : "no";
+    line.dataset.open = hall.open ? "yes" : "no";
+    line.hidden = !text && !count;
+    refit(line.offsetHeight !== before); // the buttons got more or less room
   }
 
   // The buttons follow the hall's services: the admin console may add, rename, reorder or
   // close one at any time, and the kiosk redraws its buttons from the next board it gets.
+  // The grid's columns follow the number of buttons (loket.css).
   var layout = "";
 
   function signature(list) {
@@ -67,17 +115,16 @@
     button.type = "button";
     button.dataset.id = s.id;
     button.dataset.code = s.code;
-    button.appendChild(Loket.el("span", "svc-code", s.code));
-    var names = Loket.el("span", "svc-names");
-    names.appendChild(Loket.el("span", "svc-name", s.name)).lang = "id";
-    names.appendChild(Loket.el("span", "svc-name-en", s.name_en)).lang = "en";
-    button.appendChild(names);
+    var body = button.appendChild(Loket.el("span", "svc-body"));
+    body.appendChild(Loket.el("span", "svc-code", s.code)).dataset.len = String(s.code).length;
+    body.appendChild(Loket.el("span", "svc-name", s.name)).lang = "id";
+    body.appendChild(Loket.el("span", "svc-name-en", s.name_en)).lang = "en";
     var meta = Loket.el("span", "svc-meta");
     meta.appendChild(Loket.el("b", null, s.waiting)).dataset.field = "waiting";
     meta.appendChild(document.createTextNode(" " + t.waiting + " · "));
     meta.appendChild(Loket.el("span")).dataset.field = "wait";
-    button.appendChild(meta);
-    button.appendChild(Loket.el("span", "svc-status")).dataset.field = "status";
+    body.appendChild(meta);
+    body.appendChild(Loket.el("span", "svc-status")).dataset.field = "status";
     button.addEventListener("click", function () { take(button); });
     return button;
   }
@@ -91,13 +138,74 @@
     list.forEach(function (s) { box.appendChild(makeButton(s)); });
   }
 
+  // -- text as large as the buttons allow ----------------------------------------------------
+  // The stylesheet sizes a button's text from the button; this scales it (--k) to the largest
+  // at which no button's text overflows (nor any word breaks), the same for every button.
+  var servicesBox = document.getElementById("services");
+  var fitFrame = null;
+  var fitWhole = false;
+
+  /* A button's text is too big when a word sticks out sideways, or the lines take more than
+   * 97% of its height (its padding and a little more stay free above and below). */
+  function tooBig(button) {
+    if (button.scrollWidth > button.clientWidth + 1) return true;
+    var body = button.firstElementChild;
+    var top = Infinity, bottom = -Infinity;
+    Array.prototype.forEach.call(body.children, function (part) {
+      if (part.offsetParent === null) return; // not shown
+      var box = part.getBoundingClientRect();
+      top = Math.min(top, box.top);
+      bottom = Math.max(bottom, box.bottom);
+    });
+    return bottom - top > body.getBoundingClientRect().height * 0.97;
+  }
+
+  function overflowing() {
+    return Array.prototype.some.call(servicesBox.querySelectorAll(".service"), tooBig);
+  }
+
+  function scale(k) { servicesBox.style.setProperty("--k", String(k)); }
+
+  /* `whole`: find the largest scale afresh (new buttons, a new screen size); else only shrink
+   * if a changed text no longer fits (the text does not jump with every count). */
+  function fit(whole) {
+    if (!whole && !overflowing()) return;
+    servicesBox.classList.add("fitted");
+    var low = 0.5, high = 2.5;
+    scale(high);
+    if (!overflowing()) return; // the stylesheet's caps bound the text
+    for (var i = 0; i < 9; i++) {
+      var k = (low + high) / 2;
+      scale(k);
+      if (overflowing()) high = k; else low = k;
+    }
+    scale(low);
+    // Nothing fits: let long words break rather than be cut off.
+    if (overflowing()) servicesBox.classList.remove("fitted");
+  }
+
+  function refit(whole) {
+    fitWhole = fitWhole || whole;
+    if (fitFrame !== null) return;
+    fitFrame = requestAnimationFrame(function () {
+      var again = fitWhole;
+      fitFrame = null;
+      fitWhole = false;
+      fit(again);
+    });
+  }
+
+  window.addEventListener("resize", function () { refit(true); });
+
   function applyBoard(board) {
     fresh.reset(board.seq);
     hall = board.hall;
     services = {};
+    countOpen(board);
     renderButtons(board.services);
     board.services.forEach(applyService);
     applyHall(board.hall);
+    refit(true);
   }
 
   function setPriority(value) {
@@ -105,9 +213,6 @@
     document.querySelectorAll(".prio").forEach(function (b) {
       b.setAttribute("aria-pressed", b.dataset.priority === value ? "true" : "false");
     });
-    if (priorityTimer) clearTimeout(priorityTimer);
-    // An unattended choice must not stay for the next person.
-    if (value) priorityTimer = setTimeout(function () { setPriority(null); }, 30000);
   }
 
   document.querySelectorAll(".prio").forEach(function (button) {
@@ -118,6 +223,28 @@
 
   document.getElementById("message-close").addEventListener("click", hide);
 
+  // -- each applicant starts fresh -------------------------------------------------------
+  var idleTimer = null;
+
+  function idle() {
+    if (busy) { touched(); return; } // a ticket is on its way: its page takes over
+    hide();
+    setPriority(null);
+    if (window.LoketHolder) window.LoketHolder.clear();
+    if (cfg.lang !== cfg.home_lang) location.replace(root.dataset.home);
+  }
+
+  function touched() {
+    if (idleTimer) clearTimeout(idleTimer);
+    idleTimer = setTimeout(idle, IDLE_MS);
+  }
+
+  ["pointerdown", "keydown"].forEach(function (name) {
+    document.addEventListener(name, touched, true);
+  });
+  touched(); // a page opened in English and left alone goes back too
+
+  // -- taking a ticket ---------------------------------------------------------------------
   function idempotencyKey() {
     // crypto.getRandomValues works on plain http too (randomUUID needs a secure context).
     var bytes = new Uint8Array(16);
@@ -127,10 +254,25 @@
     }).join("");
   }
 
+  /* What is wrong with the number typed, when the kiosk can tell by itself: too short or too
+   * long (the server checks the rest, and says "check the number"). */
+  function holderProblem(kind, value) {
+    var digits = value.replace(/[\s\-.()/]/g, "");
+    if (kind === "phone") digits = digits.replace(/^\+?62/, "").replace(/^0/, "");
+    if (!/^[0-9]*$/.test(digits)) return null;
+    var shortest = kind === "phone" ? 9 : 16; // after 0 / +62: 8 and 8 to 11 more digits
+    var longest = kind === "phone" ? 12 : 16;
+    if (digits.length < shortest) return t.holder_short;
+    if (digits.length > longest) return t.holder_long;
+    return null;
+  }
+
   function take(button) {
     if (busy) return;
     var holder = window.LoketHolder; // one ticket per person: phone number or NIK (holder.js)
     if (holder && !holder.value()) { show(t.holder_missing, true); holder.focus(); return; }
+    var problem = holder ? holderProblem(holder.kind, holder.value()) : null;
+    if (problem) { show(problem, true); return; }
     busy = true;
     show(t.busy, false);
     var body = { service: button.dataset.code, channel: "kiosk" };
@@ -159,7 +301,8 @@
       .then(function (result) {
         if (result.status === 201) {
           setPriority(null);
-          // replace(): the kiosk's history never holds a ticket's private link.
+          // replace(): the kiosk's history never holds a ticket's private link. The slip is
+          // in this applicant's language; it comes back to the kiosk in Indonesian.
           location.replace("/kiosk/ticket/" + encodeURIComponent(result.data.token) +
             "?print=1&lang=" + encodeURIComponent(cfg.lang));
           return;
@@ -182,11 +325,13 @@
   Loket.connect({ board: cfg.site }, {
     snapshot: function (kind, data) { if (kind === "board") applyBoard(data); },
     config: function (msg) {
-      // Asking (or no longer asking) for a phone number or NIK changes the page itself: take it
-      // afresh, unless someone is in the middle of taking a ticket.
+      // Asking (or no longer asking) for a phone number or NIK changes the page itself, and
+      // a counter's services change which counters serve what: take the page afresh, unless
+      // someone is in the middle of taking a ticket.
       var holder = document.getElementById("holder");
       var asked = holder ? holder.dataset.kind : null;
-      if ((msg.holder_id_kind || null) !== asked && !busy) { location.reload(); return; }
+      var changed = (msg.holder_id_kind || null) !== asked || msg.what === "counter";
+      if (changed && !busy) { location.reload(); return; }
       applyBoard(msg.board);
     },
     queue: function (msg) {

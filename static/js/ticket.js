@@ -1,18 +1,17 @@
 /* The printed ticket: print once (silently with Chromium's --kiosk-printing), then go back to
- * the kiosk, replacing this page in the history so nobody can page back to it. */
+ * the kiosk, replacing this page in the history so nobody can page back to it. The slip is in
+ * the applicant's language; the kiosk comes back in Indonesian for the next person (its
+ * address, `data-kiosk`, says so). */
 (function () {
   "use strict";
   var slip = document.getElementById("slip");
   var params = new URLSearchParams(location.search);
-  var lang = params.get("lang");
   var left = false;
 
   function back() {
     if (left) return;
     left = true;
-    var target = slip.dataset.kiosk;
-    if (lang) target += (target.indexOf("?") >= 0 ? "&" : "?") + "lang=" + encodeURIComponent(lang);
-    location.replace(target);
+    location.replace(slip.dataset.kiosk);
   }
 
   document.getElementById("done").addEventListener("click", back);

@@ -132,7 +132,7 @@ def test_ticket_from_kiosk_is_called_live_on_board_phone_and_counter(
         kiosk.click('.service[data-code="A"]')
     assert issued.value.status == 201
     printed = re.compile(re.escape(f"{base}/kiosk/ticket/") + r"([\w-]+)\?print=1&lang=id$")
-    # Back at the kiosk (ticket.js adds the kiosk's language), having shown the ticket between.
+    # Back at the kiosk (in Indonesian for the next person), having shown the ticket between.
     kiosk.wait_for_url(re.compile(re.escape(f"{base}/kiosk?") + r"(.*&)?lang=id(&|$)"))
     assert len(visited) == 3 and visited[0] == f"{base}/kiosk", visited
     shown = printed.match(visited[1])
