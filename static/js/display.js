@@ -110,10 +110,12 @@
    * that take turns (`WAIT_PAGE_MS`), each whole: nothing is cut, nothing scrolls. */
   function fit() {
     var list = $("waiting");
+    var box = $("waiting-box");
     var items = Array.prototype.slice.call(list.children);
     items.forEach(function (item) { item.hidden = false; });
+    box.style.height = "";
     var portrait = window.innerHeight > window.innerWidth;
-    var high = portrait ? 3.2 : 4.2;
+    var high = portrait ? 3.2 : 3.6;
     var low = MIN_FONT_VH;
     list.style.fontSize = high + "vh";
     if (overflows(list)) {
@@ -126,8 +128,24 @@
     }
     waitPages = 1;
     if (overflows(list) && items.length > 1) {
+      // Every page in a box of the same height (the room the whole list had): nothing above
+      // or below it moves when the page turns.
+      box.style.height = box.getBoundingClientRect().height + "px";
       var pages = paginate(items, list.clientHeight, parseFloat(getComputedStyle(list).rowGap) || 0);
       waitPages = pages.length;
+      // The largest type at which every page fits (pages were made at the smallest).
+      var best = MIN_FONT_VH;
+      pages.forEach(function (page, index) {
+        items.forEach(function (item) { item.hidden = page.indexOf(item) < 0; });
+        var lo = MIN_FONT_VH, hi = high;
+        for (var j = 0; j < 6; j++) {
+          var size = (lo + hi) / 2;
+          list.style.fontSize = size + "vh";
+          if (overflows(list)) hi = size; else lo = size;
+        }
+        best = index === 0 ? lo : Math.min(best, lo);
+      });
+      list.style.fontSize = best + "vh";
       var page = pages[waitPage % waitPages];
       items.forEach(function (item) { item.hidden = page.indexOf(item) < 0; });
     }
