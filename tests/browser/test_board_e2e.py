@@ -128,13 +128,20 @@ class Boards:
         self.watches: list[Watch] = []
 
     def open(
-        self, base: str, size: tuple[int, int], path: str = "/display", **options: Any
+        self,
+        base: str,
+        size: tuple[int, int],
+        path: str = "/display",
+        init_script: str | None = None,
+        **options: Any,
     ) -> Page:
         watch = Watch(base)
         self.watches.append(watch)
         context = watch.context(
             self.browser, viewport={"width": size[0], "height": size[1]}, **options
         )
+        if init_script is not None:
+            context.add_init_script(init_script)
         page = context.new_page()
         page.goto(base + path)
         page.wait_for_function("() => window.LoketSocket && window.LoketSocket.connected")
@@ -329,4 +336,23 @@ def test_board_clock_follows_the_hall_not_the_tv_in_english(
     assert page.inner_text("#clock") in {f"{now:%H:%M}", f"{now + timedelta(minutes=1):%H:%M}"}
     assert f"{now.day} {now:%B} {now.year}" in page.inner_text("#date")
     assert page.inner_text("#empty-title") == "Nobody has been called yet"
+    boards.assert_clean()
+
+
+#: A TV whose own clock is three hours and seven minutes fast.
+FAST_TV_CLOCK = """
+(() => {
+  const realNow = Date.now.bind(Date);
+  Date.now = () => realNow() + (3 * 60 + 7) * 60 * 1000;
+})();
+"""
+
+
+def test_board_clock_keeps_the_halls_time_on_a_tv_whose_clock_is_wrong(
+    boards: Boards, quiet_hall: str
+) -> None:
+    page = boards.open(quiet_hall, (1920, 1080), init_script=FAST_TV_CLOCK)
+    assert page.evaluate("() => Date.now() - new Date().getTime()") > 3 * 3600 * 1000
+    now = datetime.now(JAKARTA)
+    assert page.inner_text("#clock") in {f"{now:%H:%M}", f"{now + timedelta(minutes=1):%H:%M}"}
     boards.assert_clean()
