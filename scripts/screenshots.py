@@ -12,14 +12,21 @@ two of them for elderly applicants, four counters open, some tickets called, ser
     counter.png   1440×900   counter 1's terminal with a called ticket
     board.png     1920×1080  the lobby board after a few calls, its call flash gone
     board-en.png  1920×1080  the same board in English (`?lang=en`)
+    board-full.png, board-portrait.png, board-portrait-2.png
+                  1920×1080 and 1080×1920: the board of 16 services after twenty calls, the
+                  hall full, people let in and others still outside (the portrait TV shows
+                  the waiting list in two turns: both are drawn)
+    board-empty.png, board-closed.png
+                  1920×1080: nobody called yet; a hall outside its opening hours
     phone.png     390×780    the phone status page of a waiting ticket with people ahead
     admin-*.png   1440 wide  the admin console: services, a refused service form, counters,
                              staff, site settings, the audit trail (as the demo admin)
     overview.png  1440 wide  the supervisors' live hall overview, once the first waits have
                              passed the alert limit the admin set to one minute
 
-Run: `make screenshots`, or `.venv/bin/python scripts/screenshots.py [--out DIR] [--only kiosk]`
-(`--only kiosk`: the same busy moment, but only the kiosk's three pictures).
+Run: `make screenshots`, or `.venv/bin/python scripts/screenshots.py [--out DIR] [--only PREFIX]`
+(`--only kiosk`: the same busy moment, but only the kiosk's three pictures; `--only board`: the
+lobby board's images alone).
 Needs Debian's Chromium at /usr/bin/chromium and the dev requirements (Playwright, requests);
 no browser is downloaded.
 """
@@ -31,8 +38,11 @@ import sqlite3
 import sys
 import tempfile
 import time
+from datetime import datetime
+from datetime import time as dtime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import requests
 from playwright.sync_api import Browser, Locator, Page, sync_playwright
@@ -40,6 +50,7 @@ from playwright.sync_api import Browser, Locator, Page, sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.browser.board_hall import HallApi, board_server, busy_morning  # noqa: E402
 from tests.integration.live import gunicorn_server  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -121,7 +132,13 @@ def calm_board(page: Page, announced: int = 1) -> None:
     page.wait_for_timeout(300)  # the "now calling" panel's own flash animation
 
 
+#: Only images whose names start with this are saved (`--only`).
+ONLY = ""
+
+
 def shoot(page: Page | Locator, out: Path, name: str, **options: Any) -> None:
+    if not name.startswith(ONLY):
+        return
     path = out / name
     page.screenshot(path=str(path), **options)
     print(f"  {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
@@ -290,11 +307,43 @@ def admin_pages(base: str, browser: Browser, out: Path, started: float) -> None:
     shoot(overview, out, "overview.png", full_page=True)
 
 
+def board_page(browser: Browser, base: str, size: tuple[int, int]) -> Page:
+    page = browser.new_context(viewport={"width": size[0], "height": size[1]}).new_page()
+    page.set_default_timeout(WAIT_MS)
+    page.goto(f"{base}/display")
+    connected(page)
+    page.wait_for_timeout(500)
+    return page
+
+
+def board_screens(browser: Browser, out: Path, tmp: Path) -> None:
+    """The lobby board at its hardest: 16 services, a full hall after twenty calls, a portrait
+    TV; and its quiet states: nobody called yet, the hall closed."""
+    with board_server(f"sqlite:///{tmp / 'board.db'}", capacity=30) as base:
+        shoot(board_page(browser, base, (1920, 1080)), out, "board-empty.png")
+        busy_morning(HallApi(base), calls=20)
+        shoot(board_page(browser, base, (1920, 1080)), out, "board-full.png")
+        portrait = board_page(browser, base, (1080, 1920))
+        shoot(portrait, out, "board-portrait.png")
+        portrait.evaluate("() => window.LoketBoard.turnPage()")
+        shoot(portrait, out, "board-portrait-2.png")
+    # Open 08:00–16:00 in Jakarta, drawn at a moment it is closed (hours that begin two
+    # hours from now when the script runs during them).
+    now = datetime.now(ZoneInfo("Asia/Jakarta"))
+    hours = (dtime(8), dtime(16))
+    if hours[0].hour <= now.hour < hours[1].hour:
+        hours = (dtime((now.hour + 2) % 24), dtime((now.hour + 10) % 24))
+    with board_server(f"sqlite:///{tmp / 'closed.db'}", hours=hours) as base:
+        shoot(board_page(browser, base, (1920, 1080)), out, "board-closed.png")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
-    parser.add_argument("--only", choices=["kiosk"], help="redraw only these pictures")
+    parser.add_argument("--only", default="", help="save only the images whose names start so")
     args = parser.parse_args()
+    global ONLY
+    ONLY = args.only
     out: Path = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     with (
@@ -306,6 +355,8 @@ def main() -> None:
         try:
             print(f"Demo hall at {base}; saving:")
             screenshots(base, browser, out, Path(tmp) / "demo.db", args.only)
+            if "board".startswith(ONLY) or ONLY.startswith("board"):
+                board_screens(browser, out, Path(tmp))
         finally:
             browser.close()
 

@@ -152,9 +152,16 @@ def _publish_queues(
     seq = max(max(event.seq for event in events), snapshot.seq)
     hall = snapshot.hall
     summaries = {s["id"]: s for s in snapshot.summaries(service_ids)}
+    # Boards also get the "silakan masuk" list of this `seq`, from the same read model as their
+    # snapshot: a live board and a freshly loaded one name the same tickets.
     socketio.emit(
         "queue",
-        {"seq": seq, "hall": hall, "services": list(summaries.values())},
+        {
+            "seq": seq,
+            "hall": hall,
+            "services": list(summaries.values()),
+            "recently_admitted": snapshot.recently_admitted,
+        },
         to=board_room(site_id),
     )
     for service_id, summary in summaries.items():

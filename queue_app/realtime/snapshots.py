@@ -108,6 +108,11 @@ class HallSnapshot:
         """The queue figures of these services only, in the board's order."""
         return [self.view.service_summary(s) for s in self.view.services if s.id in service_ids]
 
+    @property
+    def recently_admitted(self) -> list[str]:
+        """The codes the board's "silakan masuk" line names, as in `board`."""
+        return self.view.recently_admitted[: read.RECENT_CALLS]
+
     @cached_property
     def hall(self) -> Json:
         """The hall's figures (inside, outside, cap, open), as on the board."""

@@ -186,11 +186,15 @@ class HallView:
 
     @cached_property
     def recently_admitted(self) -> list[str]:
-        """Codes let in from outside most recently, for the entrance's "silakan masuk" line."""
+        """Codes let in from outside most recently, for the entrance's "silakan masuk" line:
+        tickets that waited outside (admitted after their issue; one let in at once is
+        admitted in its issue's instant) and are not called yet (a requeued, transferred or
+        reinstated ticket is inside already)."""
         admitted = [
             t
             for t in self.active
             if t.state == TicketState.WAITING.value
+            and t.first_called_at is None
             and t.admitted_at is not None
             and t.admitted_at > t.issued_at
         ]

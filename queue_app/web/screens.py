@@ -24,6 +24,7 @@ from ..i18n import DEFAULT_LANGUAGE
 from ..models import Counter, Site, User
 from ..realtime import snapshots
 from ..services import read, staff
+from ..services.clock import utcnow
 from .api import status_url
 from .validation import parse_id
 
@@ -184,7 +185,10 @@ def display() -> str:
         "services": services or None,
         "calls": max(1, min(shown, BOARD_CALLS_MAX)),
     }
-    return render_template("display.html", board=board, config=config)
+    # The hall's clock: the board shows the time in the site's zone, from the server's clock
+    # (a TV's own clock is often wrong), as milliseconds since the epoch.
+    server_now = int(utcnow().timestamp() * 1000)
+    return render_template("display.html", board=board, config=config, server_now=server_now)
 
 
 def parse_numbers(text: str) -> set[int]:
