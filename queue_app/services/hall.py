@@ -13,7 +13,8 @@ from collections import Counter as Tally
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol
+from enum import Enum
+from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -24,7 +25,8 @@ from ..domain.admission import OutsideTicket, choose_admissions, room_left
 from ..domain.errors import CounterBusy, NotFound
 from ..domain.events import CounterChanged, DomainEvent, TicketChanged
 from ..domain.numbering import is_open_at, service_day, site_zone
-from ..domain.states import AT_COUNTER, INSIDE, Action, TicketState, transition
+from ..domain.states import AT_COUNTER, INSIDE, Action, TicketState
+from ..domain.ticket_steps import apply, step
 from ..domain.vocabulary import CounterState
 from ..models import Counter, CounterService, Service, Site, Ticket, TicketEvent
 from .clock import utcnow
@@ -33,6 +35,12 @@ from .hall_state import HallCounter, HallInputs, TicketRow
 ACTIVE_STATES = [s.value for s in (TicketState.ISSUED, *INSIDE)]
 INSIDE_STATES = [s.value for s in INSIDE]
 QUEUED_STATES = [TicketState.ISSUED.value, TicketState.WAITING.value]
+
+
+class Unset(Enum):
+    """`Hall.record(counter_id=Unset.TICKET)`: the event names the ticket's counter."""
+
+    TICKET = 0
 
 
 @dataclass(frozen=True)
@@ -185,15 +193,29 @@ class Hall:
         *,
         staff_id: int | None = None,
         detail: dict[str, Any] | None = None,
+        counter_id: int | None = None,
+        service_id: int | None = None,
     ) -> TicketState:
-        """Apply `action` to `ticket` through the state machine and record it."""
+        """Take one step of the ticket's life (domain.ticket_steps: its state and the fields it
+        sets) and record it. `counter_id`: where a call sends it; `service_id`: where a transfer
+        does."""
         before = TicketState(ticket.state)
         # Only a reinstated no-show asks whether the hall has room (it may have to wait outside).
         room = self.room() > 0 if action is Action.REINSTATE else True
-        after = transition(before, action, hall_has_room=room)
-        ticket.state = after.value
-        self.record(ticket, action, before, staff_id=staff_id, detail=detail)
-        return after
+        taken = step(
+            ticket,
+            action,
+            self.now,
+            counter_id=counter_id,
+            staff_id=staff_id,
+            service_id=service_id,
+            hall_has_room=room,
+        )
+        apply(ticket, taken)
+        self.record(
+            ticket, action, before, staff_id=staff_id, detail=detail, counter_id=taken.counter_id
+        )
+        return taken.state
 
     def record(
         self,
@@ -204,13 +226,16 @@ class Hall:
         staff_id: int | None = None,
         detail: dict[str, Any] | None = None,
         to_state: TicketState | None = None,
+        counter_id: int | Literal[Unset.TICKET] | None = Unset.TICKET,
     ) -> TicketChanged:
         """Append one row to the event log and keep the matching domain event (`to_state`:
         where this step led, when the ticket has moved on already: an issue inserted
-        admitted)."""
+        admitted; `counter_id`: the counter the step concerns, when not the ticket's now —
+        a requeue names the counter that sent it back)."""
         seq = self.next_seq()
         self.touch(ticket)
         after = to_state or TicketState(ticket.state)
+        at = ticket.counter_id if counter_id is Unset.TICKET else counter_id
         self.inside_delta += (after in INSIDE) - (before in INSIDE)
         self.outside_delta += (after is TicketState.ISSUED) - (before is TicketState.ISSUED)
         self.session.add(
@@ -223,7 +248,7 @@ class Hall:
                 to_state=after.value,
                 at=self.now,
                 service_id=ticket.service_id,
-                counter_id=ticket.counter_id,
+                counter_id=at,
                 staff_id=staff_id,
                 detail=detail,
             )
@@ -240,8 +265,8 @@ class Hall:
             priority=ticket.priority,
             from_state=before,
             to_state=after,
-            counter_id=ticket.counter_id,
-            counter_number=self.counter_number(ticket.counter_id),
+            counter_id=at,
+            counter_number=self.counter_number(at),
             staff_id=staff_id,
             token=ticket.token,
         )
@@ -397,7 +422,6 @@ class Hall:
 
     def _admit(self, ticket: Ticket) -> Ticket:
         self.move(ticket, Action.ADMIT)
-        ticket.admitted_at = self.now
         if ticket in self.new_outside:
             self.new_outside.remove(ticket)
         return ticket
@@ -444,7 +468,6 @@ class Hall:
         expired = list(self.session.scalars(stmt.order_by(Ticket.id)))
         for ticket in expired:
             self.move(ticket, Action.EXPIRE, detail={"reason": "day_closed"})
-            ticket.closed_at = self.now
         if expired:
             self.session.flush()
             self.admit()

@@ -27,7 +27,8 @@ from ..domain.errors import (
 from ..domain.events import DomainEvent
 from ..domain.numbering import display_code
 from ..domain.selection import QueuedTicket, choose_next
-from ..domain.states import AT_COUNTER, Action, TicketState, transition
+from ..domain.states import AT_COUNTER, Action, TicketState
+from ..domain.ticket_steps import apply, step
 from ..domain.vocabulary import Channel, CounterState, Priority
 from ..models import Counter, CounterService, Service, Ticket
 from .hall import Hall, TouchedCounter, refuse_busy, site_of
@@ -125,8 +126,7 @@ def issue_ticket(
         holder_hash=holder_hash,
     )
     if at_once:
-        ticket.state = transition(TicketState.ISSUED, Action.ADMIT).value
-        ticket.admitted_at = hall.now
+        apply(ticket, step(ticket, Action.ADMIT, hall.now))
     session.add(ticket)
     session.flush()
     detail = {"channel": channel.value}
@@ -206,13 +206,7 @@ def call_next(
             .values(regular_streak=choice.regular_streak)
         )  # a counter object loaded above is kept in step (no query: evaluated in Python)
     hall.touch(TouchedCounter(counter_id, state, choice.regular_streak))
-    ticket.counter_id = counter_id
-    ticket.staff_id = actor.user_id
-    ticket.front = False
-    ticket.first_called_at = ticket.first_called_at or hall.now
-    ticket.called_at = hall.now
-    ticket.call_count += 1
-    hall.move(ticket, Action.CALL, staff_id=actor.user_id)
+    hall.move(ticket, Action.CALL, staff_id=actor.user_id, counter_id=counter_id)
     session.flush()
     return ticket, hall.events
 
@@ -232,8 +226,6 @@ def recall(session: Session, ticket_id: int, actor: Actor) -> Result:
             recall_limit=limit,
         )
     hall.move(ticket, Action.RECALL, staff_id=actor.user_id)
-    ticket.called_at = hall.now
-    ticket.call_count += 1
     session.flush()
     return ticket, hall.events
 
@@ -242,7 +234,6 @@ def start(session: Session, ticket_id: int, actor: Actor) -> Result:
     """The applicant reached the counter: service starts."""
     hall, ticket = _lock_ticket_at_counter(session, ticket_id, actor)
     hall.move(ticket, Action.START, staff_id=actor.user_id)
-    ticket.started_at = hall.now
     session.flush()
     return ticket, hall.events
 
@@ -251,7 +242,6 @@ def finish(session: Session, ticket_id: int, actor: Actor) -> Result:
     """Service done; the room it frees goes to someone outside."""
     hall, ticket = _lock_ticket_at_counter(session, ticket_id, actor)
     hall.move(ticket, Action.FINISH, staff_id=actor.user_id)
-    ticket.finished_at = ticket.closed_at = hall.now
     hall.admit()
     session.flush()
     return ticket, hall.events
@@ -273,7 +263,6 @@ def no_show(session: Session, ticket_id: int, actor: Actor) -> Result:
                 wait_s=left,
             )
     hall.move(ticket, Action.NO_SHOW, staff_id=actor.user_id)
-    ticket.closed_at = hall.now
     hall.admit()
     session.flush()
     return ticket, hall.events
@@ -283,12 +272,7 @@ def reinstate(session: Session, ticket_id: int, actor: Actor) -> Result:
     """A no-show came back: back of the queue, inside if the hall has room, else outside."""
     hall, ticket = _lock_ticket(session, ticket_id)
     actor.require_counter(ticket.counter_id)
-    after = hall.move(ticket, Action.REINSTATE, staff_id=actor.user_id)
-    ticket.counter_id = None
-    ticket.closed_at = None
-    ticket.queue_at = hall.now
-    if after is TicketState.WAITING:
-        ticket.admitted_at = hall.now
+    hall.move(ticket, Action.REINSTATE, staff_id=actor.user_id)
     session.flush()
     return ticket, hall.events
 
@@ -297,8 +281,6 @@ def requeue(session: Session, ticket_id: int, actor: Actor) -> Result:
     """Send a called ticket back to the end of its service's queue."""
     hall, ticket = _lock_ticket_at_counter(session, ticket_id, actor)
     hall.move(ticket, Action.REQUEUE, staff_id=actor.user_id)
-    ticket.counter_id = None
-    ticket.queue_at = hall.now
     session.flush()
     return ticket, hall.events
 
@@ -310,11 +292,7 @@ def transfer(session: Session, ticket_id: int, to_service_id: int, actor: Actor)
     if target.id == ticket.service_id:
         raise InvalidInput("the ticket is already in that service", service=target.code)
     detail = {"from_service_id": ticket.service_id}
-    ticket.service_id = target.id
-    hall.move(ticket, Action.TRANSFER, staff_id=actor.user_id, detail=detail)
-    ticket.counter_id = None
-    ticket.front = True
-    ticket.queue_at = hall.now
+    hall.move(ticket, Action.TRANSFER, staff_id=actor.user_id, detail=detail, service_id=target.id)
     session.flush()
     return ticket, hall.events
 
@@ -329,7 +307,6 @@ def cancel(session: Session, ticket_id: int, actor: Actor) -> Result:
         if not set(counters) & actor.counter_ids:
             raise Forbidden("none of your counters serves this ticket's service")
     hall.move(ticket, Action.CANCEL, staff_id=actor.user_id)
-    ticket.closed_at = hall.now
     hall.admit()
     session.flush()
     return ticket, hall.events
