@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .errors import Forbidden
-from .vocabulary import STAFF_ROLES, Role
+from .vocabulary import OVERSEER_ROLES, STAFF_ROLES, Role
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class Actor:
     @property
     def oversees_hall(self) -> bool:
         """Supervisors and admins may act at every counter."""
-        return self.role in (Role.ADMIN, Role.SUPERVISOR)
+        return self.role in OVERSEER_ROLES
 
     def may_use_counter(self, counter_id: int | None) -> bool:
         """True when this actor may act at `counter_id`. Counters assigned to an account count

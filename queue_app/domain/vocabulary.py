@@ -43,6 +43,8 @@ class Role(StrEnum):
 
 #: Roles of people who work the hall (everything but device accounts).
 STAFF_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.CLERK})
+#: Roles that oversee the whole hall: every counter, the overview, the reports.
+OVERSEER_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR})
 
 
 class DeviceKind(StrEnum):

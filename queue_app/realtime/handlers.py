@@ -18,7 +18,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..device_cookie import seen_by_socket
 from ..domain.errors import LoketError
-from ..domain.vocabulary import Role
+from ..domain.vocabulary import OVERSEER_ROLES
 from ..extensions import db_session, socketio
 from ..models import Counter, User
 from ..security import client_address
@@ -28,9 +28,6 @@ from . import broadcast, snapshots
 from .rooms import board_room, counter_room, overview_room, service_room, ticket_room
 
 log = logging.getLogger(__name__)
-
-#: Roles that see the hall overview.
-OVERSEERS = (Role.ADMIN.value, Role.SUPERVISOR.value)
 
 
 def init_app(app: Flask) -> None:
@@ -187,7 +184,7 @@ def _follow(session: Session, args: MultiDict[str, str]) -> tuple[list[str], str
         site_id = parse_id(args["overview"])
         if site_id is None or not current_user.is_authenticated:
             return None
-        if current_user.role not in OVERSEERS:
+        if current_user.role not in OVERSEER_ROLES:
             return None
         return [overview_room(site_id)], "overview", overview.hall_overview(session, site_id)
     site_id = parse_id(args.get("board", "")) or snapshots.default_site_id(session)

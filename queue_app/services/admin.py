@@ -29,11 +29,9 @@ from . import sessions
 from .clock import utcnow
 from .hall import Hall, require_counter_free
 from .holders import KINDS as HOLDER_KINDS
-from .passwords import hash_password
+from .passwords import MIN_PASSWORD, hash_password
 from .staff import create_user
 
-#: Shortest password an admin may set.
-MIN_PASSWORD = 8
 #: What `AdminChange.entity` names.
 SERVICE, COUNTER, USER, SITE, SESSION = "service", "counter", "user", "site", "session"
 

@@ -13,6 +13,8 @@ import os
 from werkzeug.security import generate_password_hash
 
 DEFAULT_METHOD = "scrypt"
+#: The shortest password any account may have (the CLI, the admin console and its forms).
+MIN_PASSWORD = 8
 
 
 def hash_method() -> str:

@@ -19,7 +19,7 @@ from ..domain.vocabulary import Role
 from ..models import AdminChange, ApiToken, Counter, User
 from ..models.user import user_counters
 from .clock import utcnow
-from .passwords import hash_password
+from .passwords import MIN_PASSWORD, hash_password
 
 
 @cache
@@ -51,8 +51,8 @@ def create_user(
     username = username.strip()
     if not username or len(username) > 64:
         raise InvalidInput("username must be 1 to 64 characters")
-    if len(password) < 8:
-        raise InvalidInput("password must be at least 8 characters")
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"password must be at least {MIN_PASSWORD} characters")
     if session.scalars(select(User).where(User.username == username)).first():
         raise InvalidInput(f"user {username!r} already exists")
     numbers = sorted(set(counter_numbers))

@@ -29,7 +29,7 @@ from wtforms import SelectChoice
 
 from ..domain.errors import LoketError
 from ..domain.numbering import service_day, site_zone
-from ..domain.vocabulary import CounterState, Role
+from ..domain.vocabulary import OVERSEER_ROLES, CounterState, Role
 from ..extensions import db, db_session
 from ..i18n import STATE_LABELS
 from ..models import Counter, Service, Site, User
@@ -57,7 +57,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 ID = f"<int(max={MAX_ID}):%s>"
 ADMINS = (Role.ADMIN.value,)
-OVERSEERS = (Role.ADMIN.value, Role.SUPERVISOR.value)
+OVERSEERS = tuple(role.value for role in OVERSEER_ROLES)
 #: Audit lines per page (newest first); the CSV has the whole day.
 AUDIT_PAGE = 200
 

@@ -41,7 +41,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..domain.errors import LoketError
 from ..domain.vocabulary import CounterState, DeviceKind, Role
-from ..services.admin import MIN_PASSWORD, normalise_base_url
+from ..services.admin import normalise_base_url
+from ..services.passwords import MIN_PASSWORD
 
 #: WTForms' own messages that these forms can show, so the catalog translates them too.
 WTFORMS_MESSAGES = (
