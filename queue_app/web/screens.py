@@ -159,7 +159,8 @@ def counter_terminal(counter_id: int) -> str:
     if counter is None:
         abort(404)
     user: User = current_user._get_current_object()
-    if not staff.actor_for(user).may_use_counter(counter.id):
+    actor = staff.actor_for(user)
+    if not actor.may_use_counter(counter.id):
         abort(403)
     detail = read.counter_detail(session, counter.id)
     return render_template(
@@ -167,6 +168,9 @@ def counter_terminal(counter_id: int) -> str:
         counter=detail,
         board=snapshots.current(session, counter.site_id).board,
         user=user,
+        # "Other counter" only for someone who may work at another one (a clerk of one
+        # counter would land back here).
+        other_counters=actor.oversees_hall or len(actor.counter_ids) > 1,
     )
 
 

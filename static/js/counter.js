@@ -185,6 +185,59 @@
     }, 150);
   }
 
+  /** Why an action cannot be taken now, in words (a key pressed at the wrong moment says so). */
+  function whyNot(action) {
+    var cur = detail.current;
+    var state = cur ? cur.state : null;
+    if (busy) return t.why.wait;
+    if (action === "open") return null; // open already: nothing to say
+    if (action === "pause") return detail.state === "open" ? null : t.why.paused;
+    if (action === "call-next") {
+      if (detail.state !== "open") return t.why.paused;
+      return cur ? t.why.busy_counter : null;
+    }
+    if (!cur) return t.why.no_ticket;
+    if (action === "recall") {
+      if (state !== "called") return t.why.not_called;
+      return recallsLeft() === 0 ? t.why.recall_limit : null;
+    }
+    if (action === "no-show") {
+      if (state !== "called") return t.why.not_called;
+      var wait = noShowWait();
+      return wait > 0 ? Loket.fmt(t.why.too_early, { t: duration(wait) }) : null;
+    }
+    if (action === "start" || action === "requeue") return state === "called" ? null : t.why.not_called;
+    return null;
+  }
+
+  // -- no-show: asked first, and undone from here (reinstate) -------------------------------
+
+  var lastNoShow = null; // { id, code } of this counter's latest no-show, while it can be undone
+  var undoTimer = null;
+
+  function confirming() { return !$("confirm").hidden; }
+
+  function askNoShow() {
+    $("confirm-text").textContent = Loket.fmt(t.confirm_no_show, { code: detail.current.code });
+    $("confirm").hidden = false;
+    $("confirm-yes").focus();
+  }
+
+  function closeConfirm() { $("confirm").hidden = true; }
+
+  function showUndo(text, canUndo) {
+    $("undo-text").textContent = text;
+    $("undo-button").hidden = !canUndo;
+    $("undo").hidden = false;
+    if (undoTimer) clearTimeout(undoTimer);
+    undoTimer = canUndo ? null : setTimeout(function () { $("undo").hidden = true; }, 5000);
+  }
+
+  function hideUndo() {
+    lastNoShow = null;
+    $("undo").hidden = true;
+  }
+
   function url(action) {
     var cur = detail.current;
     if (action === "call-next" || action === "pause" || action === "open") {
@@ -193,12 +246,33 @@
     return cur ? "/api/v1/tickets/" + cur.id + "/" + action : null;
   }
 
-  function act(action) {
+  function act(action, confirmed) {
     var button = document.querySelector('[data-action="' + action + '"]');
-    if (busy || !button || button.disabled || button.hidden) return;
+    if (!button) return;
+    if (busy || button.disabled || button.hidden) {
+      var why = whyNot(action);
+      if (why) showError(why);
+      return;
+    }
     var target = url(action);
     if (!target) return;
+    if (action === "no-show" && !confirmed) {
+      askNoShow();
+      return;
+    }
     var body = action === "transfer" ? { service: $("transfer-to").value } : {};
+    var ticket = detail.current;
+    if (action === "call-next" && lastNoShow) hideUndo(); // the next applicant: the moment passed
+    send(target, body, action, ticket);
+  }
+
+  function undoNoShow() {
+    if (!lastNoShow || busy) return;
+    var ticket = lastNoShow;
+    send("/api/v1/tickets/" + ticket.id + "/reinstate", {}, "reinstate", ticket);
+  }
+
+  function send(target, body, action, ticket) {
     busy = true;
     showError("");
     renderCurrent();
@@ -222,8 +296,15 @@
           detail.current = result.data;
         } else if (action === "pause" || action === "open") {
           detail.state = result.data.state;
+        } else if (action === "reinstate") {
+          lastNoShow = null;
+          showUndo(Loket.fmt(t.reinstated, { code: ticket.code }), false);
         } else {
           detail.current = null;
+          if (action === "no-show") {
+            lastNoShow = { id: ticket.id, code: ticket.code };
+            showUndo(Loket.fmt(t.marked_no_show, { code: ticket.code }), true);
+          }
         }
         renderCurrent();
         resyncSoon();
@@ -238,11 +319,21 @@
   document.querySelectorAll("[data-action]").forEach(function (button) {
     button.addEventListener("click", function () { act(button.dataset.action); });
   });
+  $("confirm-yes").addEventListener("click", function () { closeConfirm(); act("no-show", true); });
+  $("confirm-no").addEventListener("click", closeConfirm);
+  $("undo-button").addEventListener("click", undoNoShow);
 
   var KEYS = { " ": "call-next", r: "recall", s: "start", f: "finish", n: "no-show",
     b: "requeue", t: "transfer", p: "pause", o: "open" };
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.altKey || event.metaKey) return;
+    if (confirming()) {
+      // The question waits for its answer: N or Enter says yes, Escape no; nothing else.
+      var key = event.key.toLowerCase();
+      if (key === "n" || key === "enter") { event.preventDefault(); closeConfirm(); act("no-show", true); }
+      else if (key === "escape") { event.preventDefault(); closeConfirm(); }
+      return;
+    }
     var tag = (event.target && event.target.tagName) || "";
     if (tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA") return;
     var action = KEYS[event.key.length === 1 ? event.key.toLowerCase() : event.key];

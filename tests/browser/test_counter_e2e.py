@@ -1,0 +1,117 @@
+"""The counter terminal at a clerk's 1366×768 screen (issue 13, items 6 and 8): a no-show is
+asked first and can be undone from the counter (reinstate); a key pressed when its action is
+not allowed says why; Pause is on screen without scrolling; signing out is one button, and a
+clerk of one counter is not offered "other counter" (it led back to the same one)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+import requests
+
+from .conftest import Watch
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+pytestmark = pytest.mark.browser
+
+CLERK = {"username": "petugas01", "password": "petugas-loket"}
+
+
+def terminal(browser: Browser, watch: Watch, base: str) -> Page:
+    """petugas01 signed in at their counter terminal (counter 1 of the demo hall)."""
+    page = watch.context(browser, viewport={"width": 1366, "height": 768}).new_page()
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", CLERK["username"])
+    page.fill("input[name=password]", CLERK["password"])
+    page.click("button[type=submit]")
+    page.goto(f"{base}/counter")
+    assert page.url.endswith("/counter/1"), page.url  # one counter: straight there
+    page.wait_for_function("() => window.LoketSocket && window.LoketSocket.connected")
+    return page
+
+
+def error_text(page: Page) -> str:
+    page.wait_for_selector("#error:not([hidden])")
+    return page.inner_text("#error")
+
+
+def test_no_show_asks_first_and_can_be_undone(
+    browser: Browser, watch: Watch, live_server: str
+) -> None:
+    issued = requests.post(f"{live_server}/api/v1/tickets", json={"service": "A"}).json()
+    code, token = issued["code"], issued["token"]
+
+    def state() -> str:
+        answer = requests.get(f"{live_server}/api/v1/tickets/by-token/{token}").json()
+        return str(answer["state"])
+
+    page = terminal(browser, watch, live_server)
+    page.keyboard.press("o")  # open the counter
+    page.wait_for_selector('#counter-state[data-state="open"]')
+    page.keyboard.press(" ")
+    page.wait_for_function(
+        f"() => document.getElementById('current-code').textContent === '{code}'"
+    )
+    page.keyboard.press("n")
+    # Asked first: nothing happened yet, and Escape keeps the applicant.
+    assert page.is_visible("#confirm") and code in page.inner_text("#confirm-text")
+    page.keyboard.press("Escape")
+    assert not page.is_visible("#confirm")
+    assert page.inner_text("#current-code") == code and state() == "called"
+    # Asked again and confirmed: a no-show, said so, with its undo.
+    page.keyboard.press("n")
+    page.click("#confirm-yes")
+    page.wait_for_selector("#undo:not([hidden])")
+    assert code in page.inner_text("#undo-text")
+    assert state() == "no_show"
+    page.click("#undo-button")
+    page.wait_for_function(
+        "() => !document.getElementById('undo-button') || "
+        "document.getElementById('undo-button').hidden"
+    )
+    assert code in page.inner_text("#undo-text")  # "… is back in the queue"
+    assert state() == "waiting"
+    # Back in the queue: the next call brings the applicant back to this counter.
+    page.keyboard.press(" ")
+    page.wait_for_function(
+        f"() => document.getElementById('current-code').textContent === '{code}'"
+    )
+    watch.assert_clean()
+
+
+def test_a_key_that_cannot_act_says_why(browser: Browser, watch: Watch, live_server: str) -> None:
+    page = terminal(browser, watch, live_server)
+    # The demo's counters start closed: calling needs the counter open.
+    page.keyboard.press(" ")
+    assert "O" in error_text(page) and page.inner_text("#current-code") == "—"
+    page.keyboard.press("o")
+    page.wait_for_selector('#counter-state[data-state="open"]')
+    page.keyboard.press("f")  # nothing to finish: no ticket here
+    page.wait_for_function(
+        "() => document.getElementById('error').textContent === Loket.config().t.why.no_ticket"
+    )
+    assert page.is_visible("#error")
+    watch.assert_clean()
+
+
+def test_pause_and_sign_out_are_on_screen_and_sign_out_works(
+    browser: Browser, watch: Watch, live_server: str
+) -> None:
+    page = terminal(browser, watch, live_server)
+    page.keyboard.press("o")
+    page.wait_for_selector("#pause:not([hidden])")
+    height = page.evaluate("() => window.innerHeight")
+    for selector in ("#pause", "#sign-out button", '[data-action="call-next"]'):
+        box = page.locator(selector).bounding_box()
+        assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height, selector
+    assert page.evaluate("() => document.scrollingElement.scrollHeight <= innerHeight")
+    # A clerk of one counter is not offered "other counter": it led back here.
+    assert page.locator("a[href='/counter']").count() == 0
+    page.click("#sign-out button")
+    page.wait_for_url(f"{live_server}/login")
+    page.goto(f"{live_server}/counter/1")
+    assert "/login" in page.url  # signed out on the server too
+    watch.assert_clean()
