@@ -93,6 +93,7 @@ ACTION_LABELS = {
     "sign_in_failed": _l("sign-in failed"),
     "sign_out_everywhere": _l("signed out everywhere"),
     "enrol": _l("enrolled"),
+    "reprint": _l("slip reprinted"),
     "enrolment_link": _l("new enrolment link"),
     "revoke": _l("revoked"),
 }
@@ -127,6 +128,7 @@ ENTITY_LABELS = {
     "site": _l("Hall"),
     "session": _l("Session"),
     "device": _l("Device"),
+    "ticket": _l("Ticket"),
 }
 
 #: How pages name a role (a role added later shows under its own name).
@@ -766,6 +768,7 @@ FIELD_LABELS = {
     "services_missing": _l("unknown services"),
     "sessions_ended": _l("sessions ended"),
     "state": _l("state"),
+    "ticket_state": _l("state of the ticket"),
     "timezone": _l("time zone"),
     "username": _l("username"),
     "via": _l("via"),
@@ -814,6 +817,8 @@ def _show(key: str, value: Any) -> str:
         return ", ".join(_show(key, v) for v in value) or "–"
     if key == "role" and isinstance(value, str):
         return str(ROLE_NAMES.get(value, value))
+    if key == "ticket_state" and isinstance(value, str):
+        return str(STATE_LABELS.get(value, value))
     if key == "state" and isinstance(value, str):
         return str(COUNTER_STATE_LABELS.get(value, value))
     if isinstance(value, float):

@@ -9,6 +9,7 @@ go to $LOKET_SHOTS when it is set."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +18,7 @@ import requests
 
 from .conftest import Watch
 from .test_admin_e2e import SUPERVISOR, sign_in
-from .test_screens_e2e import connected, text
+from .test_screens_e2e import PRINT_STUB, connected, text
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -112,4 +113,36 @@ def test_a_supervisor_acts_from_the_overview(
     assert states["state"] == "waiting"
     # The refused close is the one failed load the console saw.
     assert [e for e in watch.console_errors if "409" not in e] == []
+    watch.assert_clean()
+
+
+def test_a_clerk_reprints_a_lost_slip_and_comes_back_to_the_counter(
+    browser: Browser, live_server: str, watch: Watch
+) -> None:
+    base = live_server
+    issued = requests.post(f"{base}/api/v1/tickets", json={"service": "B"}, timeout=10).json()
+    context = watch.context(browser, viewport={"width": 1366, "height": 768})
+    context.add_init_script(PRINT_STUB)
+    page = context.new_page()
+    page.goto(f"{base}/login")
+    page.fill("#username", "petugas01")
+    page.fill("#password", CLERK_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/counter/1")  # a one-counter clerk lands at the terminal
+    page.click("text=Cetak ulang nomor")
+    page.wait_for_url(re.compile(re.escape(f"{base}/reprint?")))
+    # A code that is not today's is refused in words, and the form stays.
+    page.fill("#code", "B-099")
+    page.click(".reprint-form button[type=submit]")
+    page.wait_for_selector("#reprint-error")
+    assert "Hari ini tidak ada nomor B-099" in text(page, "#reprint-error")
+    shot(page, "reprint-refused")
+    page.fill("#code", "b1")
+    page.click(".reprint-form button[type=submit]")
+    page.wait_for_url(re.compile(re.escape(f"{base}/kiosk/ticket/{issued['token']}?")))
+    assert text(page, "h1.code") == issued["code"]
+    assert "CETAK ULANG" in text(page, ".reprint")  # uppercase on paper
+    shot(page, "reprint-slip")
+    # After printing, the clerk is back at the terminal (not at the kiosk).
+    page.wait_for_url(f"{base}/counter/1")
     watch.assert_clean()
