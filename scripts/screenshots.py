@@ -16,10 +16,13 @@ two of them for elderly applicants, four counters open, some tickets called, ser
     admin-*.png   1440 wide  the admin console: services, a refused service form, counters,
                              staff, site settings, the audit trail (as the demo admin)
     overview.png  1440 wide  the supervisors' live hall overview, once the first waits have
-                             passed the alert limit the admin set to one minute
+                             passed the alert limit the admin set to one minute, with a
+                             no-show to reinstate and a refused close of a busy counter
+    reprint.png   1366×768   the reprint form, refusing a code of no ticket of today
 
 Run: `make screenshots`, or `.venv/bin/python scripts/screenshots.py [--out DIR] [--only kiosk]`
-(`--only kiosk`: the same busy moment, but only the kiosk's three pictures).
+(`--only kiosk`: the same busy moment, but only the kiosk's three pictures; `--only staff`:
+only the admin console, the overview and the reprint form).
 Needs Debian's Chromium at /usr/bin/chromium and the dev requirements (Playwright, requests);
 no browser is downloaded.
 """
@@ -185,6 +188,10 @@ def screenshots(
         kiosk_pages(base, browser, out)
         kiosk_full(base, browser, out, database)
         return
+    if only == "staff":
+        hall.call(2)
+        admin_pages(base, browser, out, started, hall)
+        return
 
     # The lobby board is on before the last calls, so it announces them live.
     board = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
@@ -236,7 +243,7 @@ def screenshots(
     slip.goto(f"{base}/kiosk/ticket/{waiting['token']}")
     shoot(slip.locator("#slip"), out, "ticket.png")
 
-    admin_pages(base, browser, out, started)
+    admin_pages(base, browser, out, started, hall)
     kiosk_full(base, browser, out, database)
 
 
@@ -254,8 +261,10 @@ def staff_page(browser: Browser, base: str, who: tuple[str, str], target: str) -
     return page
 
 
-def admin_pages(base: str, browser: Browser, out: Path, started: float) -> None:
-    """The admin console as the demo admin, then the overview as the demo supervisor."""
+def admin_pages(base: str, browser: Browser, out: Path, started: float, hall: Hall) -> None:
+    """The admin console as the demo admin, then the overview as the demo supervisor (with a
+    no-show at counter 3 to reinstate, and a close of busy counter 5 refused), then the reprint
+    form."""
     admin = staff_page(browser, base, ADMIN, "/admin/services")
     shoot(admin, out, "admin-services.png", full_page=True)
     # A form refused field by field: a code already taken and a negative quota.
@@ -287,13 +296,27 @@ def admin_pages(base: str, browser: Browser, out: Path, started: float) -> None:
         "() => document.querySelectorAll('#ov-alerts .long_wait').length > 0",
         timeout=max(WAIT_MS, int((started + 75 - time.monotonic()) * 1000)),
     )
+    hall.open(3)
+    hall.ticket(hall.call(3), "no-show", 3)
+    overview.wait_for_selector("#ov-missed li")
+    overview.once("dialog", lambda dialog: dialog.accept())
+    overview.click("#ov-counters li.ov-counter:nth-child(5) button[data-action=close]")
+    overview.wait_for_selector("#ov-result.refused:not([hidden])")
     shoot(overview, out, "overview.png", full_page=True)
+
+    clerk = staff_page(browser, base, ("petugas01", "petugas-loket"), "/counter/1")
+    clerk.set_viewport_size({"width": 1366, "height": 768})
+    clerk.click("text=Cetak ulang nomor")
+    clerk.fill("#code", "B-099")
+    clerk.click(".reprint-form button[type=submit]")
+    clerk.wait_for_selector("#reprint-error")
+    shoot(clerk, out, "reprint.png")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
-    parser.add_argument("--only", choices=["kiosk"], help="redraw only these pictures")
+    parser.add_argument("--only", choices=["kiosk", "staff"], help="redraw only these pictures")
     args = parser.parse_args()
     out: Path = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
