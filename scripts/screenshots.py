@@ -306,7 +306,7 @@ def admin_pages(base: str, browser: Browser, out: Path, started: float, hall: Ha
 
     clerk = staff_page(browser, base, ("petugas01", "petugas-loket"), "/counter/1")
     clerk.set_viewport_size({"width": 1366, "height": 768})
-    clerk.click("text=Cetak ulang nomor")
+    clerk.click("a[href^='/reprint']")
     clerk.fill("#code", "B-099")
     clerk.click(".reprint-form button[type=submit]")
     clerk.wait_for_selector("#reprint-error")

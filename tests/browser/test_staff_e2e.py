@@ -129,7 +129,7 @@ def test_a_clerk_reprints_a_lost_slip_and_comes_back_to_the_counter(
     page.fill("#password", CLERK_PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{base}/counter/1")  # a one-counter clerk lands at the terminal
-    page.click("text=Cetak ulang nomor")
+    page.click("a[href^='/reprint']")
     page.wait_for_url(re.compile(re.escape(f"{base}/reprint?")))
     # A code that is not today's is refused in words, and the form stays.
     page.fill("#code", "B-099")
