@@ -64,8 +64,10 @@ seed: migrate
 	$(BIN)/flask seed-demo
 
 run: seed
+	@$(BIN)/flask check-demo-passwords
 	@echo ""
-	@echo "Loket is starting on http://127.0.0.1:$(PORT)/"
+	@echo "Loket is starting, listening on $(HOST):$(PORT)$(if $(filter 0.0.0.0,$(HOST)), (every address of this machine: other machines on the LAN reach it too; HOST=127.0.0.1 keeps it local))"
+	@echo "  This machine: http://127.0.0.1:$(PORT)/"
 	@echo "  API:        http://127.0.0.1:$(PORT)/api/v1/services"
 	@echo "  OpenAPI:    http://127.0.0.1:$(PORT)/api/v1/openapi.json"
 	@echo "  Board data: http://127.0.0.1:$(PORT)/api/v1/board"

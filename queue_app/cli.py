@@ -1,5 +1,5 @@
-"""Flask commands: seed-demo, create-user, create-token, enrol-device, close-day,
-simulate-day."""
+"""Flask commands: seed-demo, check-demo-passwords, create-user, create-token, enrol-device,
+close-day, simulate-day."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from .demo import seed_demo
+from .demo import demo_passwords_in_use, seed_demo
 from .domain.errors import LoketError
 from .domain.vocabulary import DeviceKind, Role
 from .extensions import db, db_session
@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
     """Register the commands."""
     for command in (
         seed_demo_command,
+        check_demo_passwords_command,
         create_user_command,
         create_token_command,
         enrol_device_command,
@@ -50,6 +51,25 @@ def seed_demo_command() -> None:
     db.session.commit()
     for line in lines:
         click.echo(line)
+
+
+@click.command("check-demo-passwords")
+@with_appcontext
+def check_demo_passwords_command() -> None:
+    """Warn when demo accounts still have the demo's published passwords (`make run` calls
+    this after seeding). Prints nothing when they were changed; never fails."""
+    names = demo_passwords_in_use(db_session())
+    if not names:
+        return
+    click.secho(
+        "WARNING: these accounts still have the demo's published passwords: "
+        + ", ".join(names)
+        + (" (and likely every petugasNN clerk)" if "petugas01" in names else "")
+        + ".\n  Anyone who reads the README can sign in with them. They are for the demo only:"
+        "\n  change them in the admin console (/admin/staff) before real use.",
+        fg="yellow",
+        err=True,
+    )
 
 
 @click.command("create-user")

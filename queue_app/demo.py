@@ -8,9 +8,10 @@ from datetime import time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash
 
 from .domain.vocabulary import CounterState, Role
-from .models import Counter, CounterService, Service, Site
+from .models import Counter, CounterService, Service, Site, User
 from .services import staff
 
 
@@ -40,6 +41,9 @@ HALL_CAPACITY = 150
 ADMIN = ("admin", "admin-loket")
 SUPERVISOR = ("supervisor", "supervisor-loket")
 CLERK_PASSWORD = "petugas-loket"
+#: The first clerk stands for all of them: the demo gives every clerk the same password, and
+#: checking each (scrypt) would make `make run` wait a second per ten clerks.
+FIRST_CLERK = "petugas01"
 
 
 def add_counters(
@@ -50,16 +54,18 @@ def add_counters(
 ) -> list[Counter]:
     """The demo's counters, numbered from 1: `how_many(spec)` for each service of `SERVICES`
     (in order, `services` matching them), each serving its own service first and helping the
-    next one when its own queue is empty. All start closed. Flushes."""
+    next one when its own queue is empty. A label names both services in that order, so the
+    clerk and the supervisor read what the counter serves. All start closed. Flushes."""
     counters: list[Counter] = []
     for index, (spec, service) in enumerate(zip(SERVICES, services, strict=True)):
         helper = services[(index + 1) % len(services)]
+        serves = " · ".join(s.name_id for s in dict.fromkeys((service, helper)))
         for _ in range(how_many(spec)):
             number = len(counters) + 1
             counter = Counter(
                 site_id=site.id,
                 number=number,
-                label=f"Loket {number} — {spec.name_id}",
+                label=f"Loket {number} — {serves}",
                 state=CounterState.CLOSED.value,
                 regular_streak=0,
             )
@@ -118,3 +124,12 @@ def seed_demo(session: Session, timezone: str = "Asia/Jakarta") -> list[str] | N
         f"Clerks: petugas01 … petugas{number:02d} / {CLERK_PASSWORD} "
         "(petugasNN works at counter NN)",
     ]
+
+
+def demo_passwords_in_use(session: Session) -> list[str]:
+    """The demo accounts (admin, supervisor, the first clerk) whose password is still the one
+    this file publishes; empty when they were changed or do not exist."""
+    known = {ADMIN[0]: ADMIN[1], SUPERVISOR[0]: SUPERVISOR[1], FIRST_CLERK: CLERK_PASSWORD}
+    users = session.scalars(select(User).where(User.username.in_(known), User.active)).all()
+    found = {u.username for u in users if check_password_hash(u.password_hash, known[u.username])}
+    return [name for name in known if name in found]

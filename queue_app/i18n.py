@@ -7,10 +7,11 @@ the rest of a visit stays in it. Source strings are English; `translations/id` h
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from flask import Flask, request, session
-from flask_babel import Babel, force_locale, get_locale, gettext, lazy_gettext
+from flask_babel import Babel, force_locale, format_decimal, get_locale, gettext, lazy_gettext
 
 from .domain.speech import LANGUAGES, number_words, spoken_code
 
@@ -50,6 +51,18 @@ def init_app(app: Flask, root: str) -> None:
         priority_labels=PRIORITY_LABELS,
         state_labels=STATE_LABELS,
     )
+    app.jinja_env.filters["decimal"] = decimal
+
+
+def decimal(value: float | int | Decimal | None, places: int = 1, *, fixed: bool = False) -> str:
+    """A number with up to `places` decimals in the page's language: `1,5` in Indonesian,
+    `1.5` in English, thousands grouped (`1.234,5` / `1,234.5`); `fixed` keeps trailing zeros
+    (`2,0`, for columns of figures). None is a dash. Machine-read output (CSV, JSON, SVG
+    coordinates) keeps plain Python numbers."""
+    if value is None:
+        return "–"
+    decimals = ("0" if fixed else "#") * places
+    return str(format_decimal(value, format="#,##0" + (f".{decimals}" if places else "")))
 
 
 def select_language() -> str:

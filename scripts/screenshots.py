@@ -22,11 +22,14 @@ two of them for elderly applicants, four counters open, some tickets called, ser
     admin-*.png   1440 wide  the admin console: services, a refused service form, counters,
                              staff, site settings, the audit trail (as the demo admin)
     overview.png  1440 wide  the supervisors' live hall overview, once the first waits have
-                             passed the alert limit the admin set to one minute
+                             passed the alert limit the admin set to one minute, with a
+                             no-show to reinstate and a refused close of a busy counter
+    reprint.png   1366×768   the reprint form, refusing a code of no ticket of today
 
 Run: `make screenshots`, or `.venv/bin/python scripts/screenshots.py [--out DIR] [--only PREFIX]`
-(`--only kiosk`: the same busy moment, but only the kiosk's three pictures; `--only board`: the
-lobby board's images alone).
+(`--only kiosk`: the same busy moment, but only the kiosk's three pictures; `--only staff`:
+only the admin console, the overview and the reprint form; `--only board`: the lobby board's
+images alone).
 Needs Debian's Chromium at /usr/bin/chromium and the dev requirements (Playwright, requests);
 no browser is downloaded.
 """
@@ -202,6 +205,10 @@ def screenshots(
         kiosk_pages(base, browser, out)
         kiosk_full(base, browser, out, database)
         return
+    if only == "staff":
+        hall.call(2)
+        admin_pages(base, browser, out, started, hall)
+        return
 
     # The lobby board is on before the last calls, so it announces them live.
     board = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
@@ -253,7 +260,7 @@ def screenshots(
     slip.goto(f"{base}/kiosk/ticket/{waiting['token']}")
     shoot(slip.locator("#slip"), out, "ticket.png")
 
-    admin_pages(base, browser, out, started)
+    admin_pages(base, browser, out, started, hall)
     kiosk_full(base, browser, out, database)
 
 
@@ -271,8 +278,10 @@ def staff_page(browser: Browser, base: str, who: tuple[str, str], target: str) -
     return page
 
 
-def admin_pages(base: str, browser: Browser, out: Path, started: float) -> None:
-    """The admin console as the demo admin, then the overview as the demo supervisor."""
+def admin_pages(base: str, browser: Browser, out: Path, started: float, hall: Hall) -> None:
+    """The admin console as the demo admin, then the overview as the demo supervisor (with a
+    no-show at counter 3 to reinstate, and a close of busy counter 5 refused), then the reprint
+    form."""
     admin = staff_page(browser, base, ADMIN, "/admin/services")
     shoot(admin, out, "admin-services.png", full_page=True)
     # A form refused field by field: a code already taken and a negative quota.
@@ -304,7 +313,21 @@ def admin_pages(base: str, browser: Browser, out: Path, started: float) -> None:
         "() => document.querySelectorAll('#ov-alerts .long_wait').length > 0",
         timeout=max(WAIT_MS, int((started + 75 - time.monotonic()) * 1000)),
     )
+    hall.open(3)
+    hall.ticket(hall.call(3), "no-show", 3)
+    overview.wait_for_selector("#ov-missed li")
+    overview.once("dialog", lambda dialog: dialog.accept())
+    overview.click("#ov-counters li.ov-counter:nth-child(5) button[data-action=close]")
+    overview.wait_for_selector("#ov-result.refused:not([hidden])")
     shoot(overview, out, "overview.png", full_page=True)
+
+    clerk = staff_page(browser, base, ("petugas01", "petugas-loket"), "/counter/1")
+    clerk.set_viewport_size({"width": 1366, "height": 768})
+    clerk.click("a[href^='/reprint']")
+    clerk.fill("#code", "B-099")
+    clerk.click(".reprint-form button[type=submit]")
+    clerk.wait_for_selector("#reprint-error")
+    shoot(clerk, out, "reprint.png")
 
 
 def board_page(browser: Browser, base: str, size: tuple[int, int]) -> Page:
@@ -343,7 +366,8 @@ def main() -> None:
     parser.add_argument("--only", default="", help="save only the images whose names start so")
     args = parser.parse_args()
     global ONLY
-    ONLY = args.only
+    # `staff` picks a path through the demo, not a name prefix: it saves what that path shoots.
+    ONLY = "" if args.only == "staff" else args.only
     out: Path = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     with (
@@ -355,7 +379,7 @@ def main() -> None:
         try:
             print(f"Demo hall at {base}; saving:")
             screenshots(base, browser, out, Path(tmp) / "demo.db", args.only)
-            if "board".startswith(ONLY) or ONLY.startswith("board"):
+            if args.only != "staff" and ("board".startswith(ONLY) or ONLY.startswith("board")):
                 board_screens(browser, out, Path(tmp))
         finally:
             browser.close()

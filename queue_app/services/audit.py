@@ -213,8 +213,8 @@ def _admin_entries(
 def _entity_names(
     session: Session, changes: list[AdminChange]
 ) -> dict[tuple[str, int | None], str]:
-    """`A`, `3`, `budi`: the service code, counter number or username of each entity these
-    changes are about (the site has no name here: there is one per page)."""
+    """`A`, `3`, `budi`, `A-007`: the service code, counter number, username or ticket code of
+    each entity these changes are about (the site has no name here: there is one per page)."""
     ids: dict[str, set[int]] = {}
     for change in changes:
         if change.entity_id is not None:
@@ -230,6 +230,11 @@ def _entity_names(
             select(Counter.id, Counter.number).where(Counter.id.in_(ids["counter"]))
         ):
             names[("counter", cid)] = str(number)
+    if ids.get("ticket"):
+        for tid, code in session.execute(
+            select(Ticket.id, Ticket.code).where(Ticket.id.in_(ids["ticket"]))
+        ):
+            names[("ticket", tid)] = code
     people = ids.get("user", set()) | ids.get("session", set())
     if people:
         for uid, username in session.execute(

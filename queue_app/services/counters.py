@@ -17,7 +17,8 @@ def set_counter_state(
     """Open, pause or close a counter.
 
     Opening signs the actor in at the counter. Closing needs the counter free of called and
-    serving tickets (finish, requeue or transfer them first); pausing keeps them.
+    serving tickets (finish, requeue or transfer them first); pausing keeps them, and keeps the
+    clerk signed in at it (a supervisor pausing from the overview does not take their place).
     """
     hall, counter = lock_counter(session, counter_id, actor)
     if state is CounterState.CLOSED:
@@ -27,7 +28,10 @@ def set_counter_state(
     ):
         return counter, hall.events  # nothing changes, nothing to announce
     counter.state = state.value
-    counter.staff_id = None if state is CounterState.CLOSED else actor.user_id
+    if state is CounterState.CLOSED:
+        counter.staff_id = None
+    elif state is CounterState.OPEN or counter.staff_id is None:
+        counter.staff_id = actor.user_id
     hall.record_counter(counter, actor.user_id)
     session.flush()
     return counter, hall.events

@@ -22,6 +22,8 @@ Json = dict[str, Any]
 
 QUEUED = [TicketState.ISSUED.value, TicketState.WAITING.value]
 AT_COUNTER = [TicketState.CALLED.value, TicketState.SERVING.value]
+#: How many of today's no-shows the overview lists (latest first) for a supervisor to reinstate.
+NO_SHOWS_LISTED = 20
 
 
 def hall_overview(session: Session, site_id: int, view: HallView | None = None) -> Json:
@@ -56,6 +58,8 @@ def hall_overview(session: Session, site_id: int, view: HallView | None = None) 
         for row in session.execute(
             select(
                 Ticket.counter_id,
+                Ticket.id,
+                Ticket.service_id,
                 Ticket.code,
                 Ticket.state,
                 Ticket.issued_at,
@@ -123,6 +127,8 @@ def hall_overview(session: Session, site_id: int, view: HallView | None = None) 
                 "services": [codes.get(sid, "?") for sid in links.get(counter.id, [])],
                 "current": (
                     {
+                        "id": at.id,
+                        "service_id": at.service_id,
                         "code": at.code,
                         "state": at.state,
                         "called_at": _iso(at.called_at),
@@ -133,6 +139,26 @@ def hall_overview(session: Session, site_id: int, view: HallView | None = None) 
                 ),
             }
         )
+    numbers = {row.id: row.number for row in rows}
+    no_shows = [
+        {
+            "id": row.id,
+            "code": row.code,
+            "service": codes.get(row.service_id, "?"),
+            "counter": numbers.get(row.counter_id) if row.counter_id else None,
+            "at": _iso(row.closed_at),
+        }
+        for row in session.execute(
+            select(Ticket.id, Ticket.code, Ticket.service_id, Ticket.counter_id, Ticket.closed_at)
+            .where(
+                Ticket.site_id == site_id,
+                Ticket.service_day == today,
+                Ticket.state == TicketState.NO_SHOW.value,
+            )
+            .order_by(Ticket.closed_at.desc(), Ticket.id.desc())
+            .limit(NO_SHOWS_LISTED)
+        )
+    ]
     data: Json = {
         "seq": view.seq,
         "generated_at": view.now.isoformat(),
@@ -145,6 +171,8 @@ def hall_overview(session: Session, site_id: int, view: HallView | None = None) 
         "hall": view.hall_summary(),
         "services": services,
         "counters": counters,
+        # Today's latest no-shows, which a supervisor may reinstate from the overview.
+        "no_shows": no_shows,
     }
     data["alerts"] = alerts(data, view.now)
     return data

@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from functools import wraps
+from functools import partial, wraps
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -31,7 +31,7 @@ from ..domain.errors import LoketError
 from ..domain.numbering import service_day, site_zone
 from ..domain.vocabulary import OVERSEER_ROLES, CounterState, Role
 from ..extensions import db, db_session
-from ..i18n import STATE_LABELS
+from ..i18n import STATE_LABELS, decimal
 from ..models import Counter, Service, Site, User
 from ..realtime import broadcast
 from ..services import admin as verbs
@@ -93,6 +93,7 @@ ACTION_LABELS = {
     "sign_in_failed": _l("sign-in failed"),
     "sign_out_everywhere": _l("signed out everywhere"),
     "enrol": _l("enrolled"),
+    "reprint": _l("slip reprinted"),
     "enrolment_link": _l("new enrolment link"),
     "revoke": _l("revoked"),
 }
@@ -127,6 +128,7 @@ ENTITY_LABELS = {
     "site": _l("Hall"),
     "session": _l("Session"),
     "device": _l("Device"),
+    "ticket": _l("Ticket"),
 }
 
 #: How pages name a role (a role added later shows under its own name).
@@ -382,6 +384,12 @@ def _service_codes(site_id: int) -> list[str]:
             .where(Service.site_id == site_id)
             .order_by(Service.position, Service.code)
         )
+    )
+
+
+def _service_codes_by_id(site_id: int) -> dict[int, str]:
+    return dict(
+        db.session.execute(select(Service.id, Service.code).where(Service.site_id == site_id)).all()
     )
 
 
@@ -686,7 +694,7 @@ def audit_page() -> tuple[str, int]:
         page=offset,
         zone=zone,
         people=people,
-        describe=describe,
+        describe=partial(describe, services=_service_codes_by_id(query.site.id)),
         action_label=lambda a: ACTION_LABELS.get(a, a),
         entity_label=lambda e: ENTITY_LABELS.get(e, e),
     )
@@ -723,25 +731,98 @@ def audit_csv() -> Response:
     return csv_response(text, f"loket-audit-{query.day.isoformat()}.csv", bom=True)
 
 
-def describe(entry: audit.AuditEntry) -> str:
-    """One line of detail for the audit page: the state change of a ticket event, or each
-    changed field of an admin change (`field: before → after`)."""
+#: How the audit trail names the fields of a change and the details of an event.
+FIELD_LABELS = {
+    "active": _l("active"),
+    "api_tokens_revoked": _l("API tokens revoked"),
+    "address": _l("address"),
+    "channel": _l("channel"),
+    "closes_at": _l("closes at"),
+    "closes_early": _l("may close early"),
+    "code": _l("code"),
+    "counters": _l("counters"),
+    "counters_unknown": _l("unknown counters"),
+    "daily_quota": _l("daily quota"),
+    "from_service_id": _l("from service"),
+    "hall_capacity": _l("hall capacity"),
+    "holder_id_kind": _l("one ticket per person, by"),
+    "is_open": _l("open"),
+    "kind": _l("kind"),
+    "known_user": _l("known account"),
+    "label": _l("label"),
+    "name": _l("name"),
+    "name_en": _l("name (English)"),
+    "name_id": _l("name (Indonesian)"),
+    "no_show_after_s": _l("no-show allowed after (s)"),
+    "number": _l("number"),
+    "opens_at": _l("opens at"),
+    "order": _l("order"),
+    "position": _l("position"),
+    "prior_service_s": _l("prior service time (s)"),
+    "priority_ratio": _l("priority ratio"),
+    "public_base_url": _l("public address"),
+    "reason": _l("reason"),
+    "recall_limit": _l("recall limit"),
+    "role": _l("role"),
+    "services": _l("services"),
+    "services_missing": _l("unknown services"),
+    "sessions_ended": _l("sessions ended"),
+    "state": _l("state"),
+    "ticket_state": _l("state of the ticket"),
+    "timezone": _l("time zone"),
+    "username": _l("username"),
+    "via": _l("via"),
+    "wait_alert_min": _l("wait alert (min)"),
+}
+
+#: Words for the coded values the trail records (a value not listed shows as it is).
+VALUE_LABELS = {
+    "kiosk": _l("kiosk"),
+    "staff": _l("staff"),
+    "api": _l("API"),
+    "form": _l("sign-in form"),
+    "day_closed": _l("the day was closed"),
+    "phone": _l("phone number"),
+    "nik": _l("NIK"),
+    "board": _l("lobby board"),
+}
+
+
+def describe(entry: audit.AuditEntry, services: dict[int, str] | None = None) -> str:
+    """One line of detail for the audit page, in words: the state change of a ticket event,
+    or each changed field of an admin change (`name (Indonesian): before → after`).
+    `services`: service codes by id, for the details that name a service by its id."""
     parts: list[str] = []
     if entry.kind == "ticket" and entry.to_state:
         before = STATE_LABELS.get(entry.from_state or "", "·")
         parts.append(f"{before} → {STATE_LABELS.get(entry.to_state, entry.to_state)}")
     detail = entry.detail or {}
     for key, value in detail.items():
+        label = FIELD_LABELS.get(key, key.replace("_", " "))
+        if key.endswith("service_id") and services is not None:
+            value = services.get(value, value) if isinstance(value, int) else value
         if isinstance(value, list) and len(value) == 2 and entry.action != "create":
-            parts.append(f"{key}: {_show(value[0])} → {_show(value[1])}")
+            parts.append(f"{label}: {_show(key, value[0])} → {_show(key, value[1])}")
         else:
-            parts.append(f"{key}: {_show(value)}")
+            parts.append(f"{label}: {_show(key, value)}")
     return "; ".join(parts)
 
 
-def _show(value: Any) -> str:
+def _show(key: str, value: Any) -> str:
     if value is None:
         return "–"
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
     if isinstance(value, list):
-        return ", ".join(_show(v) for v in value) or "–"
+        return ", ".join(_show(key, v) for v in value) or "–"
+    if key == "role" and isinstance(value, str):
+        return str(ROLE_NAMES.get(value, value))
+    if key == "ticket_state" and isinstance(value, str):
+        return str(STATE_LABELS.get(value, value))
+    if key == "state" and isinstance(value, str):
+        return str(COUNTER_STATE_LABELS.get(value, value))
+    if isinstance(value, float):
+        return decimal(value, 2)
+    if isinstance(value, str) and value in VALUE_LABELS:
+        return str(VALUE_LABELS[value])
     return str(value)

@@ -41,6 +41,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..domain.errors import LoketError
 from ..domain.vocabulary import CounterState, DeviceKind, Role
+from ..i18n import decimal
 from ..services.admin import normalise_base_url
 from ..services.passwords import MIN_PASSWORD
 
@@ -135,6 +136,24 @@ class ActionForm(AdminForm):
     """A button that posts (move, activate, deactivate): the CSRF token only."""
 
 
+class LocalDecimalField(DecimalField):
+    """A decimal number as the page's language writes it (`7,5` in Indonesian, `7.5` in
+    English). Either mark is read as the decimal one: the console's decimal fields (minutes
+    up to 480) never need a thousands separator."""
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        if isinstance(self.data, Decimal):
+            return decimal(self.data, 2)
+        return super()._value()  # type: ignore[no-any-return]
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if valuelist:
+            valuelist = [str(valuelist[0]).strip().replace(",", ".")]
+        super().process_formdata(valuelist)
+
+
 class ServiceForm(AdminForm):
     code = StringField(
         _l("Code (ticket prefix)"),
@@ -153,7 +172,7 @@ class ServiceForm(AdminForm):
     daily_quota = IntegerField(
         _l("Daily quota (empty: no quota)"), validators=[Optional(), _range(0, 100_000)]
     )
-    prior_minutes = DecimalField(
+    prior_minutes = LocalDecimalField(
         _l("Expected service time, minutes (until today's are measured)"),
         places=None,
         validators=[

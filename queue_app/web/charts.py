@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from ..i18n import decimal
+
 WIDTH = 720
 HEIGHT = 240
 MARGIN_LEFT = 44
@@ -70,7 +72,7 @@ def _axis(top: float, plot_h: float) -> list[str]:
     for i in range(5):
         value = top * i / 4
         y = MARGIN_TOP + plot_h - plot_h * i / 4
-        label = f"{value:g}" if value < 10 else f"{value:.0f}"
+        label = decimal(value, 2) if value < 10 else decimal(value, 0)
         lines.append(
             f'<line x1="{MARGIN_LEFT}" y1="{y:.1f}" x2="{WIDTH - MARGIN_RIGHT}" y2="{y:.1f}" '
             f'stroke="{GRID}" stroke-width="1"/>'
@@ -98,7 +100,7 @@ def bar_chart(title: str, labels: Sequence[str], series: Sequence[Series]) -> Ma
             body.append(
                 f'<rect x="{x0 + k * bar_w:.1f}" y="{y:.1f}" width="{max(bar_w - 1, 1):.1f}" '
                 f'height="{h:.1f}" fill="{s.colour}"><title>{escape(label)} — '
-                f"{escape(s.name)}: {value:g}</title></rect>"
+                f"{escape(s.name)}: {decimal(value, 2)}</title></rect>"
             )
         body.append(
             f'<text x="{x0 + group_w * 0.4:.1f}" y="{HEIGHT - MARGIN_BOTTOM + 14}" '

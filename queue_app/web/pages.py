@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length
 from .. import auth
 from ..domain.vocabulary import Role
 from ..extensions import db, db_session
+from ..models import User
 from ..realtime import snapshots
 from ..security import client_address
 from ..services import sessions, staff
@@ -52,6 +53,21 @@ def local_path(target: str) -> str | None:
     return target
 
 
+def landing(user: User) -> str:
+    """Where a sign-in without `next` leads: where the user's role works. A kiosk account
+    to the kiosk screen; supervisors and admins to the hall overview; a clerk to their
+    counter's terminal, or to the counter choice when they may use several (home when none)."""
+    role = Role(user.role)
+    if role is Role.KIOSK:
+        return url_for("screens.kiosk")
+    if role in (Role.SUPERVISOR, Role.ADMIN):
+        return url_for("admin.overview_page")
+    counters = sorted(staff.actor_for(user).counter_ids)
+    if len(counters) == 1:
+        return url_for("screens.counter_terminal", counter_id=counters[0])
+    return url_for("screens.counter_choice") if counters else url_for("pages.index")
+
+
 @bp.get("/")
 def index() -> str:
     """A landing page pointing at each screen."""
@@ -70,9 +86,7 @@ def login() -> tuple[str, int] | Response:
             auth.sign_in(user)
             record_sign_in(db_session(), user)
             db.session.commit()
-            # A kiosk device account goes to the kiosk screen; staff to the home page.
-            home = "screens.kiosk" if user.role == Role.KIOSK.value else "pages.index"
-            return redirect(local_path(request.args.get("next", "")) or url_for(home))
+            return redirect(local_path(request.args.get("next", "")) or landing(user))
         # Failed sign-ins are audited and throttled (security.py: LOGIN_RATE_LIMIT*).
         staff.record_failed_sign_in(db_session(), username, via="form", address=client_address())
         db.session.commit()

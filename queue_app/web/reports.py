@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 
 from ..domain.errors import InvalidInput
 from ..extensions import db_session
+from ..i18n import decimal
 from ..models import User
 from ..services import read, reports, staff
 from .api import csv_response
@@ -109,8 +110,9 @@ def _query(report: reports.HallReport) -> dict[str, str]:
 
 
 def minutes(seconds: float | None) -> str:
-    """Seconds as minutes with one decimal, or a dash."""
-    return "–" if seconds is None else f"{seconds / 60:.1f}"
+    """Seconds as minutes with one decimal in the page's language (`2,5` in Indonesian), or a
+    dash."""
+    return "–" if seconds is None else decimal(seconds / 60, fixed=True)
 
 
 def _charts(report: reports.HallReport) -> dict[str, Any]:

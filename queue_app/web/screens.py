@@ -13,19 +13,25 @@ import qrcode
 import qrcode.image.svg
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from markupsafe import Markup
 from werkzeug.wrappers import Response
+from wtforms import StringField
+from wtforms.validators import InputRequired, Length
 
 from ..domain.numbering import site_zone
 from ..domain.vocabulary import Priority
-from ..extensions import db_session
-from ..i18n import DEFAULT_LANGUAGE
+from ..extensions import db, db_session
+from ..i18n import DEFAULT_LANGUAGE, STATE_LABELS
 from ..models import Counter, Site, User
 from ..realtime import snapshots
 from ..services import read, staff
+from ..services import reprint as reprints
 from ..services.clock import utcnow
 from .api import status_url
+from .pages import local_path
 from .validation import parse_id
 
 bp = Blueprint("screens", __name__)
@@ -97,8 +103,11 @@ def printed_ticket(token: str) -> str:
     """The ticket as printed on 80 mm thermal paper, with the QR code of its status page.
 
     The kiosk replaces its history entry with this page and replaces it again when it goes back,
-    so the next person at the kiosk cannot page back to someone else's ticket."""
+    so the next person at the kiosk cannot page back to someone else's ticket. A reprint by
+    staff (`?reprint=1&back=<path>`) is marked as one and goes back to where the staff member
+    came from (a path of this site only) instead of the kiosk."""
     ticket, snapshot = snapshots.ticket_by_token(db_session(), token)
+    back = local_path(request.args.get("back", ""))
     site = snapshot.view.site
     url = status_url(ticket.token, ticket.site_id, snapshot)
     public = snapshot.ticket_public(ticket)
@@ -116,7 +125,12 @@ def printed_ticket(token: str) -> str:
         status_url=url,
         site_name=site.name,
         qr_svg=qr_svg(url),
-        kiosk_url=kiosk_home(ticket.site_id),
+        kiosk_url=back or kiosk_home(ticket.site_id),
+        reprinted=(
+            utcnow().astimezone(site_zone(site.timezone)).strftime("%d-%m-%Y %H:%M")
+            if request.args.get("reprint") == "1"
+            else None
+        ),
     )
 
 
@@ -130,6 +144,68 @@ def qr_svg(data: str) -> Markup:
     )
     svg: str = image.to_string(encoding="unicode")
     return Markup(svg)  # our own SVG of a URL we built; nothing user-typed
+
+
+class ReprintForm(FlaskForm):
+    """The code printed on a lost slip."""
+
+    code = StringField(
+        _l("Ticket code"), validators=[InputRequired(message=_l("Type the code.")), Length(max=16)]
+    )
+
+
+@bp.route("/reprint", methods=["GET", "POST"])
+@login_required
+def reprint() -> tuple[str, int] | Response:
+    """Staff reprint today's ticket of the hall by its code: the same token, the same QR code.
+    The printed page then returns to `back` (the page the staff member came from)."""
+    user: User = current_user._get_current_object()
+    if not staff.actor_for(user).is_staff:
+        abort(403)  # a kiosk device account prints only what it issues
+    site_id = _site_id()
+    back = local_path(request.args.get("back", "")) or url_for("screens.reprint", site=site_id)
+    form = ReprintForm()
+    error = None
+    if form.validate_on_submit():
+        found = reprints.find_for_reprint(db_session(), site_id, form.code.data or "")
+        if isinstance(found, reprints.Refusal):
+            error = refusal_text(found)
+        else:
+            reprints.record_reprint(db_session(), found, user.id)
+            db.session.commit()
+            return redirect(
+                url_for("screens.printed_ticket", token=found.token, print=1, reprint=1, back=back),
+                303,
+            )
+    elif form.is_submitted():
+        error = next(iter(form.code.errors), None) or gettext("Please try again.")
+    return render_template(
+        "reprint.html", form=form, error=error, back=back, site_id=site_id
+    ), 422 if error else 200
+
+
+def refusal_text(refusal: reprints.Refusal) -> str:
+    """Why nothing was reprinted, in words."""
+    if refusal.reason == "malformed":
+        return str(gettext("Type the code as it is printed on the slip, e.g. A-007."))
+    if refusal.reason == "other_day" and refusal.day is not None:
+        return str(
+            gettext(
+                "%(code)s is not a ticket of today (it was taken on %(day)s): a ticket is valid "
+                "on its own day only. The applicant needs a new number.",
+                code=refusal.code,
+                day=refusal.day.strftime("%d-%m-%Y"),
+            )
+        )
+    if refusal.reason == "finished":
+        return str(
+            gettext(
+                "%(code)s is %(state)s: its slip is no longer needed.",
+                code=refusal.code,
+                state=str(STATE_LABELS.get(refusal.state or "", refusal.state)).lower(),
+            )
+        )
+    return str(gettext("No ticket %(code)s was taken today in this hall.", code=refusal.code))
 
 
 @bp.get("/counter")

@@ -145,8 +145,13 @@
     });
   }
 
+  var chosen = {}; // ticket id → the service chosen in its transfer list, kept across redraws
+
   function renderCounters() {
     var list = $("ov-counters");
+    list.querySelectorAll("select[data-ticket]").forEach(function (select) {
+      chosen[select.dataset.ticket] = select.value;
+    });
     list.textContent = "";
     data.counters.forEach(function (c) {
       var item = Loket.el("li", "ov-counter " + c.state);
@@ -166,8 +171,152 @@
       }
       item.appendChild(current);
       item.appendChild(Loket.el("span", "ov-services muted", c.services.join(" · ")));
+      item.appendChild(counterActions(c));
       list.appendChild(item);
     });
+  }
+
+  // -- acting from the overview: the same JSON API (and permission checks) as the counter
+  // terminal, with the page's CSRF token; the change comes back as an `overview` message.
+  var csrf = document.querySelector('meta[name="csrf-token"]').content;
+  var busy = false;
+
+  function button(text, action, handler) {
+    var b = Loket.el("button", "small-button", text);
+    b.type = "button";
+    b.dataset.action = action;
+    b.disabled = busy;
+    b.addEventListener("click", handler);
+    return b;
+  }
+
+  function counterActions(c) {
+    var box = Loket.el("div", "ov-actions");
+    var label = Loket.fmt(t.counter_n, { n: c.number });
+    if (c.state === "open") {
+      var pause = button(t.pause, "pause", function () {
+        act("/api/v1/counters/" + c.id + "/pause", {}, Loket.fmt(t.done_pause, { n: c.number }));
+      });
+      pause.setAttribute("aria-label", t.pause + " · " + label);
+      box.appendChild(pause);
+    }
+    if (c.state !== "closed") {
+      var close = button(t.close, "close", function () {
+        if (!window.confirm(Loket.fmt(t.confirm_close, { n: c.number }))) return;
+        act("/api/v1/counters/" + c.id + "/close", {}, Loket.fmt(t.done_close, { n: c.number }));
+      });
+      close.setAttribute("aria-label", t.close + " · " + label);
+      box.appendChild(close);
+    }
+    if (c.current) {
+      var others = data.services.filter(function (s) { return s.id !== c.current.service_id; });
+      if (others.length) {
+        var form = Loket.el("span", "ov-transfer");
+        var select = Loket.el("select");
+        select.dataset.ticket = c.current.id;
+        select.setAttribute("aria-label", Loket.fmt(t.transfer_to, { ticket: c.current.code }));
+        others.forEach(function (s) {
+          var option = Loket.el("option", null, s.code + " · " + name(s));
+          option.value = s.code;
+          select.appendChild(option);
+        });
+        if (chosen[c.current.id]) select.value = chosen[c.current.id];
+        var ticket = c.current;
+        var go = button(t.transfer, "transfer", function () {
+          var target = others.filter(function (s) { return s.code === select.value; })[0];
+          act("/api/v1/tickets/" + ticket.id + "/transfer", { service: select.value },
+            Loket.fmt(t.done_transfer, { ticket: ticket.code, service: target ? name(target) : select.value }));
+        });
+        go.setAttribute("aria-label", Loket.fmt(t.transfer_to, { ticket: ticket.code }));
+        form.appendChild(select);
+        form.appendChild(go);
+        box.appendChild(form);
+      }
+    }
+    return box;
+  }
+
+  function renderMissed() {
+    var list = $("ov-missed");
+    list.textContent = "";
+    var missed = data.no_shows || [];
+    missed.forEach(function (m) {
+      var item = Loket.el("li");
+      item.dataset.id = m.id;
+      item.appendChild(Loket.el("b", null, m.code));
+      var ago = minutesSince(m.at);
+      item.appendChild(Loket.el("span", "muted",
+        (m.counter ? Loket.fmt(t.counter_n, { n: m.counter }) + " · " : "") +
+        (ago === null ? "" : ago + " " + t.min)));
+      var back = button(t.reinstate, "reinstate", function () {
+        act("/api/v1/tickets/" + m.id + "/reinstate", {}, Loket.fmt(t.done_reinstate, { ticket: m.code }));
+      });
+      back.setAttribute("aria-label", t.reinstate + " " + m.code);
+      item.appendChild(back);
+      list.appendChild(item);
+    });
+    $("ov-no-missed").hidden = missed.length > 0;
+  }
+
+  function showResult(text, refused) {
+    var box = $("ov-result");
+    box.textContent = text;
+    box.hidden = !text;
+    box.classList.toggle("refused", !!refused);
+  }
+
+  function act(target, body, done) {
+    if (busy) return;
+    busy = true;
+    showResult("");
+    fetch(target, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify(body),
+      credentials: "same-origin",
+    })
+      .then(function (response) {
+        return response.json().then(
+          function (data) { return { status: response.status, data: data }; },
+          function () { return { status: response.status, data: null }; });
+      })
+      .then(function (result) {
+        busy = false;
+        if (result.status >= 400) {
+          var code = result.data && result.data.error;
+          var why = (t.errors && t.errors[code]) || (result.data && result.data.message) || String(result.status);
+          showResult(Loket.fmt(t.refused, { why: why }), true);
+        } else {
+          showResult(done, false);
+        }
+        render();
+        live.resync(); // the `overview` message brings the change; a resync if it was missed
+      })
+      .catch(function () {
+        busy = false;
+        showResult(t.network, true);
+        render();
+      });
+  }
+
+  /** True while the supervisor is using a control of the counters or the missed list: the
+   * clock's redraw then leaves those lists alone (an open drop-down would close). */
+  function interacting() {
+    var active = document.activeElement;
+    return !!active && active !== document.body &&
+      ($("ov-counters").contains(active) || $("ov-missed").contains(active));
+  }
+
+  function tick() {
+    if (interacting()) {
+      $("ov-clock").textContent = new Date(serverNow()).toLocaleTimeString("en-GB",
+        { hour: "2-digit", minute: "2-digit", timeZone: data.site.timezone });
+      renderHall();
+      renderServices(renderAlerts());
+      renderDevices();
+    } else {
+      render();
+    }
   }
 
   function render() {
@@ -176,6 +325,7 @@
     renderHall();
     renderServices(renderAlerts());
     renderCounters();
+    renderMissed();
     renderDevices();
   }
 
@@ -188,7 +338,7 @@
 
   apply(data);
   // The waits grow by themselves: redraw them (and the alerts) every few seconds.
-  setInterval(render, 5000);
+  setInterval(tick, 5000);
   var live = Loket.connect({ overview: cfg.site }, {
     snapshot: function (kind, next) {
       if (kind === "overview") {

@@ -39,7 +39,8 @@ def test_the_audit_page_shows_ticket_events_and_admin_changes(
     assert "clerk1" in finish and "A-001" in finish
     change = next(r for r in text if ">changed<" in r)
     assert ">admin<" in change and "Service <b>B</b>" in change
-    assert "name_id: Layanan B → Pajak" in change
+    assert "name (Indonesian): Layanan B → Pajak" in change
+    assert "name_id" not in page
     assert any(">signed in<" in r and ">admin<" in r for r in text)
     # Newest first: the admin's change came last, so it is listed above the call.
     assert text.index(change) < text.index(call)

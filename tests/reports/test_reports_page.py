@@ -110,3 +110,16 @@ def test_csv_downloads(fixed_day: FixedDay, client: FlaskClient) -> None:
     assert {r["key"] for r in rows if r["group"] == "counter"} == {"1", "2"}
     assert {r["key"] for r in rows if r["group"] == "staff"} == {"clerk1", "clerk2"}
     assert [r["key"] for r in rows if r["group"] == "hour"] == ["08", "09", "24"]
+
+
+def test_minutes_are_written_as_the_page_language_writes_decimals(
+    fixed_day: FixedDay, client: FlaskClient
+) -> None:
+    """The day's mean wait is 726 s and its 90th percentile 996 s: 12.1 and 16.6 minutes."""
+    sign_in(client, "super")
+    indonesian = main_part(client.get(PAGE, query_string={**DAY, "lang": "id"}).get_data(True))
+    assert ">12,1<" in indonesian and ">16,6<" in indonesian and ">10,0<" in indonesian
+    assert ">12.1<" not in indonesian and ">16.6<" not in indonesian
+    english = main_part(client.get(PAGE, query_string={**DAY, "lang": "en"}).get_data(True))
+    assert ">12.1<" in english and ">16.6<" in english
+    assert ">12,1<" not in english

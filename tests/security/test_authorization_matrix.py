@@ -86,6 +86,9 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/kiosk/ticket/<token>"): EVERYONE,
     ("GET", "/display"): EVERYONE,
     ("GET", "/counter"): STAFF,
+    # Reprinting a lost slip: staff of any role, never a kiosk account (issue 13, item 13).
+    ("GET", "/reprint"): STAFF,
+    ("POST", "/reprint"): STAFF,
     ("GET", "/counter/<int(max=2147483647):counter_id>"): AT_COUNTER_1,
     # -- admin console: admins; the overview and the reports: supervisors too -----------------
     ("GET", "/admin"): OVERSEERS,
@@ -144,7 +147,11 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
 
 #: Admin form posts sent here without their fields: an allowed caller gets the form back with
 #: its errors (400/422), which is still "allowed" — the form tests (tests/admin) fill them in.
-FORM_POSTS = {rule for method, rule in EXPECTED if method == "POST" and rule.startswith("/admin/")}
+FORM_POSTS = {
+    rule
+    for method, rule in EXPECTED
+    if method == "POST" and (rule.startswith("/admin/") or rule == "/reprint")
+}
 
 #: Socket.IO events a client may send (besides connect): exactly these.
 # `disconnect` is no event a client sends: Socket.IO calls it when a socket goes away (it frees

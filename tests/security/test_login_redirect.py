@@ -1,5 +1,6 @@
 """After sign-in the user goes where `next` says only when it is a path of this site; anything
-that a browser could read as another host goes to the home page instead (issue 14, item 1)."""
+that a browser could read as another host goes where the user works instead (issue 14, item 1;
+for clerk1, with one counter, their terminal: issue 13, item 14)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ HOSTILE = [
 def test_a_next_that_leaves_the_site_goes_home(app: Flask, hall: Hall, target: str) -> None:
     signed = app.test_client().post(f"/login?next={target}", data=CLERK)
     assert signed.status_code == 302
-    assert signed.headers["Location"] == "/", target
+    assert signed.headers["Location"] == f"/counter/{hall.counter_1}", target
 
 
 @pytest.mark.parametrize("target", ["/%0d%0aSet-Cookie:%20x=1", "/\r\nSet-Cookie: x=1"])
@@ -40,7 +41,7 @@ def test_a_next_with_cr_lf_goes_home_and_sets_nothing(app: Flask, hall: Hall, ta
         "/login", query_string={"next": target.replace("%0d%0a", "\r\n")}, data=CLERK
     )
     assert signed.status_code == 302
-    assert signed.headers["Location"] == "/"
+    assert signed.headers["Location"] == f"/counter/{hall.counter_1}"
     assert "x=1" not in signed.headers.get("Set-Cookie", "")
     # Signed in all the same: the counter terminal opens instead of sending to the sign-in.
     counter = client.get("/counter")

@@ -329,4 +329,4 @@ def test_a_kiosk_account_signs_in_to_the_kiosk_and_issues_as_the_kiosk(
         other = app.test_client().post(
             "/login?next=" + target, data={"username": "clerk1", "password": "password123"}
         )
-        assert other.headers["Location"] == "/", target
+        assert other.headers["Location"] == f"/counter/{hall.counter_1}", target
