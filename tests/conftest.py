@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from jinja2 import StrictUndefined
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
@@ -91,7 +92,11 @@ def make_app(database_url: str, **extra: Any) -> Flask:
         "RATELIMIT_ENABLED": False,
     }
     config.update(extra)
-    return create_app(config)
+    application = create_app(config)
+    # A variable a template uses but its view does not pass is a bug: here it raises instead of
+    # rendering as nothing (templates use `|default` where a value is optional).
+    application.jinja_env.undefined = StrictUndefined
+    return application
 
 
 @pytest.fixture(params=["sqlite"])
