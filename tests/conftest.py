@@ -195,15 +195,29 @@ SHARED_GROUPS = {
 }
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+def xdist_group(nodeid: str) -> str:
+    """The worker group of a test: its module, or its shared group above."""
+    path = nodeid.split("::")[0]
+    return next((g for prefix, g in SHARED_GROUPS.items() if path.startswith(prefix)), path)
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """Under `pytest -n N --dist loadgroup` (what `make test` runs), keep each module's tests
     on one worker, so a module-scoped fixture (a simulated day, a fuzzing server) is built
     once, and keep the groups above whole. Independent modules run side by side: each test
-    has its own SQLite file, PostgreSQL schema and free ports."""
-    for item in items:
-        if item.get_closest_marker("xdist_group") is not None:
-            continue
-        path = item.nodeid.split("::")[0]
-        group = next((g for prefix, g in SHARED_GROUPS.items() if path.startswith(prefix)), path)
-        item.add_marker(pytest.mark.xdist_group(group))
+    has its own SQLite file, PostgreSQL schema and free ports.
+
+    The groups are worked out here, from the test's path, rather than with `xdist_group`
+    marks: pytest-xdist 3.8 marks a test's group by rewriting `item._nodeid`, which pytest 9
+    no longer reads, so marked tests were spread over both workers (each built the simulated
+    days and a cluster of its own)."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleGroupScheduling(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_group(nodeid)
+
+    return ModuleGroupScheduling(config, log)
