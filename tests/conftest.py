@@ -41,6 +41,22 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 os.environ.setdefault("LOKET_PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
 
 
+@contextmanager
+def without_coverage(config: pytest.Config) -> Iterator[None]:
+    """Run a block untraced by the coverage report of `make test` (pytest-cov), for the big
+    simulated days: load tests of code the short days cover, which tracing makes twice as slow."""
+    plugin = config.pluginmanager.getplugin("_cov")
+    controller = getattr(plugin, "cov_controller", None)
+    if controller is None or not getattr(controller, "started", False):
+        yield
+        return
+    controller.pause()
+    try:
+        yield
+    finally:
+        controller.resume()
+
+
 def postgres_available() -> str | None:
     """None when PostgreSQL answers, else why not."""
     try:
