@@ -86,9 +86,12 @@ typecheck: $(VENV)/.dev
 # Independent test modules run on PYTEST_WORKERS processes (pytest-xdist; tests/conftest.py
 # keeps each module, and the cluster and browser packages, on one worker).
 PYTEST_WORKERS ?= 2
+# Branch coverage of queue_app, reported after the tests (a report, not a gate; settings in
+# pyproject.toml). It measures the test processes, not the servers they start. COVERAGE= skips it.
+COVERAGE ?= --cov --cov-report=term:skip-covered
 
 test: lint typecheck $(CATALOG).mo
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(COVERAGE) $(PYTEST_ARGS)
 
 # Known vulnerabilities in requirements.txt and what it pulls in (pip-audit; needs PyPI).
 # `make test` runs the same audit (tests/security/test_dependency_audit.py).

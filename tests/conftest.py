@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from jinja2 import StrictUndefined
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
@@ -38,6 +39,22 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 # hundreds of accounts, and what it tests is who may do what, not the key derivation
 # (queue_app/services/passwords.py; tests/security checks that production ignores this).
 os.environ.setdefault("LOKET_PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
+
+
+@contextmanager
+def without_coverage(config: pytest.Config) -> Iterator[None]:
+    """Run a block untraced by the coverage report of `make test` (pytest-cov), for the big
+    simulated days: load tests of code the short days cover, which tracing makes twice as slow."""
+    plugin = config.pluginmanager.getplugin("_cov")
+    controller = getattr(plugin, "cov_controller", None)
+    if controller is None or not getattr(controller, "started", False):
+        yield
+        return
+    controller.pause()
+    try:
+        yield
+    finally:
+        controller.resume()
 
 
 def postgres_available() -> str | None:
@@ -91,7 +108,11 @@ def make_app(database_url: str, **extra: Any) -> Flask:
         "RATELIMIT_ENABLED": False,
     }
     config.update(extra)
-    return create_app(config)
+    application = create_app(config)
+    # A variable a template uses but its view does not pass is a bug: here it raises instead of
+    # rendering as nothing (templates use `|default` where a value is optional).
+    application.jinja_env.undefined = StrictUndefined
+    return application
 
 
 @pytest.fixture(params=["sqlite"])
@@ -190,15 +211,29 @@ SHARED_GROUPS = {
 }
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+def xdist_group(nodeid: str) -> str:
+    """The worker group of a test: its module, or its shared group above."""
+    path = nodeid.split("::")[0]
+    return next((g for prefix, g in SHARED_GROUPS.items() if path.startswith(prefix)), path)
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """Under `pytest -n N --dist loadgroup` (what `make test` runs), keep each module's tests
     on one worker, so a module-scoped fixture (a simulated day, a fuzzing server) is built
     once, and keep the groups above whole. Independent modules run side by side: each test
-    has its own SQLite file, PostgreSQL schema and free ports."""
-    for item in items:
-        if item.get_closest_marker("xdist_group") is not None:
-            continue
-        path = item.nodeid.split("::")[0]
-        group = next((g for prefix, g in SHARED_GROUPS.items() if path.startswith(prefix)), path)
-        item.add_marker(pytest.mark.xdist_group(group))
+    has its own SQLite file, PostgreSQL schema and free ports.
+
+    The groups are worked out here, from the test's path, rather than with `xdist_group`
+    marks: pytest-xdist 3.8 marks a test's group by rewriting `item._nodeid`, which pytest 9
+    no longer reads, so marked tests were spread over both workers (each built the simulated
+    days and a cluster of its own)."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleGroupScheduling(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_group(nodeid)
+
+    return ModuleGroupScheduling(config, log)

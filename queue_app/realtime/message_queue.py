@@ -125,14 +125,18 @@ class ResilientRedisManager(RedisManager):
         while True:
             self._wake.wait()
             self._wake.clear()
-            while self._outbox:
-                batch: list[Any] = []
-                while self._outbox and len(batch) < BATCH_LIMIT:
-                    batch.append(self._outbox.popleft())
-                try:
-                    self._send(batch)
-                except Exception:  # the sender must outlive anything one batch does
-                    log.exception("message queue: could not send %d messages", len(batch))
+            self._send_queued()
+
+    def _send_queued(self) -> None:
+        """Send what has queued up, oldest first, in batches of at most BATCH_LIMIT."""
+        while self._outbox:
+            batch: list[Any] = []
+            while self._outbox and len(batch) < BATCH_LIMIT:
+                batch.append(self._outbox.popleft())
+            try:
+                self._send(batch)
+            except Exception:  # the sender must outlive anything one batch does
+                log.exception("message queue: could not send %d messages", len(batch))
 
     def _send(self, batch: list[Any]) -> None:
         if time.monotonic() < self._paused_until:

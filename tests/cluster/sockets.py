@@ -12,6 +12,9 @@ from typing import Any
 import socketio
 
 GAP_WAIT_S = 1.5
+#: How long a test waits for news it expects before it calls it lost: a liveness deadline, not a
+#: speed target (how fast news crosses processes is measured in bench/, docs/benchmarks.md).
+NEWS_S = 30.0
 
 
 class Screen:
@@ -40,7 +43,7 @@ class Screen:
     def connect(self) -> Screen:
         self.client.connect(f"{self.base}?{self.query}", transports=["websocket"], wait_timeout=10)
         assert self.client.transport() == "websocket"
-        self.wait_for(lambda: self.snapshots(), 5, "a snapshot on connect")
+        self.wait_for(lambda: self.snapshots(), NEWS_S, "a snapshot on connect")
         return self
 
     def close(self) -> None:

@@ -11,7 +11,7 @@ import requests
 from deploy.cluster import Cluster
 
 from .halls import build_halls
-from .sockets import Screen
+from .sockets import NEWS_S, Screen
 
 pytestmark = [pytest.mark.postgres, pytest.mark.cluster]
 
@@ -52,7 +52,7 @@ def test_a_call_on_one_process_reaches_boards_on_every_other_process(
                         for at, data in board.news("ticket", after=started)
                         if data["action"] == "call" and data["ticket"]["code"] == code
                     ],
-                    5,
+                    NEWS_S,
                     f"call of {code}",
                 )
                 delays[f"process {caller} → board {index}"] = news[0] - started

@@ -28,7 +28,7 @@ from .halls import (
     tickets_of,
 )
 from .outside import RedisServer, TcpProxy
-from .sockets import Screen
+from .sockets import NEWS_S, Screen
 
 pytestmark = [pytest.mark.postgres, pytest.mark.cluster]
 
@@ -262,7 +262,7 @@ def test_redis_restart_keeps_http_working_and_screens_resync(
         # Before: a call on process 0 reaches every process.
         finish(backends[0], call(backends[0]))
         for board in boards[1:]:
-            board.wait_for(lambda board=board: board.news("ticket"), 2, "news")
+            board.wait_for(lambda board=board: board.news("ticket"), NEWS_S, "news")
 
         redis_server.kill()
         # HTTP keeps working on every process while Redis is down.
@@ -298,7 +298,7 @@ def test_redis_restart_keeps_http_working_and_screens_resync(
                     for _, d in board.news("ticket", after=started)
                     if d["ticket"]["code"] == again["code"] and d["action"] == "call"
                 ],
-                1.0,
+                NEWS_S,
                 "the next call",
             )
         print(f"\nRedis back: every screen resynced within {healed:.2f} s")

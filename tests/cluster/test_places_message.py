@@ -17,7 +17,7 @@ from deploy.cluster import Cluster
 
 from .halls import build_halls
 from .outside import RedisServer
-from .sockets import Screen
+from .sockets import NEWS_S, Screen
 
 pytestmark = [pytest.mark.postgres, pytest.mark.cluster]
 
@@ -84,7 +84,7 @@ def test_places_reach_phones_on_every_process_without_a_message_each(
                 lambda phone=phone: [
                     data for _, data in phone.news("position", after=started) if data["seq"] >= seq
                 ],
-                10,
+                NEWS_S,
                 "the new place",
             )
             # The first ticket was called: everyone moved up by one.

@@ -67,6 +67,19 @@ def test_the_page_shows_the_day_with_charts_drawn_on_the_server(
     assert "08:00" in main and "after close" in main
 
 
+def test_a_range_of_days_is_shown_and_kept_in_the_form(
+    fixed_day: FixedDay, client: FlaskClient
+) -> None:
+    sign_in(client, "super")
+    period = {"from": "2026-06-14", "to": "2026-06-16", "lang": "en"}
+    main = main_part(client.get(PAGE, query_string=period).get_data(as_text=True))
+    assert re.search(r'id="total-issued">7<', main)  # the played day lies inside the range
+    # The form shows the range asked for, ready to change; the single-day field stays empty.
+    assert '<input type="date" name="from" value="2026-06-14">' in main
+    assert '<input type="date" name="to" value="2026-06-16">' in main
+    assert '<input type="date" name="date" value="">' in main
+
+
 def test_the_page_speaks_indonesian_by_default(fixed_day: FixedDay, client: FlaskClient) -> None:
     sign_in(client, "super")
     main = main_part(client.get(PAGE, query_string=DAY).get_data(as_text=True))

@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, text
 
 from queue_app.extensions import db
 from queue_app.simulate import DayRun, Scenario, simulate_day
-from tests.conftest import POSTGRES_URL, make_app, require_postgres
+from tests.conftest import POSTGRES_URL, make_app, require_postgres, without_coverage
 
 #: Applicants of the simulated day per backend (the hall is scaled to the day, see Scenario).
 DAYS = {"sqlite": 1500, "postgres": 300}
@@ -45,7 +45,8 @@ def busy_day(
     scenario = Scenario(applicants=DAYS[backend])
     if backend == "sqlite":
         path: Path = tmp_path_factory.mktemp("busy") / "day.db"
-        day = play(f"sqlite:///{path}", scenario, backend)
+        with without_coverage(request.config):
+            day = play(f"sqlite:///{path}", scenario, backend)
         yield day
         with day.app.app_context():
             db.engine.dispose()
@@ -57,7 +58,8 @@ def busy_day(
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
         sep = "&" if "?" in POSTGRES_URL else "?"
-        day = play(f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}", scenario, backend)
+        with without_coverage(request.config):
+            day = play(f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}", scenario, backend)
         yield day
         with day.app.app_context():
             db.session.remove()
