@@ -11,10 +11,11 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from ..contract.bodies import IssueBody, TokenBody, TransferBody
 from ..domain.access import Actor
 from ..domain.errors import InvalidHolderId, NotFound
 from ..domain.events import DomainEvent
-from ..domain.vocabulary import Channel, CounterState, Priority, Role
+from ..domain.vocabulary import Channel, CounterState, Role
 from ..extensions import csrf, db, db_session
 from ..models import IssueRequest, Site, Ticket, User
 from ..realtime import broadcast, snapshots
@@ -28,7 +29,7 @@ from ..services.holders import HolderId
 from .errors import ApiError
 from .issuing import issue_or_refuse
 from .openapi import openapi_document
-from .validation import MAX_ID, json_object, optional_choice, parse_id, reference, string
+from .validation import MAX_ID, json_object, parse_body, parse_id
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,6 @@ Json = dict[str, Any]
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-PRIORITIES = [p.value for p in Priority]
 # Ids beyond what the database holds are simply not found (404), never a database error.
 COUNTER_ID = f"<int(max={MAX_ID}):counter_id>"
 TICKET_ID = f"<int(max={MAX_ID}):ticket_id>"
@@ -138,10 +138,9 @@ def list_services() -> Response:
 def issue() -> tuple[Response, int]:
     """Take a ticket (kiosk, phone or integration)."""
     body = json_object()
-    ref = reference(body, "service")
-    priority = optional_choice(body, "priority", PRIORITIES)
-    channel_name = optional_choice(body, "channel", [Channel.KIOSK.value, Channel.API.value])
-    channel = Channel(channel_name) if channel_name else Channel.API
+    asks = parse_body(IssueBody, body)
+    ref = asks.service
+    channel: Channel = asks.channel or Channel.API
     if current_user.is_authenticated:
         # A kiosk device account issues as the kiosk; a staff member for someone at the desk.
         is_kiosk = current_user.role == Role.KIOSK.value
@@ -161,7 +160,7 @@ def issue() -> tuple[Response, int]:
         service_id = snapshots.service_id(db_session(), site_id, ref)
         ticket, events = issue_or_refuse(
             service_id,
-            priority=Priority(priority) if priority else None,
+            priority=asks.category,
             channel=channel,
             holder_for=lambda kind: holder_arg(body, kind, channel),
             site_id=site_id,
@@ -263,9 +262,9 @@ def board() -> Response:
 @bp.post("/auth/token")
 def create_token() -> tuple[Response, int]:
     """Exchange a username and password for a Bearer token."""
-    body = json_object()
-    username = string(body, "username")
-    user = staff.authenticate(db_session(), username, string(body, "password"))
+    credentials = parse_body(TokenBody, json_object())
+    username = credentials.username
+    user = staff.authenticate(db_session(), username, credentials.password)
     if user is None:
         staff.record_failed_sign_in(db_session(), username, via="api", address=client_address())
         db.session.commit()
@@ -320,7 +319,7 @@ for _path, _verb in {
 @staff_required
 def transfer(actor: Actor, ticket_id: int) -> Response:
     """Send a called or serving ticket to another service, at the front of its queue."""
-    ref = reference(json_object(), "service")
+    ref = parse_body(TransferBody, json_object()).service
     ticket = db.session.get(Ticket, ticket_id)
     if ticket is None:
         raise NotFound(f"no ticket {ticket_id}")
