@@ -11,6 +11,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from ..contract import payloads
 from ..contract.bodies import IssueBody, TokenBody, TransferBody
 from ..domain.access import Actor
 from ..domain.errors import InvalidHolderId, NotFound
@@ -192,16 +193,18 @@ def issue() -> tuple[Response, int]:
     return jsonify(data), 201
 
 
-def issued_answer(ticket: Ticket | snapshots.PublicTicket, snapshot: HallSnapshot) -> Json:
+def issued_answer(
+    ticket: Ticket | snapshots.PublicTicket, snapshot: HallSnapshot
+) -> payloads.IssuedTicket:
     """What `POST /api/v1/tickets` answers: the ticket as its holder sees it, its private
     token and the link of its status page."""
-    data = snapshot.ticket_public(ticket)
     url = status_url(ticket.token, ticket.site_id, snapshot)
-    data.update({"id": ticket.id, "token": ticket.token, "status_url": url})
-    return data
+    return payloads.IssuedTicket(
+        **snapshot.ticket_public(ticket), id=ticket.id, token=ticket.token, status_url=url
+    )
 
 
-def keep_answer(request_id: int, data: Json) -> None:
+def keep_answer(request_id: int, data: payloads.IssuedTicket) -> None:
     """Keep the answer of a keyed issue for its retries (its ticket is committed already: if
     this fails, a retry gets the ticket as it is by then)."""
     g.loket_reads_only = False  # one more write, after the broadcast
@@ -271,7 +274,8 @@ def create_token() -> tuple[Response, int]:
         raise ApiError(401, "invalid_credentials", "unknown user or wrong password")
     token = staff.issue_token(db_session(), user)
     db.session.commit()
-    return jsonify({"token": token, "token_type": "Bearer", "user": _user_json(user)}), 201
+    answer = payloads.Token(token=token, token_type="Bearer", user=_user_json(user))
+    return jsonify(answer), 201
 
 
 # -- staff -----------------------------------------------------------------------------------
@@ -360,28 +364,24 @@ def estimates() -> Response:
     """Per service: the wait of a ticket taken now (regular and priority), what it rests on,
     and the counters serving the service now in their preference order."""
     view = read.HallView(db_session(), site_id_arg())
-    result = []
+    result: list[payloads.Estimate] = []
+    made = view.estimates
     for service in view.services:
-        made = view.estimates
         result.append(
-            {
-                "service": {
-                    "id": service.id,
-                    "code": service.code,
-                    "name": service.name_id,
-                    "name_en": service.name_en,
-                },
-                "open": service.is_open and not view.closed_early(service),
-                "closed_early": view.closed_early(service),
-                "people_ahead": made.new_ticket_ahead(service.id),
-                "estimated_wait_s": made.new_ticket_s(service),
-                "people_ahead_priority": made.new_ticket_ahead(service.id, priority=True),
-                "estimated_wait_priority_s": made.new_ticket_s(service, priority=True),
-                "counters": [
-                    {"number": c.number, "rank": c.rank} for c in made.serving_counters(service.id)
+            payloads.Estimate(
+                service=read.ticket_service(service),
+                open=service.is_open and not view.closed_early(service),
+                closed_early=view.closed_early(service),
+                people_ahead=made.new_ticket_ahead(service.id),
+                estimated_wait_s=made.new_ticket_s(service),
+                people_ahead_priority=made.new_ticket_ahead(service.id, priority=True),
+                estimated_wait_priority_s=made.new_ticket_s(service, priority=True),
+                counters=[
+                    payloads.ServingCounter(number=c.number, rank=c.rank)
+                    for c in made.serving_counters(service.id)
                 ],
                 **made.basis(service),
-            }
+            )
         )
     return jsonify(result)
 
@@ -432,10 +432,10 @@ def csv_response(text: str, filename: str, *, bom: bool = False) -> Response:
     )
 
 
-def _user_json(user: User) -> dict[str, Any]:
-    return {
-        "id": user.id,
-        "username": user.username,
-        "role": user.role,
-        "counters": sorted(c.number for c in user.counters),
-    }
+def _user_json(user: User) -> payloads.TokenUser:
+    return payloads.TokenUser(
+        id=user.id,
+        username=user.username,
+        role=user.role,
+        counters=sorted(c.number for c in user.counters),
+    )
