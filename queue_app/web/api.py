@@ -163,7 +163,7 @@ def issue() -> tuple[Response, int]:
             service_id,
             priority=asks.category,
             channel=channel,
-            holder_for=lambda kind: holder_arg(body, kind, channel),
+            holder_for=lambda kind: holder_arg(asks.holder_id, kind, channel),
             site_id=site_id,
             code=ref if isinstance(ref, str) else None,
         )
@@ -224,13 +224,13 @@ def answer_again(first: IssueRequest) -> tuple[Response, int]:
     return jsonify(issued_answer(ticket, snapshot)), 201
 
 
-def holder_arg(body: dict[str, Any], kind: str | None, channel: Channel) -> HolderId | None:
-    """The holder's phone number or NIK, where the site collects one (`kind`, the site's
-    `holder_id_kind`): required from kiosks and the public, optional for staff issuing at a
-    desk. A site that collects none ignores the field and stores nothing."""
+def holder_arg(raw: Any, kind: str | None, channel: Channel) -> HolderId | None:
+    """The holder's phone number or NIK (`raw`: the body's `holder_id`, as sent), where the
+    site collects one (`kind`, the site's `holder_id_kind`): required from kiosks and the
+    public, optional for staff issuing at a desk. A site that collects none ignores the field
+    and stores nothing."""
     if not kind:
         return None
-    raw = body.get("holder_id")
     if raw is None or raw == "":
         if channel == Channel.STAFF:
             return None
