@@ -51,15 +51,6 @@ class Stats:
     median: float | None
     p90: float | None
 
-    def as_json(self) -> dict[str, float | int | None]:
-        """Rounded to a tenth of a second for display and JSON."""
-        return {
-            "count": self.count,
-            "mean_s": _tenth(self.mean),
-            "median_s": _tenth(self.median),
-            "p90_s": _tenth(self.p90),
-        }
-
 
 def quantile(values: Sequence[float], q: float) -> float:
     """The `q` quantile (0 ≤ q ≤ 1) of sorted or unsorted values, linear between closest ranks."""
@@ -87,7 +78,7 @@ def stats(values: Iterable[float | None]) -> Stats:
     )
 
 
-def _tenth(value: float | None) -> float | None:
+def tenth(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
@@ -237,23 +228,6 @@ class Figures:
     @property
     def service(self) -> Stats:
         return stats(self.services)
-
-    def as_json(self) -> dict[str, object]:
-        """The counts and the three statistics."""
-        return {
-            "issued": self.issued,
-            "called": self.called,
-            "served": self.served,
-            "no_show": self.no_show,
-            "cancelled": self.cancelled,
-            "expired": self.expired,
-            "transferred": self.transferred,
-            "refused_quota": self.refused_quota,
-            "closed_early": self.closed_early,
-            "wait": self.wait.as_json(),
-            "walk": self.walk.as_json(),
-            "service": self.service.as_json(),
-        }
 
 
 @dataclass(frozen=True)

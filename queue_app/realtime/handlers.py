@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
+from ..contract.fields import parse_id
 from ..device_cookie import seen_by_socket
 from ..domain.errors import LoketError
 from ..domain.vocabulary import OVERSEER_ROLES
@@ -23,7 +24,6 @@ from ..extensions import db_session, socketio
 from ..models import Counter, User
 from ..security import client_address
 from ..services import overview, read, staff
-from ..web.validation import parse_id
 from . import broadcast, snapshots
 from .rooms import board_room, counter_room, overview_room, service_room, ticket_room
 

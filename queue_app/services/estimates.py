@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
+from ..contract.payloads import EstimateBasis
 from ..domain.estimates import (
     RECENCY_HALF_LIFE_S,
     ArrivalRate,
@@ -240,15 +241,15 @@ class WaitEstimates:
         ]
         return sorted(serving, key=lambda s: (s.rank, s.number))
 
-    def basis(self, service: Service) -> dict[str, object]:
+    def basis(self, service: Service) -> EstimateBasis:
         """What the estimate of a service rests on (for the API and the reports page)."""
         rounds = self.rounds.get(service.id, [])
-        return {
-            "round_s": round(self.round_s[service.id]),
-            "prior_s": service.prior_service_s,
-            "rounds_recorded": len(rounds),
-            "from_prior": len(rounds) == 0,
-        }
+        return EstimateBasis(
+            round_s=round(self.round_s[service.id]),
+            prior_s=service.prior_service_s,
+            rounds_recorded=len(rounds),
+            from_prior=len(rounds) == 0,
+        )
 
     # -- inputs -----------------------------------------------------------------------------
 

@@ -145,7 +145,7 @@ class HallCounter:
     state: str
     regular_streak: int
     service_ids: list[int]
-    label: str | None = None
+    label: str = ""
 
 
 class Round(NamedTuple):

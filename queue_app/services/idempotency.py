@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from ..contract.payloads import IssuedTicket
 from ..domain.errors import IdempotencyMismatch, InvalidInput
 from ..models import IssueRequest
 
@@ -86,7 +87,7 @@ def remember(session: Session, key: str, print_: str, ticket_id: int, now: datet
     return row.id
 
 
-def record_answer(session: Session, request_id: int, body: dict[str, Any]) -> None:
+def record_answer(session: Session, request_id: int, body: IssuedTicket) -> None:
     """The answer (201) the first request got, for its retries."""
     session.execute(update(IssueRequest).where(IssueRequest.id == request_id).values(response=body))
 

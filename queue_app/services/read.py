@@ -1,4 +1,5 @@
-"""Read models: what the API, the screens and the snapshots show. Plain JSON-ready dicts.
+"""Read models: what the API, the screens and the snapshots show. JSON-ready dicts, of the
+contract's types where the API answers them (contract/payloads.py).
 
 Counts are of today's service day only: leftovers of an earlier day never fill today's board
 (they are expired the next time the hall is locked).
@@ -10,11 +11,12 @@ import re
 from collections import Counter as Tally
 from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
+from ..contract import payloads
 from ..domain.durations import Durations
 from ..domain.errors import NotFound
 from ..domain.numbering import is_open_at, service_day, site_zone
@@ -279,7 +281,7 @@ class HallView:
         """The service stopped issuing for today: its estimate passed closing time."""
         return self.estimates.closed_early(service)
 
-    def service_summary(self, service: Service) -> Json:
+    def service_summary(self, service: Service) -> payloads.Service:
         """A service's queue figures (`GET /api/v1/services`), made once per view: the board
         and the broadcast read the same dict (neither may change it)."""
         known = self._summaries.get(service.id)
@@ -288,62 +290,76 @@ class HallView:
         return known
 
     @cached_property
-    def _summaries(self) -> dict[int, Json]:
+    def _summaries(self) -> dict[int, payloads.Service]:
         return {}
 
-    def _service_summary(self, service: Service) -> Json:
+    def _service_summary(self, service: Service) -> payloads.Service:
         inside, outside = self.queued(service.id)
         quota_left = (
             None
             if service.daily_quota is None
             else max(0, service.daily_quota - self.issued_today.get(service.id, 0))
         )
-        return {
-            "id": service.id,
-            "code": service.code,
-            "name": service.name_id,
-            "name_en": service.name_en,
-            "open": service.is_open and not self.closed_early(service),
-            "closed_early": self.closed_early(service),
-            "waiting": inside + outside,
-            "waiting_inside": inside,
-            "waiting_outside": outside,
-            "daily_quota": service.daily_quota,
-            "quota_left": quota_left,
-            "counters_open": self.open_counters_per_service[service.id],
-            "estimated_wait_s": self.estimate(service, inside + outside),
-        }
+        return payloads.Service(
+            id=service.id,
+            code=service.code,
+            name=service.name_id,
+            name_en=service.name_en,
+            open=service.is_open and not self.closed_early(service),
+            closed_early=self.closed_early(service),
+            waiting=inside + outside,
+            waiting_inside=inside,
+            waiting_outside=outside,
+            daily_quota=service.daily_quota,
+            quota_left=quota_left,
+            counters_open=self.open_counters_per_service[service.id],
+            estimated_wait_s=self.estimate(service, inside + outside),
+        )
 
-    def hall_summary(self) -> Json:
+    def board_service(self, service: Service) -> payloads.BoardService:
+        """A service's queue figures as a board shows them (without `counters_open`)."""
+        summary = self.service_summary(service)
+        return cast(
+            payloads.BoardService, {k: v for k, v in summary.items() if k != "counters_open"}
+        )
+
+    def hall_summary(self) -> payloads.Hall:
         site = self.site
         local = self.now.astimezone(site_zone(site.timezone)).time()
-        return {
-            "capacity": site.hall_capacity,
-            "inside": self.inside,
-            "outside": self.outside,
-            "full": site.hall_capacity is not None and self.inside >= site.hall_capacity,
-            "open": is_open_at(local, site.opens_at, site.closes_at),
-            "opens_at": site.opens_at.strftime("%H:%M"),
-            "closes_at": site.closes_at.strftime("%H:%M"),
-        }
+        return payloads.Hall(
+            capacity=site.hall_capacity,
+            inside=self.inside,
+            outside=self.outside,
+            full=site.hall_capacity is not None and self.inside >= site.hall_capacity,
+            open=is_open_at(local, site.opens_at, site.closes_at),
+            opens_at=site.opens_at.strftime("%H:%M"),
+            closes_at=site.closes_at.strftime("%H:%M"),
+        )
 
 
-def counter_summary(counter: Counter, current: Ticket | None = None) -> Json:
+def ticket_service(service: Service) -> payloads.TicketService:
+    """A service as a ticket or an estimate names it."""
+    return payloads.TicketService(
+        id=service.id, code=service.code, name=service.name_id, name_en=service.name_en
+    )
+
+
+def counter_summary(counter: Counter, current: Ticket | None = None) -> payloads.Counter:
     """A counter as the API and the board show it."""
-    return {
-        "id": counter.id,
-        "number": counter.number,
-        "label": counter.label,
-        "state": counter.state,
-        "services": [
-            {"id": link.service.id, "code": link.service.code, "rank": link.rank}
+    return payloads.Counter(
+        id=counter.id,
+        number=counter.number,
+        label=counter.label,
+        state=counter.state,
+        services=[
+            payloads.CounterService(id=link.service.id, code=link.service.code, rank=link.rank)
             for link in counter.links
         ],
-        "current": _current_ticket(current) if current else None,
-    }
+        current=_current_ticket(current) if current else None,
+    )
 
 
-def counters_overview(session: Session, site_id: int) -> list[Json]:
+def counters_overview(session: Session, site_id: int) -> list[payloads.Counter]:
     """`GET /api/v1/counters`."""
     view = HallView(session, site_id)
     current = _current_by_counter(session, site_id)
@@ -352,7 +368,7 @@ def counters_overview(session: Session, site_id: int) -> list[Json]:
 
 def board(
     session: Session, site_id: int, recent: int = RECENT_CALLS, view: HallView | None = None
-) -> Json:
+) -> payloads.Board:
     """`GET /api/v1/board` and the board's snapshot: what a lobby screen shows (`view`: the
     hall read in the same transaction, when the caller has one)."""
     view = view or HallView(session, site_id)
@@ -362,41 +378,39 @@ def board(
     for call in view.recent_calls:
         if call.code not in latest and len(latest) < recent:
             latest[call.code] = call
-    return {
-        "seq": view.seq,
-        "site": {"id": view.site.id, "name": view.site.name, "timezone": view.site.timezone},
-        "service_day": view.today.isoformat(),
-        "generated_at": view.now.isoformat(),
-        "hall": view.hall_summary(),
-        "counters": [
-            {
-                "id": c.id,
-                "number": c.number,
-                "label": c.label,
-                "state": c.state,
-                "current": _current_ticket(current[c.id]) if c.id in current else None,
-            }
+    site = view.site
+    return payloads.Board(
+        seq=view.seq,
+        site=payloads.SiteRef(id=site.id, name=site.name, timezone=site.timezone),
+        service_day=view.today.isoformat(),
+        generated_at=view.now.isoformat(),
+        hall=view.hall_summary(),
+        counters=[
+            payloads.BoardCounter(
+                id=c.id,
+                number=c.number,
+                label=c.label,
+                state=c.state,
+                current=_current_ticket(current[c.id]) if c.id in current else None,
+            )
             for c in view.estimates.counters
         ],
-        "recent_calls": [
-            {
-                "code": call.code,
-                "service_code": call.service_code,
-                "counter_id": call.counter_id,
-                "counter_number": call.counter_number,
-                "recall": bool(call.recall),
-                "at": call.at.isoformat(),
-                "seq": call.seq,
-            }
+        recent_calls=[
+            payloads.RecentCall(
+                code=call.code,
+                service_code=call.service_code,
+                counter_id=call.counter_id,
+                counter_number=call.counter_number,
+                recall=bool(call.recall),
+                at=call.at.isoformat(),
+                seq=call.seq,
+            )
             for call in latest.values()
         ],
-        "services": [
-            {k: v for k, v in view.service_summary(s).items() if k != "counters_open"}
-            for s in view.services
-        ],
+        services=[view.board_service(s) for s in view.services],
         # Codes let in from outside most recently, for the entrance's "silakan masuk" line.
-        "recently_admitted": view.recently_admitted[:recent],
-    }
+        recently_admitted=view.recently_admitted[:recent],
+    )
 
 
 def people_ahead(session: Session, ticket: Ticket) -> int:
@@ -427,7 +441,9 @@ def people_ahead(session: Session, ticket: Ticket) -> int:
     return int(session.scalar(stmt) or 0)
 
 
-def ticket_public(session: Session, ticket: Ticket, view: HallView | None = None) -> Json:
+def ticket_public(
+    session: Session, ticket: Ticket, view: HallView | None = None
+) -> payloads.PublicTicket:
     """A ticket as its holder sees it (status page, by-token API): no personal data, no token."""
     view = view or HallView(session, ticket.site_id)
     service = session.get(Service, ticket.service_id)
@@ -435,59 +451,55 @@ def ticket_public(session: Session, ticket: Ticket, view: HallView | None = None
     counter = session.get(Counter, ticket.counter_id) if ticket.counter_id else None
     ahead = people_ahead(session, ticket)
     queued = ticket.state in (TicketState.ISSUED.value, TicketState.WAITING.value)
-    return {
-        "code": ticket.code,
-        "number": ticket.number,
-        "service": {
-            "id": service.id,
-            "code": service.code,
-            "name": service.name_id,
-            "name_en": service.name_en,
-        },
-        "state": ticket.state,
-        "priority": ticket.priority,
-        "service_day": ticket.service_day.isoformat(),
-        "position": ahead,
-        "admitted": ticket.state != TicketState.ISSUED.value,
-        "estimated_wait_s": (
+    return payloads.PublicTicket(
+        code=ticket.code,
+        number=ticket.number,
+        service=ticket_service(service),
+        state=ticket.state,
+        priority=ticket.priority,
+        service_day=ticket.service_day.isoformat(),
+        position=ahead,
+        admitted=ticket.state != TicketState.ISSUED.value,
+        estimated_wait_s=(
             view.estimate(service, ahead, priority=ticket.priority is not None and not ticket.front)
             if queued
             else 0
         ),
-        "counter": {"number": counter.number, "label": counter.label} if counter else None,
-        "issued_at": ticket.issued_at.isoformat(),
-        "called_at": _iso(ticket.called_at),
-        "seq": view.site.seq,
-    }
+        counter=payloads.TicketCounter(number=counter.number, label=counter.label)
+        if counter
+        else None,
+        issued_at=ticket.issued_at.isoformat(),
+        called_at=_iso(ticket.called_at),
+        seq=view.site.seq,
+    )
 
 
 def ticket_for_staff(
     session: Session,
     ticket: Ticket,
     durations: Durations | None = None,
-    public: Json | None = None,
-) -> Json:
+    public: payloads.PublicTicket | None = None,
+) -> payloads.StaffTicket:
     """A ticket as counter staff see it: the public view (`public`, when the caller has it
     from the hall's snapshot) plus its id and timings."""
-    data = dict(public) if public is not None else ticket_public(session, ticket)
-    data.update(
-        {
-            "id": ticket.id,
-            "channel": ticket.channel,
-            "counter_id": ticket.counter_id,
-            "call_count": ticket.call_count,
-            "admitted_at": _iso(ticket.admitted_at),
-            "first_called_at": _iso(ticket.first_called_at),
-            "started_at": _iso(ticket.started_at),
-            "finished_at": _iso(ticket.finished_at),
-        }
-    )
+    staff: payloads.StaffFields = {
+        "id": ticket.id,
+        "channel": ticket.channel,
+        "counter_id": ticket.counter_id,
+        "call_count": ticket.call_count,
+        "admitted_at": _iso(ticket.admitted_at),
+        "first_called_at": _iso(ticket.first_called_at),
+        "started_at": _iso(ticket.started_at),
+        "finished_at": _iso(ticket.finished_at),
+    }
+    if public is None:
+        public = ticket_public(session, ticket)
+    # Both halves are checked where they are made; mypy cannot add two typed dicts up.
+    data = cast(payloads.StaffTicket, {**public, **staff})
     if durations is not None:
-        data["durations"] = {
-            "wait_s": durations.wait_s,
-            "walk_s": durations.walk_s,
-            "service_s": durations.service_s,
-        }
+        data["durations"] = payloads.TicketDurations(
+            wait_s=durations.wait_s, walk_s=durations.walk_s, service_s=durations.service_s
+        )
     return data
 
 
@@ -525,15 +537,15 @@ def _current_by_counter(session: Session, site_id: int) -> dict[int, Ticket]:
     return {t.counter_id: t for t in session.scalars(stmt) if t.counter_id is not None}
 
 
-def _current_ticket(ticket: Any) -> Json:
+def _current_ticket(ticket: Any) -> payloads.CurrentTicket:
     """The ticket at a counter (a Ticket, or a row of `ACTIVE_QUERY`)."""
-    return {
-        "code": ticket.code,
-        "state": ticket.state,
-        "service_id": ticket.service_id,
-        "called_at": _iso(ticket.called_at),
-        "started_at": _iso(ticket.started_at),
-    }
+    return payloads.CurrentTicket(
+        code=ticket.code,
+        state=ticket.state,
+        service_id=ticket.service_id,
+        called_at=_iso(ticket.called_at),
+        started_at=_iso(ticket.started_at),
+    )
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -565,11 +577,11 @@ def counter_detail(session: Session, counter_id: int) -> Json:
         begin = started or called
         if begin is not None and finished is not None:
             times.append((finished - begin).total_seconds())
-    data = counter_summary(counter)
+    data: Json = dict(counter_summary(counter))
     data.update(
         {
             "services": [
-                view.service_summary(link.service) | {"rank": link.rank} for link in counter.links
+                {**view.service_summary(link.service), "rank": link.rank} for link in counter.links
             ],
             "current": (
                 ticket_for_staff(session, current)

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..contract import reports as contract
+from ..contract.payloads import SiteRef
 from ..domain.errors import InvalidInput, NotFound
 from ..domain.numbering import site_zone
 from ..domain.reports import (
@@ -25,6 +27,7 @@ from ..domain.reports import (
     TicketRecord,
     TicketRow,
     build_report,
+    tenth,
 )
 from ..domain.states import Action, TicketState
 from ..models import Counter, Refusal, Service, Site, Ticket, TicketEvent, User
@@ -280,47 +283,51 @@ class HallReport:
             rows.append((AFTER_DAY, hours[AFTER_DAY]))
         return rows
 
-    def as_json(self) -> Json:
+    def as_json(self) -> contract.DailyReport:
         """`GET /api/v1/reports/daily`."""
+        site = self.site
         return {
-            "site": {"id": self.site.id, "name": self.site.name, "timezone": self.site.timezone},
+            "site": SiteRef(id=site.id, name=site.name, timezone=site.timezone),
             "from": self.period.first.isoformat(),
             "to": self.period.last.isoformat(),
             "generated_at": self.generated_at.isoformat(),
-            "hall_capacity": self.site.hall_capacity,
-            "totals": self.report.totals.as_json(),
+            "hall_capacity": site.hall_capacity,
+            "totals": figures_json(self.report.totals),
             "services": [
-                {"id": s.id, "code": s.code, "name": s.name_id, "name_en": s.name_en}
-                | figures.as_json()
-                for s, figures in self.service_rows()
+                contract.ServiceFigures(
+                    id=s.id, code=s.code, name=s.name_id, name_en=s.name_en, **figures_json(f)
+                )
+                for s, f in self.service_rows()
             ],
             "counters": [
-                {"id": c.id, "number": c.number, "label": c.label} | figures.as_json()
-                for c, figures in self.counter_rows()
+                contract.CounterFigures(id=c.id, number=c.number, label=c.label, **figures_json(f))
+                for c, f in self.counter_rows()
             ],
             "staff": [
-                {"id": staff_id, "username": name} | figures.as_json()
-                for staff_id, name, figures in self.staff_rows()
+                contract.StaffFigures(id=staff_id, username=name, **figures_json(f))
+                for staff_id, name, f in self.staff_rows()
             ],
-            "hours": [{"hour": hour} | figures.as_json() for hour, figures in self.hour_rows()],
+            "hours": [
+                contract.HourFigures(hour=hour, **figures_json(f)) for hour, f in self.hour_rows()
+            ],
             "occupancy": [
-                {
-                    "day": o.day.isoformat(),
-                    "capacity": self.site.hall_capacity,
-                    "peak_inside": o.peak_inside,
-                    "peak_inside_at": self._local_iso(o.peak_inside_at),
-                    "peak_outside": o.peak_outside,
-                    "peak_outside_at": self._local_iso(o.peak_outside_at),
-                    "bin_minutes": 5,
-                    "bins": [
-                        {
-                            "start": self._local_iso(b.start),
-                            "inside_max": b.inside_max,
-                            "outside_max": b.outside_max,
-                        }
+                contract.Occupancy(
+                    day=o.day.isoformat(),
+                    capacity=site.hall_capacity,
+                    peak_inside=o.peak_inside,
+                    peak_inside_at=self._local_iso(o.peak_inside_at),
+                    peak_outside=o.peak_outside,
+                    peak_outside_at=self._local_iso(o.peak_outside_at),
+                    bin_minutes=5,
+                    bins=[
+                        contract.OccupancyBin(
+                            start=b.start.astimezone(self.zone).isoformat(),
+                            inside_max=b.inside_max,
+                            outside_max=b.outside_max,
+                        )
                         for b in o.bins
                     ],
-                }
+                )
                 for o in self.report.occupancy
             ],
         }
@@ -447,3 +454,31 @@ def site_today(session: Session, site_id: int) -> date:
 def days_back(day: date, n: int) -> Iterable[date]:
     """`day` and the `n - 1` days before it, newest first."""
     return (day - timedelta(days=i) for i in range(n))
+
+
+def figures_json(figures: Figures) -> contract.Figures:
+    """A group's counts and duration statistics, as the API gives them."""
+    return contract.Figures(
+        issued=figures.issued,
+        called=figures.called,
+        served=figures.served,
+        no_show=figures.no_show,
+        cancelled=figures.cancelled,
+        expired=figures.expired,
+        transferred=figures.transferred,
+        refused_quota=figures.refused_quota,
+        closed_early=figures.closed_early,
+        wait=stats_json(figures.wait),
+        walk=stats_json(figures.walk),
+        service=stats_json(figures.service),
+    )
+
+
+def stats_json(made: Stats) -> contract.DurationStats:
+    """Duration statistics rounded to a tenth of a second, for display and JSON."""
+    return contract.DurationStats(
+        count=made.count,
+        mean_s=tenth(made.mean),
+        median_s=tenth(made.median),
+        p90_s=tenth(made.p90),
+    )

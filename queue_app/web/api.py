@@ -11,11 +11,13 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from ..contract import payloads
+from ..contract.bodies import IssueBody, TokenBody, TransferBody
 from ..device_cookie import current_kiosk
 from ..domain.access import Actor
 from ..domain.errors import InvalidHolderId, NotFound
 from ..domain.events import DomainEvent
-from ..domain.vocabulary import Channel, CounterState, Priority, Role
+from ..domain.vocabulary import Channel, CounterState, Role
 from ..extensions import csrf, db, db_session
 from ..models import IssueRequest, Site, Ticket, User
 from ..realtime import broadcast, snapshots
@@ -29,7 +31,7 @@ from ..services.holders import HolderId
 from .errors import ApiError
 from .issuing import issue_or_refuse
 from .openapi import openapi_document
-from .validation import MAX_ID, json_object, optional_choice, parse_id, reference, string
+from .validation import MAX_ID, json_object, parse_body, parse_id
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +39,6 @@ Json = dict[str, Any]
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-PRIORITIES = [p.value for p in Priority]
 # Ids beyond what the database holds are simply not found (404), never a database error.
 COUNTER_ID = f"<int(max={MAX_ID}):counter_id>"
 TICKET_ID = f"<int(max={MAX_ID}):ticket_id>"
@@ -139,10 +140,9 @@ def list_services() -> Response:
 def issue() -> tuple[Response, int]:
     """Take a ticket (kiosk, phone or integration)."""
     body = json_object()
-    ref = reference(body, "service")
-    priority = optional_choice(body, "priority", PRIORITIES)
-    channel_name = optional_choice(body, "channel", [Channel.KIOSK.value, Channel.API.value])
-    channel = Channel(channel_name) if channel_name else Channel.API
+    asks = parse_body(IssueBody, body)
+    ref = asks.service
+    channel: Channel = asks.channel or Channel.API
     if current_user.is_authenticated:
         # A kiosk device account issues as the kiosk; a staff member for someone at the desk.
         is_kiosk = current_user.role == Role.KIOSK.value
@@ -164,9 +164,9 @@ def issue() -> tuple[Response, int]:
         service_id = snapshots.service_id(db_session(), site_id, ref)
         ticket, events = issue_or_refuse(
             service_id,
-            priority=Priority(priority) if priority else None,
+            priority=asks.category,
             channel=channel,
-            holder_for=lambda kind: holder_arg(body, kind, channel),
+            holder_for=lambda kind: holder_arg(asks.holder_id, kind, channel),
             site_id=site_id,
             code=ref if isinstance(ref, str) else None,
         )
@@ -196,16 +196,18 @@ def issue() -> tuple[Response, int]:
     return jsonify(data), 201
 
 
-def issued_answer(ticket: Ticket | snapshots.PublicTicket, snapshot: HallSnapshot) -> Json:
+def issued_answer(
+    ticket: Ticket | snapshots.PublicTicket, snapshot: HallSnapshot
+) -> payloads.IssuedTicket:
     """What `POST /api/v1/tickets` answers: the ticket as its holder sees it, its private
     token and the link of its status page."""
-    data = snapshot.ticket_public(ticket)
     url = status_url(ticket.token, ticket.site_id, snapshot)
-    data.update({"id": ticket.id, "token": ticket.token, "status_url": url})
-    return data
+    return payloads.IssuedTicket(
+        **snapshot.ticket_public(ticket), id=ticket.id, token=ticket.token, status_url=url
+    )
 
 
-def keep_answer(request_id: int, data: Json) -> None:
+def keep_answer(request_id: int, data: payloads.IssuedTicket) -> None:
     """Keep the answer of a keyed issue for its retries (its ticket is committed already: if
     this fails, a retry gets the ticket as it is by then)."""
     g.loket_reads_only = False  # one more write, after the broadcast
@@ -225,13 +227,13 @@ def answer_again(first: IssueRequest) -> tuple[Response, int]:
     return jsonify(issued_answer(ticket, snapshot)), 201
 
 
-def holder_arg(body: dict[str, Any], kind: str | None, channel: Channel) -> HolderId | None:
-    """The holder's phone number or NIK, where the site collects one (`kind`, the site's
-    `holder_id_kind`): required from kiosks and the public, optional for staff issuing at a
-    desk. A site that collects none ignores the field and stores nothing."""
+def holder_arg(raw: Any, kind: str | None, channel: Channel) -> HolderId | None:
+    """The holder's phone number or NIK (`raw`: the body's `holder_id`, as sent), where the
+    site collects one (`kind`, the site's `holder_id_kind`): required from kiosks and the
+    public, optional for staff issuing at a desk. A site that collects none ignores the field
+    and stores nothing."""
     if not kind:
         return None
-    raw = body.get("holder_id")
     if raw is None or raw == "":
         if channel == Channel.STAFF:
             return None
@@ -266,16 +268,17 @@ def board() -> Response:
 @bp.post("/auth/token")
 def create_token() -> tuple[Response, int]:
     """Exchange a username and password for a Bearer token."""
-    body = json_object()
-    username = string(body, "username")
-    user = staff.authenticate(db_session(), username, string(body, "password"))
+    credentials = parse_body(TokenBody, json_object())
+    username = credentials.username
+    user = staff.authenticate(db_session(), username, credentials.password)
     if user is None:
         staff.record_failed_sign_in(db_session(), username, via="api", address=client_address())
         db.session.commit()
         raise ApiError(401, "invalid_credentials", "unknown user or wrong password")
     token = staff.issue_token(db_session(), user)
     db.session.commit()
-    return jsonify({"token": token, "token_type": "Bearer", "user": _user_json(user)}), 201
+    answer = payloads.Token(token=token, token_type="Bearer", user=_user_json(user))
+    return jsonify(answer), 201
 
 
 # -- staff -----------------------------------------------------------------------------------
@@ -323,7 +326,7 @@ for _path, _verb in {
 @staff_required
 def transfer(actor: Actor, ticket_id: int) -> Response:
     """Send a called or serving ticket to another service, at the front of its queue."""
-    ref = reference(json_object(), "service")
+    ref = parse_body(TransferBody, json_object()).service
     ticket = db.session.get(Ticket, ticket_id)
     if ticket is None:
         raise NotFound(f"no ticket {ticket_id}")
@@ -364,28 +367,24 @@ def estimates() -> Response:
     """Per service: the wait of a ticket taken now (regular and priority), what it rests on,
     and the counters serving the service now in their preference order."""
     view = read.HallView(db_session(), site_id_arg())
-    result = []
+    result: list[payloads.Estimate] = []
+    made = view.estimates
     for service in view.services:
-        made = view.estimates
         result.append(
-            {
-                "service": {
-                    "id": service.id,
-                    "code": service.code,
-                    "name": service.name_id,
-                    "name_en": service.name_en,
-                },
-                "open": service.is_open and not view.closed_early(service),
-                "closed_early": view.closed_early(service),
-                "people_ahead": made.new_ticket_ahead(service.id),
-                "estimated_wait_s": made.new_ticket_s(service),
-                "people_ahead_priority": made.new_ticket_ahead(service.id, priority=True),
-                "estimated_wait_priority_s": made.new_ticket_s(service, priority=True),
-                "counters": [
-                    {"number": c.number, "rank": c.rank} for c in made.serving_counters(service.id)
+            payloads.Estimate(
+                service=read.ticket_service(service),
+                open=service.is_open and not view.closed_early(service),
+                closed_early=view.closed_early(service),
+                people_ahead=made.new_ticket_ahead(service.id),
+                estimated_wait_s=made.new_ticket_s(service),
+                people_ahead_priority=made.new_ticket_ahead(service.id, priority=True),
+                estimated_wait_priority_s=made.new_ticket_s(service, priority=True),
+                counters=[
+                    payloads.ServingCounter(number=c.number, rank=c.rank)
+                    for c in made.serving_counters(service.id)
                 ],
                 **made.basis(service),
-            }
+            )
         )
     return jsonify(result)
 
@@ -436,10 +435,10 @@ def csv_response(text: str, filename: str, *, bom: bool = False) -> Response:
     )
 
 
-def _user_json(user: User) -> dict[str, Any]:
-    return {
-        "id": user.id,
-        "username": user.username,
-        "role": user.role,
-        "counters": sorted(c.number for c in user.counters),
-    }
+def _user_json(user: User) -> payloads.TokenUser:
+    return payloads.TokenUser(
+        id=user.id,
+        username=user.username,
+        role=user.role,
+        counters=sorted(c.number for c in user.counters),
+    )

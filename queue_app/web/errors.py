@@ -15,6 +15,7 @@ from sqlalchemy.exc import DataError, InterfaceError, OperationalError, SQLAlche
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, SecurityError
 
+from ..contract import payloads
 from ..domain.errors import (
     AlreadyHolding,
     CounterBusy,
@@ -79,7 +80,7 @@ def error_response(status: int, code: str, message: str, **detail: object) -> Re
     """Build the error response for this request's audience."""
     rollback_session()  # even when the database connection is gone
     if wants_json():
-        body: dict[str, object] = {"error": code, "message": message}
+        body: payloads.Error = {"error": code, "message": message}
         if detail:
             body["detail"] = detail
         response = jsonify(body)

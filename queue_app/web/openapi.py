@@ -1,20 +1,22 @@
-"""The OpenAPI 3.1 document of `/api/v1`. Tests check that it lists exactly the routes the
-blueprint registers and that real responses validate against its schemas."""
+"""The OpenAPI 3.1 document of `/api/v1`: its operations, written here, and its schemas,
+generated from the API contract (queue_app/contract/). Tests check that it lists exactly the
+routes the blueprint registers and that real responses validate against its schemas."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..services.reports import FIGURE_COLUMNS, MAX_DAYS
-from .validation import MAX_FIELD, MAX_ID
+from ..contract import bodies, payloads, reports, schemas
+from ..contract.fields import DAY_SCHEMA, ID_SCHEMA
+from ..services.reports import MAX_DAYS
 
 Json = dict[str, Any]
 
-PRIORITIES = ["elderly", "disabled", "pregnant", "with_infant"]
-STATES = ["issued", "waiting", "called", "serving", "done", "no_show", "cancelled", "expired"]
 
-
-def _ref(name: str) -> Json:
+def _ref(payload: Any) -> Json:
+    """A reference to a payload type of the contract (its component)."""
+    name: str = payload.__name__
+    assert name in schemas.components(), f"{name} is not a component"
     return {"$ref": f"#/components/schemas/{name}"}
 
 
@@ -23,7 +25,7 @@ def _json(schema: Json, description: str) -> Json:
 
 
 def _error(description: str) -> Json:
-    return _json(_ref("Error"), description)
+    return _json(_ref(payloads.Error), description)
 
 
 def _unauthorized(description: str) -> Json:
@@ -36,411 +38,10 @@ def _unauthorized(description: str) -> Json:
     return {**_error(description), "headers": {"WWW-Authenticate": challenge}}
 
 
-NULLABLE_STR = {"type": ["string", "null"]}
-#: What `validation.parse_id` and the routes' `int(max=MAX_ID)` take: a positive database id.
-ID: Json = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+#: What `parse_id` and the routes' `int(max=MAX_ID)` take: a positive database id.
+ID: Json = ID_SCHEMA
 #: A day as `reports.parse_period` reads it: YYYY-MM-DD, ten ASCII characters.
-DAY: Json = {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
-NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
-
-SCHEMAS: Json = {
-    "Error": {
-        "type": "object",
-        "required": ["error", "message"],
-        "properties": {
-            "error": {"type": "string", "description": "stable machine-readable code"},
-            "message": {"type": "string", "description": "human-readable explanation"},
-            "detail": {"type": "object"},
-        },
-    },
-    "ServiceRef": {
-        "description": "a service id, or its letter code (case-insensitive); an id may also "
-        "be sent as a string of digits",
-        "oneOf": [
-            ID,
-            {"type": "string", "pattern": "^([A-Za-z]{1,3}|[1-9][0-9]{0,8})$"},
-        ],
-    },
-    "Service": {
-        "type": "object",
-        "required": ["id", "code", "name", "open", "waiting", "quota_left", "estimated_wait_s"],
-        "properties": {
-            "id": {"type": "integer"},
-            "code": {"type": "string"},
-            "name": {"type": "string", "description": "Indonesian name"},
-            "name_en": {"type": "string"},
-            "open": {"type": "boolean", "description": "takes tickets now"},
-            "closed_early": {
-                "type": "boolean",
-                "description": "stopped issuing today: a new ticket would not be served in time",
-            },
-            "waiting": {"type": "integer", "description": "queued today, inside and outside"},
-            "waiting_inside": {"type": "integer"},
-            "waiting_outside": {"type": "integer"},
-            "daily_quota": {"type": ["integer", "null"]},
-            "quota_left": {"type": ["integer", "null"], "description": "null: no quota"},
-            "counters_open": {"type": "integer"},
-            "estimated_wait_s": {"type": "integer", "description": "for a ticket taken now"},
-        },
-    },
-    "TicketService": {
-        "type": "object",
-        "required": ["id", "code", "name"],
-        "properties": {
-            "id": {"type": "integer"},
-            "code": {"type": "string"},
-            "name": {"type": "string"},
-            "name_en": {"type": "string"},
-        },
-    },
-    "PublicTicket": {
-        "type": "object",
-        "description": "what the ticket's holder sees; carries no token and no personal data",
-        "required": [
-            "code",
-            "number",
-            "service",
-            "state",
-            "position",
-            "admitted",
-            "estimated_wait_s",
-        ],
-        "properties": {
-            "code": {"type": "string", "examples": ["A-007"]},
-            "number": {"type": "integer"},
-            "service": _ref("TicketService"),
-            "state": {"type": "string", "enum": STATES},
-            "priority": {"type": ["string", "null"], "enum": [*PRIORITIES, None]},
-            "service_day": {"type": "string", "format": "date"},
-            "position": {"type": "integer", "description": "people ahead in the queue"},
-            "admitted": {"type": "boolean", "description": "false: wait outside (hall full)"},
-            "estimated_wait_s": {"type": "integer"},
-            "counter": {
-                "type": ["object", "null"],
-                "properties": {"number": {"type": "integer"}, "label": {"type": "string"}},
-            },
-            "issued_at": {"type": "string", "format": "date-time"},
-            "called_at": NULLABLE_TIME,
-            "seq": {"type": "integer"},
-        },
-    },
-    "IssuedTicket": {
-        "allOf": [
-            _ref("PublicTicket"),
-            {
-                "type": "object",
-                "required": ["id", "token", "status_url"],
-                "properties": {
-                    "id": {"type": "integer"},
-                    "token": {"type": "string", "description": "the holder's secret; shown once"},
-                    "status_url": {"type": "string", "format": "uri"},
-                },
-            },
-        ]
-    },
-    "StaffTicket": {
-        "allOf": [
-            _ref("PublicTicket"),
-            {
-                "type": "object",
-                "required": ["id"],
-                "properties": {
-                    "id": {"type": "integer"},
-                    "channel": {"type": "string", "enum": ["kiosk", "staff", "api"]},
-                    "counter_id": {"type": ["integer", "null"]},
-                    "call_count": {"type": "integer"},
-                    "admitted_at": NULLABLE_TIME,
-                    "first_called_at": NULLABLE_TIME,
-                    "started_at": NULLABLE_TIME,
-                    "finished_at": NULLABLE_TIME,
-                    "durations": {
-                        "type": "object",
-                        "properties": {
-                            "wait_s": {"type": ["number", "null"]},
-                            "walk_s": {"type": ["number", "null"]},
-                            "service_s": {"type": ["number", "null"]},
-                        },
-                    },
-                },
-            },
-        ]
-    },
-    "CurrentTicket": {
-        "type": ["object", "null"],
-        "properties": {
-            "code": {"type": "string"},
-            "state": {"type": "string", "enum": ["called", "serving"]},
-            "service_id": {"type": "integer"},
-            "called_at": NULLABLE_TIME,
-            "started_at": NULLABLE_TIME,
-        },
-    },
-    "Counter": {
-        "type": "object",
-        "required": ["id", "number", "label", "state", "services"],
-        "properties": {
-            "id": {"type": "integer"},
-            "number": {"type": "integer"},
-            "label": {"type": "string"},
-            "state": {"type": "string", "enum": ["open", "paused", "closed"]},
-            "services": {
-                "type": "array",
-                "description": "in the counter's preference order",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "id": {"type": "integer"},
-                        "code": {"type": "string"},
-                        "rank": {"type": "integer"},
-                    },
-                },
-            },
-            "current": _ref("CurrentTicket"),
-        },
-    },
-    "Board": {
-        "type": "object",
-        "required": ["seq", "hall", "counters", "recent_calls", "services"],
-        "properties": {
-            "seq": {"type": "integer", "description": "the site's change sequence"},
-            "site": {"type": "object"},
-            "service_day": {"type": "string", "format": "date"},
-            "generated_at": {"type": "string", "format": "date-time"},
-            "hall": {
-                "type": "object",
-                "required": ["capacity", "inside", "outside"],
-                "properties": {
-                    "capacity": {"type": ["integer", "null"]},
-                    "inside": {"type": "integer"},
-                    "outside": {"type": "integer"},
-                    "full": {"type": "boolean"},
-                    "open": {
-                        "type": "boolean",
-                        "description": "within opening hours (kiosks take tickets)",
-                    },
-                    "opens_at": {"type": "string", "description": "local HH:MM"},
-                    "closes_at": {
-                        "type": "string",
-                        "description": "local HH:MM; equal to opens_at: open around the clock",
-                    },
-                },
-            },
-            "counters": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "id": {"type": "integer"},
-                        "number": {"type": "integer"},
-                        "label": {"type": "string"},
-                        "state": {"type": "string"},
-                        "current": _ref("CurrentTicket"),
-                    },
-                },
-            },
-            "recent_calls": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "code": {"type": "string"},
-                        "service_code": {"type": "string"},
-                        "counter_id": {"type": "integer"},
-                        "counter_number": {"type": "integer"},
-                        "recall": {"type": "boolean"},
-                        "at": {"type": "string", "format": "date-time"},
-                        "seq": {"type": "integer"},
-                    },
-                },
-            },
-            "services": {"type": "array", "items": _ref("Service")},
-            "recently_admitted": {"type": "array", "items": {"type": "string"}},
-        },
-    },
-    "Token": {
-        "type": "object",
-        "required": ["token", "token_type"],
-        "properties": {
-            "token": {"type": "string"},
-            "token_type": {"type": "string", "const": "Bearer"},
-            "user": {
-                "type": "object",
-                "properties": {
-                    "id": {"type": "integer"},
-                    "username": {"type": "string"},
-                    "role": {"type": "string", "enum": ["admin", "supervisor", "clerk"]},
-                    "counters": {"type": "array", "items": {"type": "integer"}},
-                },
-            },
-        },
-    },
-}
-
-NULLABLE_SECONDS = {"type": ["number", "null"]}
-# The counts of every report group, in the order the API and the CSV give them.
-REPORT_COUNTS = FIGURE_COLUMNS
-
-SCHEMAS["DurationStats"] = {
-    "type": "object",
-    "description": "seconds; null when there is nothing to measure",
-    "required": ["count", "mean_s", "median_s", "p90_s"],
-    "properties": {
-        "count": {"type": "integer"},
-        "mean_s": NULLABLE_SECONDS,
-        "median_s": NULLABLE_SECONDS,
-        "p90_s": {**NULLABLE_SECONDS, "description": "90th percentile, linear interpolation"},
-    },
-}
-SCHEMAS["Figures"] = {
-    "type": "object",
-    "description": (
-        "counts (see docs/reports.md for where each is counted) and wait, walk and service "
-        "time statistics"
-    ),
-    "required": [*REPORT_COUNTS, "wait", "walk", "service"],
-    "properties": {
-        **{name: {"type": "integer", "minimum": 0} for name in REPORT_COUNTS},
-        "wait": _ref("DurationStats"),
-        "walk": _ref("DurationStats"),
-        "service": _ref("DurationStats"),
-    },
-}
-
-
-def _with_figures(required: list[str], properties: Json) -> Json:
-    return {
-        "allOf": [
-            {"type": "object", "required": required, "properties": properties},
-            _ref("Figures"),
-        ]
-    }
-
-
-SCHEMAS["DailyReport"] = {
-    "type": "object",
-    "required": [
-        "site",
-        "from",
-        "to",
-        "totals",
-        "services",
-        "counters",
-        "staff",
-        "hours",
-        "occupancy",
-    ],
-    "properties": {
-        "site": {"type": "object"},
-        "from": {"type": "string", "format": "date"},
-        "to": {"type": "string", "format": "date"},
-        "generated_at": {"type": "string", "format": "date-time"},
-        "hall_capacity": {"type": ["integer", "null"]},
-        "totals": _ref("Figures"),
-        "services": {
-            "type": "array",
-            "items": _with_figures(
-                ["id", "code"],
-                {
-                    "id": {"type": "integer"},
-                    "code": {"type": "string"},
-                    "name": {"type": "string"},
-                    "name_en": {"type": "string"},
-                },
-            ),
-        },
-        "counters": {
-            "type": "array",
-            "items": _with_figures(
-                ["id", "number"],
-                {
-                    "id": {"type": "integer"},
-                    "number": {"type": "integer"},
-                    "label": {"type": "string"},
-                },
-            ),
-        },
-        "staff": {
-            "type": "array",
-            "items": _with_figures(
-                ["id", "username"],
-                {"id": {"type": "integer"}, "username": {"type": "string"}},
-            ),
-        },
-        "hours": {
-            "type": "array",
-            "description": "local hour of day; 24 = after midnight (the day's close)",
-            "items": _with_figures(
-                ["hour"], {"hour": {"type": "integer", "minimum": 0, "maximum": 24}}
-            ),
-        },
-        "occupancy": {
-            "type": "array",
-            "description": "one entry per service day",
-            "items": {
-                "type": "object",
-                "required": ["day", "peak_inside", "peak_outside", "bins"],
-                "properties": {
-                    "day": {"type": "string", "format": "date"},
-                    "capacity": {"type": ["integer", "null"]},
-                    "peak_inside": {"type": "integer"},
-                    "peak_inside_at": NULLABLE_TIME,
-                    "peak_outside": {"type": "integer"},
-                    "peak_outside_at": NULLABLE_TIME,
-                    "bin_minutes": {"type": "integer"},
-                    "bins": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "required": ["start", "inside_max", "outside_max"],
-                            "properties": {
-                                "start": {"type": "string", "format": "date-time"},
-                                "inside_max": {"type": "integer"},
-                                "outside_max": {"type": "integer"},
-                            },
-                        },
-                    },
-                },
-            },
-        },
-    },
-}
-SCHEMAS["Estimate"] = {
-    "type": "object",
-    "required": [
-        "service",
-        "open",
-        "estimated_wait_s",
-        "estimated_wait_priority_s",
-        "counters",
-    ],
-    "properties": {
-        "service": _ref("TicketService"),
-        "open": {"type": "boolean", "description": "takes tickets now"},
-        "closed_early": {
-            "type": "boolean",
-            "description": "stopped issuing: a ticket taken now would not be served today",
-        },
-        "people_ahead": {"type": "integer"},
-        "estimated_wait_s": {"type": "integer", "description": "a regular ticket taken now"},
-        "people_ahead_priority": {"type": "integer"},
-        "estimated_wait_priority_s": {
-            "type": "integer",
-            "description": "a priority ticket taken now",
-        },
-        "counters": {
-            "type": "array",
-            "description": "open counters serving it; rank 0 = serves it first",
-            "items": {
-                "type": "object",
-                "properties": {"number": {"type": "integer"}, "rank": {"type": "integer"}},
-            },
-        },
-        "round_s": {"type": "integer", "description": "expected counter time per call"},
-        "prior_s": {"type": "integer"},
-        "rounds_recorded": {"type": "integer"},
-        "from_prior": {"type": "boolean"},
-    },
-}
+DAY: Json = DAY_SCHEMA
 
 SITE_PARAM = {
     "name": "site",
@@ -545,7 +146,7 @@ def _ticket_action(summary: str, refusal: str | None = None) -> Json:
             "security": BEARER,
             "parameters": [TICKET_ID],
             "responses": {
-                "200": _json(_ref("StaffTicket"), "the ticket after the action"),
+                "200": _json(_ref(payloads.StaffTicket), "the ticket after the action"),
                 **STAFF_ERRORS,
                 "409": _error(refusal or "invalid_transition: not allowed from the ticket's state"),
             },
@@ -555,7 +156,7 @@ def _ticket_action(summary: str, refusal: str | None = None) -> Json:
 
 def _counter_action(summary: str, refusal: str | None = None) -> Json:
     responses: Json = {
-        "200": _json(_ref("Counter"), "the counter after the change"),
+        "200": _json(_ref(payloads.Counter), "the counter after the change"),
         **STAFF_ERRORS,
     }
     if refusal:
@@ -571,8 +172,9 @@ def _counter_action(summary: str, refusal: str | None = None) -> Json:
     }
 
 
-#: `validation.string`: a required non-empty string of at most MAX_FIELD characters.
-CREDENTIAL: Json = {"type": "string", "minLength": 1, "maxLength": MAX_FIELD}
+def _body(model: type[bodies.Body]) -> Json:
+    """A request body, its schema generated from the contract's model."""
+    return {"required": True, "content": {"application/json": {"schema": schemas.body(model)}}}
 
 
 def openapi_document() -> Json:
@@ -584,7 +186,7 @@ def openapi_document() -> Json:
                 "tags": ["public"],
                 "parameters": [SITE_PARAM],
                 "responses": {
-                    "200": _json({"type": "array", "items": _ref("Service")}, "services"),
+                    "200": _json({"type": "array", "items": _ref(payloads.Service)}, "services"),
                     **SITE_ERRORS,
                 },
             }
@@ -594,42 +196,10 @@ def openapi_document() -> Json:
                 "summary": "Take a ticket",
                 "tags": ["public"],
                 "parameters": [SITE_PARAM, IDEMPOTENCY_KEY],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["service"],
-                                "properties": {
-                                    "service": _ref("ServiceRef"),
-                                    "priority": {
-                                        "type": ["string", "null"],
-                                        "enum": [*PRIORITIES, "none", None],
-                                    },
-                                    "channel": {
-                                        "type": ["string", "null"],
-                                        "enum": ["kiosk", "api", None],
-                                        "description": "null or absent: api; a signed-in "
-                                        "kiosk account or staff member sets it themselves",
-                                    },
-                                    "holder_id": {
-                                        "type": ["string", "null"],
-                                        "maxLength": 32,
-                                        "description": "where the site gives one ticket per "
-                                        "person: the holder's Indonesian mobile number (08…, "
-                                        "+62…) or NIK (16 digits); required then (except for "
-                                        "staff), ignored elsewhere; stored only as a keyed "
-                                        "hash, never returned",
-                                    },
-                                },
-                            }
-                        }
-                    },
-                },
+                "requestBody": _body(bodies.IssueBody),
                 "responses": {
                     "201": _json(
-                        _ref("IssuedTicket"),
+                        _ref(payloads.IssuedTicket),
                         "the new ticket; for a repeat of a request with the same "
                         "Idempotency-Key within 24 hours, the first request's ticket and answer",
                     ),
@@ -666,7 +236,7 @@ def openapi_document() -> Json:
                     }
                 ],
                 "responses": {
-                    "200": _json(_ref("PublicTicket"), "the ticket"),
+                    "200": _json(_ref(payloads.PublicTicket), "the ticket"),
                     "404": _error("no such ticket"),
                 },
             }
@@ -677,7 +247,7 @@ def openapi_document() -> Json:
                 "tags": ["public"],
                 "parameters": [SITE_PARAM],
                 "responses": {
-                    "200": _json({"type": "array", "items": _ref("Counter")}, "counters"),
+                    "200": _json({"type": "array", "items": _ref(payloads.Counter)}, "counters"),
                     **SITE_ERRORS,
                 },
             }
@@ -687,30 +257,16 @@ def openapi_document() -> Json:
                 "summary": "What a lobby screen shows (equals the Socket.IO snapshot)",
                 "tags": ["public"],
                 "parameters": [SITE_PARAM],
-                "responses": {"200": _json(_ref("Board"), "the board"), **SITE_ERRORS},
+                "responses": {"200": _json(_ref(payloads.Board), "the board"), **SITE_ERRORS},
             }
         },
         "/api/v1/auth/token": {
             "post": {
                 "summary": "Exchange username and password for a Bearer token",
                 "tags": ["auth"],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["username", "password"],
-                                "properties": {
-                                    "username": CREDENTIAL,
-                                    "password": CREDENTIAL,
-                                },
-                            }
-                        }
-                    },
-                },
+                "requestBody": _body(bodies.TokenBody),
                 "responses": {
-                    "201": _json(_ref("Token"), "a new token"),
+                    "201": _json(_ref(payloads.Token), "a new token"),
                     "401": _unauthorized("unknown user or wrong password"),
                     "413": _error("body too large"),
                     "415": _error("body not sent as JSON"),
@@ -726,7 +282,7 @@ def openapi_document() -> Json:
                 "security": BEARER,
                 "parameters": [COUNTER_ID],
                 "responses": {
-                    "200": _json(_ref("StaffTicket"), "the called ticket"),
+                    "200": _json(_ref(payloads.StaffTicket), "the called ticket"),
                     "204": {"description": "nobody waits for this counter's services"},
                     **STAFF_ERRORS,
                     "409": _error(
@@ -741,20 +297,9 @@ def openapi_document() -> Json:
                 "tags": ["staff"],
                 "security": BEARER,
                 "parameters": [TICKET_ID],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["service"],
-                                "properties": {"service": _ref("ServiceRef")},
-                            }
-                        }
-                    },
-                },
+                "requestBody": _body(bodies.TransferBody),
                 "responses": {
-                    "200": _json(_ref("StaffTicket"), "the ticket in its new service"),
+                    "200": _json(_ref(payloads.StaffTicket), "the ticket in its new service"),
                     **STAFF_ERRORS,
                     "409": _error("invalid_transition"),
                     "413": _error("body too large"),
@@ -769,7 +314,7 @@ def openapi_document() -> Json:
                 "tags": ["public"],
                 "parameters": [SITE_PARAM],
                 "responses": {
-                    "200": _json({"type": "array", "items": _ref("Estimate")}, "estimates"),
+                    "200": _json({"type": "array", "items": _ref(payloads.Estimate)}, "estimates"),
                     **SITE_ERRORS,
                 },
             }
@@ -781,7 +326,7 @@ def openapi_document() -> Json:
                 "security": BEARER,
                 "parameters": [*REPORT_PARAMS, SITE_PARAM],
                 "responses": {
-                    "200": _json(_ref("DailyReport"), "the report"),
+                    "200": _json(_ref(reports.DailyReport), "the report"),
                     **REPORT_ERRORS,
                 },
             }
@@ -845,7 +390,7 @@ def openapi_document() -> Json:
         "servers": [{"url": "/"}],
         "paths": paths,
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": schemas.components(),
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer"},
                 "session": {"type": "apiKey", "in": "cookie", "name": "session"},

@@ -1,0 +1,102 @@
+"""What `GET /api/v1/reports/daily` answers (services/reports.py builds it)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+from typing_extensions import TypedDict
+
+from .fields import Day, Seconds, Timestamp
+from .payloads import Count, SiteRef
+
+
+class DurationStats(TypedDict):
+    """Seconds; null when there is nothing to measure."""
+
+    count: int
+    mean_s: Seconds
+    median_s: Seconds
+    p90_s: Annotated[Seconds, Field(description="90th percentile, linear interpolation")]
+
+
+class Figures(TypedDict):
+    """Counts (see docs/reports.md for where each is counted) and wait, walk and service time
+    statistics."""
+
+    # The counts are services.reports.FIGURE_COLUMNS, in this order (a test checks it).
+    issued: Count
+    called: Count
+    served: Count
+    no_show: Count
+    cancelled: Count
+    expired: Count
+    transferred: Count
+    refused_quota: Count
+    closed_early: Count
+    wait: DurationStats
+    walk: DurationStats
+    service: DurationStats
+
+
+class ServiceFigures(Figures):
+    id: int
+    code: str
+    name: str
+    name_en: str
+
+
+class CounterFigures(Figures):
+    id: int
+    number: int
+    label: str
+
+
+class StaffFigures(Figures):
+    id: int
+    username: str
+
+
+class HourFigures(Figures):
+    hour: Annotated[
+        int,
+        Field(ge=0, le=24, description="local hour of day; 24 = after midnight (the day's close)"),
+    ]
+
+
+class OccupancyBin(TypedDict):
+    start: Timestamp
+    inside_max: int
+    outside_max: int
+
+
+class Occupancy(TypedDict):
+    """People inside and outside the hall over one service day."""
+
+    day: Day
+    capacity: int | None
+    peak_inside: int
+    peak_inside_at: Timestamp | None
+    peak_outside: int
+    peak_outside_at: Timestamp | None
+    bin_minutes: int
+    bins: list[OccupancyBin]
+
+
+#: `from` is a Python keyword: the functional form.
+DailyReport = TypedDict(
+    "DailyReport",
+    {
+        "site": SiteRef,
+        "from": Day,
+        "to": Day,
+        "generated_at": Timestamp,
+        "hall_capacity": int | None,
+        "totals": Figures,
+        "services": list[ServiceFigures],
+        "counters": list[CounterFigures],
+        "staff": list[StaffFigures],
+        "hours": list[HourFigures],
+        "occupancy": Annotated[list[Occupancy], Field(description="one entry per service day")],
+    },
+)
