@@ -12,7 +12,6 @@ Every change is in the admin audit trail (entity `device`). Flushes, never commi
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
@@ -24,6 +23,7 @@ from ..domain.vocabulary import DeviceKind
 from ..models import Device, Site
 from .admin import record_change
 from .clock import utcnow
+from .staff import token_digest
 
 DEVICE = "device"
 #: How long an enrolment code may be used.
@@ -92,7 +92,7 @@ def enrol(session: Session, code: str, address: str | None = None) -> tuple[Devi
     """Use an enrolment code up: the device and its new cookie token. Unknown, used, expired
     and revoked codes are all NotFound (the page says the link is not valid)."""
     device = session.scalars(
-        select(Device).where(Device.code_hash == digest(code)).with_for_update()
+        select(Device).where(Device.code_hash == token_digest(code)).with_for_update()
     ).first()
     now = utcnow()
     if (
@@ -103,7 +103,7 @@ def enrol(session: Session, code: str, address: str | None = None) -> tuple[Devi
     ):
         raise NotFound("this enrolment link is not valid (used, expired or unknown)")
     token = secrets.token_urlsafe(32)
-    device.token_hash = digest(token)
+    device.token_hash = token_digest(token)
     device.code_hash = None
     device.code_expires_at = None
     device.enrolled_at = now
@@ -150,7 +150,7 @@ BY_TOKEN = select(Device).where(
 
 def by_token(session: Session, token: str) -> Device | None:
     """The enrolled, not revoked device with this cookie token."""
-    return session.scalars(BY_TOKEN, {"digest": digest(token)}).first()
+    return session.scalars(BY_TOKEN, {"digest": token_digest(token)}).first()
 
 
 def seen_due(device: Device, now: datetime) -> bool:
@@ -185,7 +185,7 @@ def is_online(device: Device, now: datetime) -> bool:
 
 def _new_code(device: Device) -> str:
     code = secrets.token_urlsafe(18)
-    device.code_hash = digest(code)
+    device.code_hash = token_digest(code)
     device.code_expires_at = utcnow() + CODE_VALID
     return code
 
@@ -195,7 +195,3 @@ def _device(session: Session, device_id: int) -> Device:
     if device is None:
         raise NotFound(f"no device {device_id}")
     return device
-
-
-def digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()

@@ -12,7 +12,6 @@ none back. Flushes, never commits."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime
 
@@ -22,7 +21,7 @@ from sqlalchemy.orm import Session, lazyload
 from ..models import ApiToken, StaffSession, User
 from ..models.user import user_counters
 from .clock import utcnow
-from .staff import known_counters
+from .staff import known_counters, token_digest
 
 #: Why a session ended (StaffSession.end_reason).
 SIGN_OUT = "sign_out"
@@ -36,7 +35,7 @@ def start(session: Session, user: User) -> str:
     """Open a session for `user` and return its token (for the cookie; only its digest is
     stored)."""
     token = secrets.token_urlsafe(32)
-    session.add(StaffSession(user_id=user.id, token_hash=digest(token), created_at=utcnow()))
+    session.add(StaffSession(user_id=user.id, token_hash=token_digest(token), created_at=utcnow()))
     session.flush()
     return token
 
@@ -60,7 +59,7 @@ SESSION_QUERY = (
 def user_for(session: Session, user_id: int, token: str) -> tuple[User, datetime] | None:
     """The active user whose open session this token is, with when it began; None when the
     session is unknown, has ended or belongs to someone else."""
-    rows = session.execute(SESSION_QUERY, {"digest": digest(token), "user_id": user_id}).all()
+    rows = session.execute(SESSION_QUERY, {"digest": token_digest(token), "user_id": user_id}).all()
     if not rows:
         return None
     user: User = rows[0][0]
@@ -72,7 +71,7 @@ def end(session: Session, token: str, reason: str = SIGN_OUT) -> bool:
     """End the session with this token; False when it had ended already (or never was)."""
     result = session.execute(
         update(StaffSession)
-        .where(StaffSession.token_hash == digest(token), StaffSession.ended_at.is_(None))
+        .where(StaffSession.token_hash == token_digest(token), StaffSession.ended_at.is_(None))
         .values(ended_at=utcnow(), end_reason=reason)
         .execution_options(synchronize_session=False)
     )
@@ -108,7 +107,3 @@ def end_everything(session: Session, user_id: int, reason: str) -> dict[str, int
         "sessions_ended": end_all(session, user_id, reason),
         "api_tokens_revoked": revoke_tokens(session, user_id),
     }
-
-
-def digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()

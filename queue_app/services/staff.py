@@ -110,7 +110,7 @@ def record_failed_sign_in(session: Session, username: str, *, via: str, address:
 def issue_token(session: Session, user: User) -> str:
     """Create an API token for `user` and return it; only its digest is stored."""
     token = secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_hash=_digest(token), created_at=utcnow()))
+    session.add(ApiToken(user_id=user.id, token_hash=token_digest(token), created_at=utcnow()))
     session.flush()
     return token
 
@@ -137,7 +137,7 @@ TOKEN_QUERY = (
 
 def user_for_token(session: Session, token: str) -> User | None:
     """The active user a Bearer token belongs to, or None."""
-    rows = session.execute(TOKEN_QUERY, {"digest": _digest(token)}).all()
+    rows = session.execute(TOKEN_QUERY, {"digest": token_digest(token)}).all()
     if not rows:
         return None
     user: User = rows[0][0]
@@ -145,5 +145,7 @@ def user_for_token(session: Session, token: str) -> User | None:
     return user
 
 
-def _digest(token: str) -> str:
+def token_digest(token: str) -> str:
+    """What is stored of a secret token (API tokens, sessions, devices): its SHA-256. The
+    tokens are 256-bit random, so a fast hash is enough and lookups stay cheap."""
     return hashlib.sha256(token.encode()).hexdigest()

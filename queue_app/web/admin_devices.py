@@ -113,12 +113,9 @@ def device_new() -> tuple[str, int]:
 @admin_only
 def device_link(device_id: int) -> tuple[str, int]:
     """A new enrolment link for a device (its browser lost the cookie, or the link expired)."""
-    form = ActionForm()
-    found = db.session.get(Device, device_id)
-    if found is None:
-        abort(404)
-    if not form.validate_on_submit():
-        return _page(found.site_id, 400, error=_("The form expired. Please try again."))
+    found, refused = _posted(device_id)
+    if refused is not None:
+        return refused
     try:
         device, code = devices.renew_code(db_session(), device_id, _me())
     except LoketError:
@@ -134,12 +131,9 @@ def device_link(device_id: int) -> tuple[str, int]:
 @admin_only
 def device_revoke(device_id: int) -> tuple[str, int]:
     """Revoke a device: its next request is anonymous."""
-    form = ActionForm()
-    found = db.session.get(Device, device_id)
-    if found is None:
-        abort(404)
-    if not form.validate_on_submit():
-        return _page(found.site_id, 400, error=_("The form expired. Please try again."))
+    _found, refused = _posted(device_id)
+    if refused is not None:
+        return refused
     device = devices.revoke(db_session(), device_id, _me())
     db.session.commit()
     return _page(device.site_id, notice=_("Device %(name)s revoked.", name=device.name))
@@ -151,6 +145,17 @@ def devices_status() -> Response:
     """The hall's devices, online or not (the overview asks every half minute)."""
     site_id = _site_id()
     return jsonify({"generated_at": utcnow().isoformat(), "devices": device_rows(site_id)})
+
+
+def _posted(device_id: int) -> tuple[Device, tuple[str, int] | None]:
+    """The device a button posts about (404 when there is none), and the page refusing the
+    post when its form expired."""
+    found = db.session.get(Device, device_id)
+    if found is None:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        return found, _page(found.site_id, 400, error=_("The form expired. Please try again."))
+    return found, None
 
 
 def _link_page(device: Device, code: str) -> tuple[str, int]:
