@@ -88,19 +88,20 @@ def user_for_session(user_id: int) -> User | None:
     if found is None:
         return None
     user, began = found
-    now = utcnow()
+    now = utcnow().timestamp()
+    seen = session.get(SEEN_KEY)
+    seen_at = seen if isinstance(seen, int) else 0
     # A kiosk account waits idle through the night by design; it is bound only by sign-out,
     # the admin's verbs and the cookie's own lifetime (device enrolment replaces it).
-    kiosk_account = user.role == Role.KIOSK.value
-    if not kiosk_account:
+    if user.role != Role.KIOSK.value:
         idle, lifetime = limits()
-        seen = session.get(SEEN_KEY)
-        if not isinstance(seen, int) or now.timestamp() - seen > idle.total_seconds():
+        if (
+            now - seen_at > idle.total_seconds()
+            or now - began.timestamp() > lifetime.total_seconds()
+        ):
             return None
-        if now - began > lifetime:
-            return None
-    if now.timestamp() - int(session.get(SEEN_KEY) or 0) >= SEEN_RESOLUTION_S:
-        session[SEEN_KEY] = int(now.timestamp())
+    if now - seen_at >= SEEN_RESOLUTION_S:
+        session[SEEN_KEY] = int(now)
     return user
 
 

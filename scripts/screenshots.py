@@ -79,30 +79,9 @@ ARRIVALS: list[tuple[str, str | None]] = [
 ]  # fmt: skip
 
 
-class Hall:
-    """The demo hall over its JSON API, as kiosks and clerks' terminals use it."""
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-        self.http = requests.Session()
-        self.tokens: dict[int, str] = {}
-
-    def post(
-        self, path: str, body: dict[str, Any] | None = None, counter: int | None = None
-    ) -> Any:
-        headers = {}
-        if counter is not None:
-            if counter not in self.tokens:
-                self.tokens[counter] = self.post(
-                    "/auth/token", {"username": f"petugas{counter:02d}", "password": PASSWORD}
-                )["token"]
-            headers["Authorization"] = f"Bearer {self.tokens[counter]}"
-        response = self.http.post(
-            f"{self.base}/api/v1{path}", json=body or {}, headers=headers, timeout=10
-        )
-        if response.status_code >= 300:
-            raise RuntimeError(f"POST {path}: {response.status_code} {response.text}")
-        return response.json()
+class Hall(HallApi):
+    """The demo hall over its JSON API (tests/browser/board_hall.HallApi), with priorities,
+    counters opening and any ticket action."""
 
     def issue(self, service: str, priority: str | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {"service": service}
@@ -112,9 +91,6 @@ class Hall:
 
     def open(self, counter: int) -> None:
         self.post(f"/counters/{counter}/open", counter=counter)
-
-    def call(self, counter: int) -> dict[str, Any]:
-        return dict(self.post(f"/counters/{counter}/call-next", counter=counter))
 
     def ticket(self, ticket: dict[str, Any], action: str, counter: int) -> None:
         self.post(f"/tickets/{ticket['id']}/{action}", counter=counter)
