@@ -61,7 +61,13 @@ class BoardService(TicketService):
     waiting_outside: int
     daily_quota: int | None
     quota_left: Annotated[int | None, Field(description="null: no quota")]
-    estimated_wait_s: Annotated[int, Field(description="for a ticket taken now")]
+    estimated_wait_s: Annotated[
+        int | None,
+        Field(
+            description="for a ticket taken now; null while the hall is closed or no open "
+            "counter serves the service"
+        ),
+    ]
 
 
 class Service(BoardService):
@@ -88,7 +94,10 @@ class PublicTicket(TypedDict):
     service_day: Day
     position: Annotated[int, Field(description="people ahead in the queue")]
     admitted: Annotated[bool, Field(description="false: wait outside (hall full)")]
-    estimated_wait_s: int
+    estimated_wait_s: Annotated[
+        int | None,
+        Field(description="0 once called or ended; null: no open counter serves its service"),
+    ]
     counter: TicketCounter | None
     issued_at: Timestamp
     called_at: Timestamp | None
@@ -257,9 +266,15 @@ class Estimate(EstimateBasis):
         Field(description="stopped issuing: a ticket taken now would not be served today"),
     ]
     people_ahead: int
-    estimated_wait_s: Annotated[int, Field(description="a regular ticket taken now")]
+    estimated_wait_s: Annotated[
+        int | None,
+        Field(description="a regular ticket taken now; null: hall closed or no counter open"),
+    ]
     people_ahead_priority: int
-    estimated_wait_priority_s: Annotated[int, Field(description="a priority ticket taken now")]
+    estimated_wait_priority_s: Annotated[
+        int | None,
+        Field(description="a priority ticket taken now; null as for estimated_wait_s"),
+    ]
     counters: Annotated[
         list[ServingCounter],
         Field(description="open counters serving it; rank 0 = serves it first"),

@@ -89,7 +89,7 @@ class HallSnapshot:
     whole_at: datetime
     #: Ticket id → its estimate, worked out when first asked for (most queued tickets have no
     #: phone following them: their estimates are never needed).
-    _estimates: dict[int, int] = field(default_factory=dict)
+    _estimates: dict[int, int | None] = field(default_factory=dict)
     #: Service id → its live tickets by id, in queue order (worked out per service).
     _lives: dict[int, dict[int, LiveTicket]] = field(default_factory=dict)
     #: Services one of whose tickets was asked for alone (`live_ticket`).
@@ -179,12 +179,12 @@ class HallSnapshot:
         found = {s: [live.id for live in self.queue(s)] for s in self._rows_by_service}
         return {s: ids for s, ids in found.items() if ids}
 
-    def estimated_wait_s(self, live: LiveTicket) -> int:
-        """The estimated wait of a queued ticket of this snapshot (0 once at a counter)."""
-        known = self._estimates.get(live.id)
-        if known is not None:
-            return known
-        estimate = 0
+    def estimated_wait_s(self, live: LiveTicket) -> int | None:
+        """The estimated wait of a queued ticket of this snapshot (0 once at a counter, None
+        while no open counter serves its service)."""
+        if live.id in self._estimates:
+            return self._estimates[live.id]
+        estimate: int | None = 0
         service = self._services_by_id.get(live.service_id)
         if live.state in QUEUED and service is not None:
             estimate = self.view.estimate(service, live.position, priority=live.priority_queue)
@@ -232,7 +232,8 @@ class HallSnapshot:
         live = self.live_ticket(ticket.id)
         if live is None:  # ended, or of another day: no place, no counter to walk to
             state, counter_id, called_at = ticket.state, ticket.counter_id, _iso(ticket.called_at)
-            position = estimate = 0
+            position = 0
+            estimate: int | None = 0
         else:
             state, counter_id, called_at = live.state, live.counter_id, live.called_at
             queued = state in QUEUED

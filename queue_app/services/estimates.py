@@ -34,7 +34,6 @@ from ..domain.estimates import (
     arrival_rate,
     can_be_served_before,
     closing_in_s,
-    estimate_wait_seconds,
     opening_in_s,
     remaining_seconds,
     round_seconds,
@@ -205,19 +204,24 @@ class WaitEstimates:
 
     # -- answers ----------------------------------------------------------------------------
 
-    def wait_s(self, service: Service, people_ahead: int, *, priority: bool = False) -> int:
-        """Expected seconds until a ticket with `people_ahead` ahead of it is called.
+    def wait_s(self, service: Service, people_ahead: int, *, priority: bool = False) -> int | None:
+        """Expected seconds until a ticket with `people_ahead` ahead of it is called, or None
+        when no open counter serves the service (nobody can say when one will open: the
+        screens say so in words rather than guess).
 
         `priority`: the ticket is a priority one (then people ahead are the transferred and
         earlier priority tickets, as `read.people_ahead` counts them).
         """
         called = self.projection.call_at(service.id, people_ahead, priority=priority)
         if called is None:
-            return self._without_open_counter(service, people_ahead)
+            return None
         return max(0, round(called))
 
-    def new_ticket_s(self, service: Service, *, priority: bool = False) -> int:
-        """The wait of a ticket taken now (what the kiosk button shows)."""
+    def new_ticket_s(self, service: Service, *, priority: bool = False) -> int | None:
+        """The wait of a ticket taken now (what the kiosk button shows); None while the hall
+        is closed (no ticket can be taken now) or no open counter serves the service."""
+        if self.opening_in_s > 0:
+            return None
         ahead = self.new_ticket_ahead(service.id, priority=priority)
         return self.wait_s(service, ahead, priority=priority)
 
@@ -230,6 +234,8 @@ class WaitEstimates:
         if math.isinf(closing_in):
             return False
         call_in = self.new_ticket_s(service)
+        if call_in is None:
+            return False  # no open counter serves it: the kiosk says so, it does not close
         return not can_be_served_before(closing_in, call_in, self.round_s[service.id])
 
     def serving_counters(self, service_id: int) -> list[ServingCounter]:
@@ -404,21 +410,3 @@ class WaitEstimates:
         if not priority:
             return queue.length
         return len(queue.front_priority) + len(queue.priority_at)
-
-    def _without_open_counter(self, service: Service, people_ahead: int) -> int:
-        """No open counter serves the service: assume the counters that serve it first open
-        (at opening time, if it is still to come) and work at today's pace."""
-        first = self._first_counters.get(service.id, 0)
-        wait = estimate_wait_seconds(people_ahead, self.round_s[service.id], first)
-        return wait + round(self.opening_in_s)
-
-    @cached_property
-    def _first_counters(self) -> dict[int, int]:
-        """Service id → how many counters serve it first (counted once: a broadcast asks for
-        every queued ticket of a service)."""
-        first: dict[int, int] = {}
-        for counter in self.counters:
-            if counter.service_ids:
-                service_id = counter.service_ids[0]
-                first[service_id] = first.get(service_id, 0) + 1
-        return first

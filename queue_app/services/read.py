@@ -272,9 +272,12 @@ class HallView:
             recorded=carried.recorded if carried is not None else None,
         )
 
-    def estimate(self, service: Service, people_ahead: int, *, priority: bool = False) -> int:
-        """Estimated seconds of wait with `people_ahead` in this service's queue; `priority`
-        for a priority ticket (its people ahead are the transferred and priority ones)."""
+    def estimate(
+        self, service: Service, people_ahead: int, *, priority: bool = False
+    ) -> int | None:
+        """Estimated seconds of wait with `people_ahead` in this service's queue (None: no open
+        counter serves it); `priority` for a priority ticket (its people ahead are the
+        transferred and priority ones)."""
         return self.estimates.wait_s(service, people_ahead, priority=priority)
 
     def closed_early(self, service: Service) -> bool:
@@ -313,7 +316,7 @@ class HallView:
             daily_quota=service.daily_quota,
             quota_left=quota_left,
             counters_open=self.open_counters_per_service[service.id],
-            estimated_wait_s=self.estimate(service, inside + outside),
+            estimated_wait_s=self.estimates.new_ticket_s(service),
         )
 
     def board_service(self, service: Service) -> payloads.BoardService:

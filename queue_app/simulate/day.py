@@ -38,7 +38,8 @@ class IssueEstimate:
     service_id: int
     priority: bool
     people_ahead: int
-    ours_s: int
+    #: None: no open counter served the service, so the kiosk gave no figure (only words).
+    ours_s: int | None
     naive_s: int
     first_version_s: int
 

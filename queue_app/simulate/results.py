@@ -46,15 +46,18 @@ def real_waits(session: Session, site_id: int) -> dict[int, float]:
 
 
 def accuracy(session: Session, run: DayRun) -> list[Accuracy]:
-    """Per service, then all together (code "*"), over the tickets that were called."""
+    """Per service, then all together (code "*"), over the tickets that were called and were
+    given a figure (a ticket taken while no open counter served its service was told so in
+    words, and none of the three estimators is scored on it)."""
     waits = real_waits(session, run.hall.site_id)
     codes = {sid: code for code, sid in run.hall.service_ids.items()}
-    groups: dict[str, list[tuple[IssueEstimate, float]]] = {}
+    # (ours, the estimate, the real wait) of each scored ticket
+    groups: dict[str, list[tuple[int, IssueEstimate, float]]] = {}
     for estimate in run.estimates:
         wait = waits.get(estimate.ticket_id)
-        if wait is None:
+        if wait is None or estimate.ours_s is None:
             continue
-        groups.setdefault(codes[estimate.service_id], []).append((estimate, wait))
+        groups.setdefault(codes[estimate.service_id], []).append((estimate.ours_s, estimate, wait))
     everyone = [pair for code in sorted(groups) for pair in groups[code]]
     rows = []
     for code, pairs in [*sorted(groups.items()), ("*", everyone)]:
@@ -65,11 +68,11 @@ def accuracy(session: Session, run: DayRun) -> list[Accuracy]:
             Accuracy(
                 code=code,
                 tickets=n,
-                mean_wait_s=sum(w for _, w in pairs) / n,
-                ours_s=sum(abs(e.ours_s - w) for e, w in pairs) / n,
-                naive_s=sum(abs(e.naive_s - w) for e, w in pairs) / n,
-                first_version_s=sum(abs(e.first_version_s - w) for e, w in pairs) / n,
-                ours_bias_s=sum(e.ours_s - w for e, w in pairs) / n,
+                mean_wait_s=sum(w for _, _, w in pairs) / n,
+                ours_s=sum(abs(o - w) for o, _, w in pairs) / n,
+                naive_s=sum(abs(e.naive_s - w) for _, e, w in pairs) / n,
+                first_version_s=sum(abs(e.first_version_s - w) for _, e, w in pairs) / n,
+                ours_bias_s=sum(o - w for o, _, w in pairs) / n,
             )
         )
     return rows

@@ -65,6 +65,12 @@
       item.appendChild(Loket.el("span", "w-count", s.waiting));
       item.appendChild(Loket.el("span", "w-outside",
         s.waiting_outside ? Loket.fmt(t.outside, { n: s.waiting_outside }) : ""));
+      // Never a silent queue that nobody serves: people waiting where no counter is open read
+      // so on a line of its own (the closed state says the rest while the hall is closed; an
+      // empty queue needs no note, the kiosk tells whoever is about to join).
+      if (s.waiting > 0 && s.estimated_wait_s === null && isOpen()) {
+        item.appendChild(Loket.el("span", "w-note", t.no_counter));
+      }
       list.appendChild(item);
     });
     $("waiting-box").hidden = list.children.length === 0;

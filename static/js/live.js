@@ -17,7 +17,9 @@
     });
   }
 
+  // An estimate in words; null (no open counter serves the service) is never "no wait".
   function minutes(t, seconds) {
+    if (seconds === null) return t.no_counter || "—";
     if (!(seconds > 0) && t.no_wait) return t.no_wait;
     return fmt(t.minutes, { n: Math.ceil((seconds || 0) / 60) });
   }

@@ -101,6 +101,16 @@ def issue_and_call(base: str, service: str = "A", counter: int = 1) -> str:
     return str(called.json()["code"])
 
 
+def wait_note(board: Page, code: str, expected: str) -> None:
+    """Wait until the board's waiting list notes `expected` under service `code` ("": none)."""
+    board.wait_for_function(
+        "([code, want]) => [...document.querySelectorAll('#waiting li')].some(li =>"
+        " li.querySelector('.w-code').textContent === code"
+        " && ((li.querySelector('.w-note') || {}).textContent || '') === want)",
+        arg=[code, expected],
+    )
+
+
 def decode_qr(png: Path) -> list[str]:
     """The QR codes zbarimg reads in a PNG, one text per code."""
     zbar = zbarimg()
@@ -254,3 +264,43 @@ def test_board_reconnects_by_itself_and_catches_up(
     assert board.evaluate("() => window.LoketSocket.connected")
     # The console does carry the browser's own errors for the refused reconnection attempts.
     watch.assert_clean()
+
+
+def test_phone_and_board_say_no_counter_open_until_one_opens(
+    browser: Browser, live_server: str, watch: Watch
+) -> None:
+    """Issue 13, item 5: with no open counter serving the service the API says
+    `estimated_wait_s: null`, and the phone and the board say so in words (never "no wait"),
+    then show a real figure as soon as a counter opens, without a reload."""
+    base = live_server
+    # The demo hall opens with every counter closed.
+    taken = [
+        requests.post(f"{base}/api/v1/tickets", json={"service": "A"}, timeout=10).json()
+        for _ in range(2)
+    ]
+    assert [t["estimated_wait_s"] for t in taken] == [None, None]
+    listed = requests.get(f"{base}/api/v1/services", timeout=10).json()
+    assert {s["code"]: s["estimated_wait_s"] for s in listed}["A"] is None
+
+    phone = watch.context(browser, viewport={"width": 390, "height": 844}).new_page()
+    phone.goto(f"{base}/t/{taken[1]['token']}")
+    connected(phone)
+    assert text(phone, "#wait") == "belum ada loket yang buka"
+    board = watch.context(browser, viewport={"width": 1920, "height": 1080}).new_page()
+    board.goto(f"{base}/display")
+    connected(board)
+    wait_note(board, "A", "belum ada loket yang buka")
+    mark(phone)
+    mark(board)
+
+    staff = staff_headers(base, CLERK["username"])  # counter 1 serves A first
+    opened = requests.post(f"{base}/api/v1/counters/1/open", headers=staff, timeout=10)
+    assert opened.status_code == 200, opened.text
+    phone.wait_for_function(
+        "() => /^± \\d+ menit$/.test(document.getElementById('wait').textContent.trim())"
+    )
+    wait_note(board, "A", "")
+    assert still_marked(phone) and still_marked(board)
+    served = requests.get(f"{base}/api/v1/tickets/by-token/{taken[1]['token']}", timeout=10)
+    assert served.json()["estimated_wait_s"] > 0
+    watch.assert_clean(console=True)
