@@ -4,7 +4,6 @@ words, never "no wait" (issue 13, item 5)."""
 from __future__ import annotations
 
 import re
-
 from datetime import UTC, datetime, time
 
 import pytest
