@@ -74,6 +74,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         pages,
         reports,
         screens,
+        survey,  # noqa: F401  (its routes join the API blueprint)
     )
 
     auth.init_app(app)

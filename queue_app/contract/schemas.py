@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode
 
-from . import bodies, payloads, reports
+from . import bodies, payloads, reports, survey
 
 REF = "#/components/schemas/{model}"
 
@@ -24,9 +24,16 @@ RESPONSES: list[Any] = [
     payloads.Token,
     payloads.Estimate,
     reports.DailyReport,
+    survey.SurveyReceipt,
+    survey.IkmReport,
 ]
 #: The request bodies, inlined in their operations (a body's schema is read by its fields).
-BODIES: list[type[bodies.Body]] = [bodies.IssueBody, bodies.TokenBody, bodies.TransferBody]
+BODIES: list[type[bodies.Body]] = [
+    bodies.IssueBody,
+    bodies.TokenBody,
+    bodies.TransferBody,
+    survey.SurveyBody,
+]
 
 
 class ContractSchema(GenerateJsonSchema):

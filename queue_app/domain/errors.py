@@ -104,3 +104,10 @@ class InvalidHolderId(InvalidInput):
     """The phone number or NIK the site asks for is missing or not well formed."""
 
     code = "invalid_holder_id"
+
+
+class SurveyClosed(LoketError):
+    """The ticket's satisfaction survey takes no answer: the ticket is not done, was already
+    answered, or was served more than `domain.ikm.ANSWER_DAYS` days ago (`detail.reason`)."""
+
+    code = "survey_closed"

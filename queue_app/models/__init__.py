@@ -5,6 +5,7 @@ from .counter import Counter, CounterService
 from .device import Device
 from .service import Service
 from .site import Site
+from .survey import SurveyResponse
 from .ticket import AdminChange, DayCounter, IssueRequest, Refusal, Ticket, TicketEvent
 from .user import ApiToken, StaffSession, User, user_counters
 
@@ -21,6 +22,7 @@ __all__ = [
     "Service",
     "Site",
     "StaffSession",
+    "SurveyResponse",
     "Ticket",
     "TicketEvent",
     "User",

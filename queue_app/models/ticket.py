@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
@@ -69,6 +69,9 @@ class Ticket(Base):
     #: Keyed hash (HMAC-SHA-256) of the holder's phone number or NIK, where the site collects
     #: one; never the number itself, never shown on any screen.
     holder_hash: Mapped[str | None] = mapped_column(String(64))
+    #: The holder answered the satisfaction survey (services.survey): the one link there is
+    #: between a ticket and the survey, which keeps no reference to its ticket.
+    surveyed: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class TicketEvent(Base):

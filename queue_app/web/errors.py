@@ -28,6 +28,7 @@ from ..domain.errors import (
     NotFound,
     QuotaReached,
     ServiceClosed,
+    SurveyClosed,
 )
 from ..extensions import rollback_session
 from ..security import retry_after_s
@@ -42,6 +43,7 @@ STATUS: dict[type[LoketError], int] = {
     CounterNotOpen: 409,
     CounterBusy: 409,
     AlreadyHolding: 409,
+    SurveyClosed: 409,
     NotFound: 404,
     Forbidden: 403,
     InvalidInput: 422,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..contract import bodies, payloads, reports, schemas
+from ..contract import bodies, payloads, reports, schemas, survey
 from ..contract.fields import DAY_SCHEMA, ID_SCHEMA
 from ..services.reports import MAX_DAYS
 
@@ -376,6 +376,7 @@ def openapi_document() -> Json:
     paths[f"{base}/close"] = _counter_action(
         "Close the counter", "counter_busy: it still has a called or serving ticket"
     )
+    paths.update(_survey_paths())
     return {
         "openapi": "3.1.0",
         "info": {
@@ -395,5 +396,65 @@ def openapi_document() -> Json:
                 "bearer": {"type": "http", "scheme": "bearer"},
                 "session": {"type": "apiKey", "in": "cookie", "name": "session"},
             },
+        },
+    }
+
+
+def _survey_paths() -> Json:
+    """The satisfaction survey (web/survey.py)."""
+    token = {
+        "name": "token",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "minLength": 1},
+        "description": "the ticket's token (its phone page's address)",
+    }
+    unit = [
+        {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "schema": ID,
+            "description": f"only the {what}",
+        }
+        for name, what in (
+            ("service", "service with this id"),
+            ("counter", "counter with this id"),
+            ("staff", "clerk with this user id"),
+        )
+    ]
+    return {
+        "/api/v1/tickets/by-token/{token}/survey": {
+            "post": {
+                "summary": "Answer the ticket's satisfaction survey (IKM, PermenPANRB 14/2017): "
+                "once, anonymously, within 7 days of the service",
+                "tags": ["public"],
+                "parameters": [token],
+                "requestBody": _body(survey.SurveyBody),
+                "responses": {
+                    "201": _json(_ref(survey.SurveyReceipt), "answered"),
+                    "404": _error("no such ticket"),
+                    "409": _error(
+                        "survey_closed: the service is not done, the survey was answered "
+                        "already, or the service was more than 7 days ago"
+                    ),
+                    "413": _error("body too large"),
+                    "415": _error("body not sent as JSON"),
+                    "422": _error("answers that are not nine whole numbers 1–4, or bad fields"),
+                },
+            }
+        },
+        "/api/v1/reports/ikm": {
+            "get": {
+                "summary": "The satisfaction index (IKM) of the site, or of one service, "
+                "counter or clerk, over a period",
+                "tags": ["reports"],
+                "security": BEARER,
+                "parameters": [*REPORT_PARAMS, *unit, SITE_PARAM],
+                "responses": {
+                    "200": _json(_ref(survey.IkmReport), "the index"),
+                    **REPORT_ERRORS,
+                },
+            }
         },
     }

@@ -209,12 +209,23 @@ def exercise(app: Flask, api: Api) -> list[Record]:
     api.counters()
     api.services()
 
+    # the satisfaction survey (issue 18): a1 and a3 are done, b1 was cancelled
+    answers = {"answers": [4, 3, 3, 4, 3, 4, 4, 2, 3], "respondent": {"sex": "P"}}
+    survey = f"{API}/tickets/by-token/{{}}/survey".format
+    assert api.post(survey(a1["token"]), json=answers).status_code == 201
+    assert_error(api.post(survey(a1["token"]), json=answers), 409, "survey_closed")
+    assert_error(api.post(survey(b1["token"]), json=answers), 409, "survey_closed")
+    assert_error(api.post(survey("not-a-token"), json=answers), 404)
+    assert_error(api.post(survey(a3["token"]), json={"answers": [5] * 9}), 422)
+    assert_error(api.post(survey(a3["token"]), data="4", content_type="text/plain"), 415)
+    assert_error(api.post(survey(a3["token"]), **too_big), 413)
+
     # estimates (public) and reports (supervisors and admins)
     assert api.get(f"{API}/estimates").status_code == 200
     assert_error(api.get(f"{API}/estimates", query_string={"site": UNKNOWN}), 404)
     assert_error(api.get(f"{API}/estimates", query_string={"site": "x"}), 422)
     today = api.board()["service_day"]
-    for path in ("/reports/daily", "/reports/tickets.csv"):
+    for path in ("/reports/daily", "/reports/tickets.csv", "/reports/ikm"):
         url = f"{API}{path}"
         day = {"date": today}
         assert api.get(url, query_string=day, user="super").status_code == 200
