@@ -71,6 +71,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         api,
         devices,
         errors,
+        ikm_report,  # noqa: F401  (its routes join the reports blueprint)
         pages,
         reports,
         screens,

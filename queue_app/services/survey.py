@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from ..domain import ikm
 from ..domain.errors import InvalidInput, NotFound, SurveyClosed
 from ..domain.states import TicketState
-from ..models import Site, SurveyResponse, Ticket
+from ..models import Counter, Service, Site, SurveyResponse, Ticket, User
+from . import csv_export
 
 #: Where a response was given.
 CHANNELS = ("phone", "tablet")
@@ -145,14 +146,144 @@ def index(
             found = found.where(column == wanted)
             served = served.where(ticket_column == wanted)
     responses = [list(row) for row in session.execute(found)]
-    population = int(session.scalar(served) or 0)
-    means = ikm.element_means(responses)
+    return _index_of(responses, int(session.scalar(served) or 0))
+
+
+@dataclass(frozen=True)
+class UnitIndex:
+    """The index of one service, counter or clerk."""
+
+    id: int
+    name: str
+    index: Index
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """The index of a site over a period, and of each service, counter and clerk in it."""
+
+    whole: Index
+    services: list[UnitIndex]
+    counters: list[UnitIndex]
+    staff: list[UnitIndex]
+    #: Every response: (service day, service code, the nine answers), oldest day first.
+    rows: list[tuple[date, str, list[int]]]
+
+
+def _index_of(answers: list[list[int]], population: int) -> Index:
+    means = ikm.element_means(answers)
     score = ikm.index(means) if means else None
     return Index(
-        respondents=len(responses),
+        respondents=len(answers),
         elements=means,
         score=score,
         category=ikm.category(score) if score is not None else None,
         served=population,
         minimum_sample=ikm.minimum_sample(population),
     )
+
+
+def breakdown(session: Session, site_id: int, first: date, last: date) -> Breakdown:
+    """The site's index over first..last, per service, counter and clerk (two queries)."""
+    if session.get(Site, site_id) is None:
+        raise NotFound(f"no site {site_id}")
+    found = session.execute(
+        select(
+            SurveyResponse.service_day,
+            SurveyResponse.service_id,
+            SurveyResponse.counter_id,
+            SurveyResponse.staff_id,
+            *ANSWER_COLUMNS,
+        )
+        .where(
+            SurveyResponse.site_id == site_id,
+            SurveyResponse.service_day.between(first, last),
+        )
+        .order_by(SurveyResponse.service_day, SurveyResponse.id)
+    ).all()
+    served = session.execute(
+        select(Ticket.service_id, Ticket.counter_id, Ticket.staff_id, func.count(Ticket.id))
+        .where(
+            Ticket.site_id == site_id,
+            Ticket.service_day.between(first, last),
+            Ticket.state == TicketState.DONE.value,
+        )
+        .group_by(Ticket.service_id, Ticket.counter_id, Ticket.staff_id)
+    ).all()
+    names = _unit_names(session, site_id)
+    units: list[list[UnitIndex]] = []
+    for position, kind in enumerate(("service", "counter", "staff")):
+        answers: dict[int, list[list[int]]] = {}
+        for row in found:
+            unit = row[1 + position]
+            if unit is not None:
+                answers.setdefault(unit, []).append(list(row[4:]))
+        population: dict[int, int] = {}
+        for row in served:
+            unit = row[position]
+            if unit is not None:
+                population[unit] = population.get(unit, 0) + row[3]
+        units.append(
+            [
+                UnitIndex(
+                    key,
+                    names[kind].get(key, str(key)),
+                    _index_of(answers[key], population.get(key, 0)),
+                )
+                for key in sorted(answers, key=lambda k: names[kind].get(k, str(k)))
+            ]
+        )
+    codes = names["service_code"]
+    return Breakdown(
+        whole=_index_of([list(r[4:]) for r in found], sum(r[3] for r in served)),
+        services=units[0],
+        counters=units[1],
+        staff=units[2],
+        rows=[(r[0], codes.get(r[1], str(r[1])), list(r[4:])) for r in found],
+    )
+
+
+def _unit_names(session: Session, site_id: int) -> dict[str, dict[int, str]]:
+    services = session.execute(
+        select(Service.id, Service.code, Service.name_id).where(Service.site_id == site_id)
+    ).all()
+    counters = session.execute(
+        select(Counter.id, Counter.number, Counter.label).where(Counter.site_id == site_id)
+    ).all()
+    users = session.execute(select(User.id, User.username)).all()
+    return {
+        "service": {i: f"{code} — {name}" for i, code, name in services},
+        "service_code": {i: code for i, code, _name in services},
+        "counter": {i: label or str(number) for i, number, label in counters},
+        "staff": {i: username for i, username in users},
+    }
+
+
+#: Weight of each element in the index (the regulation's 1/9, printed as 0.111).
+WEIGHT = 0.111
+
+
+def tabulation_csv(found: Breakdown) -> str:
+    """The survey's tabulation as units submit it: one row per respondent (its answers to
+    U1–U9), then the sum, the mean (NRR) and the weighted mean of each element, the index and
+    the quality category. In Indonesian, the language of the report it goes into."""
+    header = ["No", "Tanggal", "Layanan", *[f"U{i}" for i in range(1, 10)]]
+    rows: list[list[object]] = [
+        [n, day.isoformat(), code, *answers]
+        for n, (day, code, answers) in enumerate(found.rows, start=1)
+    ]
+    whole = found.whole
+    if whole.respondents:
+        sums = [sum(a[i] for _d, _c, a in found.rows) for i in range(9)]
+        rows.append(["", "", "Jumlah nilai per unsur", *sums])
+        rows.append(["", "", "NRR per unsur", *[f"{m:.2f}" for m in whole.elements]])
+        rows.append(
+            ["", "", "NRR tertimbang per unsur", *[f"{m * WEIGHT:.3f}" for m in whole.elements]]
+        )
+    rows.append(["", "", "Jumlah responden", whole.respondents])
+    rows.append(["", "", "IKM unit pelayanan", f"{whole.score}" if whole.score is not None else ""])
+    category = whole.category
+    rows.append(
+        ["", "", "Mutu pelayanan", f"{category.letter} ({category.name})" if category else ""]
+    )
+    return csv_export.csv_text(header, rows)

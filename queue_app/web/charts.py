@@ -82,11 +82,15 @@ def _axis(top: float, plot_h: float) -> list[str]:
     return lines
 
 
-def bar_chart(title: str, labels: Sequence[str], series: Sequence[Series]) -> Markup:
-    """Grouped bars: one group per label (an hour, a service), one bar per series."""
+def bar_chart(
+    title: str, labels: Sequence[str], series: Sequence[Series], *, top: float | None = None
+) -> Markup:
+    """Grouped bars: one group per label (an hour, a service), one bar per series; `top`: the
+    axis maximum of a bounded scale (else a round number above the highest value)."""
     plot_w = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
     plot_h = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
-    top = nice_top(max((v for s in series for v in s.values), default=0))
+    if top is None:
+        top = nice_top(max((v for s in series for v in s.values), default=0))
     body = _axis(top, plot_h)
     groups = max(1, len(labels))
     group_w = plot_w / groups

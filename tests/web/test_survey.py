@@ -3,6 +3,9 @@ index and its categories, one anonymous answer per served ticket, and the report
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 from collections import Counter as Tally
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -18,6 +21,7 @@ from queue_app.domain import ikm
 from queue_app.extensions import db
 from queue_app.models import SurveyResponse, Ticket
 from tests.conftest import build_hall
+from tests.helpers import signed_in
 from tests.services.test_concurrency import BACKENDS, run_threads
 from tests.web.conftest import API, Api, assert_error
 
@@ -227,3 +231,30 @@ def test_the_report_gives_the_index_per_unit(api: Api) -> None:
         assert_error(api.get(f"{API}/reports/ikm", query_string=day, user="clerk1"), 403)
         bad = {**day, "service": "A"}
         assert_error(api.get(f"{API}/reports/ikm", query_string=bad, user="super"), 422)
+
+
+def test_the_report_page_and_the_tabulation_csv(app: Flask, api: Api) -> None:
+    with time_machine.travel(MORNING, tick=False):
+        first, second = served(api), served(api, api.hall.counter_2, "clerk2")
+        for ticket, answers in ((first, GOOD), (second, [3] * 9)):
+            assert api.post(survey(ticket["token"]), json={"answers": answers}).status_code == 201
+        supervisor = signed_in(app, "super")
+        page = supervisor.get("/admin/reports/ikm?date=2026-06-15")
+        assert page.status_code == 200
+        html = page.get_data(as_text=True)
+        assert re.search(r'id="ikm-score">\s*79,17\s*<', html), html
+        assert re.search(r'id="ikm-quality">\s*B · Baik\s*<', html)
+        assert re.search(r'id="ikm-respondents">\s*2\s*<', html)
+        assert "Persyaratan" in html and "Sarana dan prasarana" in html
+        # Two answers for two people served: enough (the minimum sample of 2 is 2).
+        assert 'id="ikm-sample-note"' not in html
+        csv_text = supervisor.get("/admin/reports/ikm.csv?date=2026-06-15").get_data(as_text=True)
+        rows = list(csv.reader(io.StringIO(csv_text.lstrip("\ufeff"))))
+        assert rows[0] == ["No", "Tanggal", "Layanan", *[f"U{i}" for i in range(1, 10)]]
+        assert rows[1] == ["1", "2026-06-15", "A", *map(str, GOOD)]
+        assert rows[2] == ["2", "2026-06-15", "A", *["3"] * 9]
+        summary = {row[2]: row[3:] for row in rows[3:]}
+        assert summary["NRR per unsur"][0] == "3.50" and summary["NRR per unsur"][7] == "2.50"
+        assert summary["IKM unit pelayanan"] == ["79.17"]
+        assert summary["Mutu pelayanan"] == ["B (Baik)"]
+        assert signed_in(app, "clerk1").get("/admin/reports/ikm").status_code == 403
