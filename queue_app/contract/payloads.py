@@ -62,6 +62,14 @@ class BoardService(TicketService):
     daily_quota: int | None
     quota_left: Annotated[int | None, Field(description="null: no quota")]
     estimated_wait_s: Annotated[int, Field(description="for a ticket taken now")]
+    now_serving: Annotated[
+        str | None,
+        Field(
+            description="the number now being served: the code of the service's latest call "
+            "today (recalls aside); null before its first call",
+            examples=["A-012"],
+        ),
+    ]
 
 
 class Service(BoardService):
@@ -92,6 +100,10 @@ class PublicTicket(TypedDict):
     counter: TicketCounter | None
     issued_at: Timestamp
     called_at: Timestamp | None
+    now_serving: Annotated[
+        str | None,
+        Field(description="the number now being served in the ticket's service (see Service)"),
+    ]
     seq: int
 
 

@@ -124,6 +124,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/services"): EVERYONE,
     ("POST", "/api/v1/tickets"): EVERYONE,
     ("GET", "/api/v1/tickets/by-token/<token>"): EVERYONE,
+    # The holder leaving the queue: whoever holds the token (it is the credential).
+    ("POST", "/api/v1/tickets/by-token/<token>/cancel"): EVERYONE,
     ("GET", "/api/v1/counters"): EVERYONE,
     ("GET", "/api/v1/board"): EVERYONE,
     ("GET", "/api/v1/estimates"): EVERYONE,
@@ -291,7 +293,7 @@ def concrete_url(matrix: Matrix, rule: str) -> str:
         "user_id": str(ids["clerk1"]),
         "device_id": str(ids["device"]),
         "code": matrix.tokens["code"],
-        "token": matrix.tokens["X"],
+        "token": matrix.tokens["W" if rule.endswith("/cancel") else "X"],
         "filename": "css/loket.css",
     }
     url = re.sub(r"<(?:[^<>:]+:)?([^<>:]+)>", lambda m: values[m.group(1)], rule)
