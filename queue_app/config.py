@@ -115,6 +115,11 @@ def from_environment() -> dict[str, Any]:
         "ISSUE_RATE_LIMIT_PER_DEVICE": env.get(
             "ISSUE_RATE_LIMIT_PER_DEVICE", "30 per minute;600 per hour"
         ),
+        # Phones leaving the queue (POST /api/v1/tickets/by-token/<token>/cancel), per address:
+        # a mall's guest Wi-Fi puts many phones behind one address, so it is generous.
+        "HOLDER_CANCEL_RATE_LIMIT_PER_IP": env.get(
+            "HOLDER_CANCEL_RATE_LIMIT_PER_IP", "20 per minute;200 per hour"
+        ),
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "5 per minute;30 per hour"),
         "LOGIN_RATE_LIMIT_PER_USER_ADDRESS": env.get(
             "LOGIN_RATE_LIMIT_PER_USER_ADDRESS", "3 per minute;10 per hour"

@@ -72,6 +72,7 @@ LIMIT_SETTINGS = (
     "ISSUE_RATE_LIMIT_PER_DEVICE",
     "LOGIN_RATE_LIMIT",
     "LOGIN_RATE_LIMIT_PER_USER_ADDRESS",
+    "HOLDER_CANCEL_RATE_LIMIT_PER_IP",
 )
 #: The forwarding headers (as WSGI environ keys) a request from an untrusted peer loses.
 FORWARDING_HEADERS = (
@@ -403,6 +404,12 @@ def _limit_views(app: Flask, limiter: Limiter) -> None:
         "api.issue",
         limit("ISSUE_RATE_LIMIT_PER_IP", key_func=client_address, exempt_when=_known_issuer),
         limit("ISSUE_RATE_LIMIT_PER_DEVICE", key_func=issuer_key, exempt_when=_anonymous),
+    )
+    # A holder leaving the queue: the token is the credential, so every try counts, per
+    # address (a guesser of tokens is throttled; one phone cancels once).
+    wrap(
+        "api.cancel_by_token",
+        limit("HOLDER_CANCEL_RATE_LIMIT_PER_IP", key_func=client_address),
     )
     # Password guessing: failed sign-ins (401) count, per address and per (username,
     # address), across the sign-in form and the API token endpoint alike. Never per username

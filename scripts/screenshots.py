@@ -18,7 +18,8 @@ two of them for elderly applicants, four counters open, some tickets called, ser
                   the waiting list in two turns: both are drawn)
     board-empty.png, board-closed.png
                   1920×1080: nobody called yet; a hall outside its opening hours
-    phone.png     390×780    the phone status page of a waiting ticket with people ahead
+    phone.png     390×844    the phone status page of a waiting ticket with people ahead: the
+                             hall, when it was taken, the number now served, the leave button
     admin-*.png   1440 wide  the admin console: services, a refused service form, counters,
                              staff, site settings, the audit trail (as the demo admin)
     overview.png  1440 wide  the supervisors' live hall overview, once the first waits have
@@ -220,12 +221,13 @@ def screenshots(
     # The phone and the printed ticket of someone still waiting, with people ahead.
     waiting = [t for t in tickets if t["code"].startswith("A-")][-1]
     phone = browser.new_context(
-        viewport={"width": 390, "height": 780}, is_mobile=True, has_touch=True
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
     ).new_page()
     phone.set_default_timeout(WAIT_MS)
     phone.goto(f"{base}/t/{waiting['token']}")
     connected(phone)
     phone.wait_for_function("() => Number(document.getElementById('position').textContent) > 0")
+    phone.wait_for_function("() => document.getElementById('now-serving').textContent !== '—'")
     shoot(phone, out, "phone.png")
 
     slip = browser.new_context(

@@ -68,6 +68,14 @@ class BoardService(TicketService):
             "counter serves the service"
         ),
     ]
+    now_serving: Annotated[
+        str | None,
+        Field(
+            description="the number now being served: the code of the service's latest call "
+            "today (recalls aside); null before its first call",
+            examples=["A-012"],
+        ),
+    ]
 
 
 class Service(BoardService):
@@ -101,6 +109,10 @@ class PublicTicket(TypedDict):
     counter: TicketCounter | None
     issued_at: Timestamp
     called_at: Timestamp | None
+    now_serving: Annotated[
+        str | None,
+        Field(description="the number now being served in the ticket's service (see Service)"),
+    ]
     seq: int
 
 

@@ -255,6 +255,7 @@ class HallSnapshot:
             "counter": counter,
             "issued_at": ticket.issued_at.isoformat(),
             "called_at": called_at,
+            "now_serving": self.view.now_serving.get(ticket.service_id),
             "seq": self.seq,
         }
 

@@ -203,6 +203,26 @@ class HallView:
         admitted.sort(key=lambda t: (t.admitted_at, t.id), reverse=True)
         return [t.code for t in admitted[:RECENT_CALLS]]
 
+    @cached_property
+    def now_serving(self) -> dict[int, str]:
+        """Service id → the number now being served there, as a phone shows it: the code of
+        the service's latest call today (a recall calls an earlier number again, so it is
+        not counted), from the calls the board keeps; for a service with none of those, the
+        latest-called ticket still at one of its counters. Made once per view (`seq`)."""
+        ids = {s.code: s.id for s in self.services}
+        found: dict[int, str] = {}
+        for call in self.recent_calls:  # newest first
+            service_id = ids.get(call.service_code)
+            if service_id is not None and not call.recall and service_id not in found:
+                found[service_id] = call.code
+        at_counter = sorted(
+            (t for t in self.current_by_counter.values() if t.service_id not in found),
+            key=lambda t: (t.called_at is not None, t.called_at or t.issued_at, t.id),
+        )
+        for ticket in at_counter:  # the latest call last: it wins
+            found[ticket.service_id] = ticket.code
+        return found
+
     @property
     def hall_counters(self) -> list[HallCounter]:
         """The counters with their services in preference order (the estimate's plain rows)."""
@@ -317,6 +337,7 @@ class HallView:
             quota_left=quota_left,
             counters_open=self.open_counters_per_service[service.id],
             estimated_wait_s=self.estimates.new_ticket_s(service),
+            now_serving=self.now_serving.get(service.id),
         )
 
     def board_service(self, service: Service) -> payloads.BoardService:
@@ -473,6 +494,7 @@ def ticket_public(
         else None,
         issued_at=ticket.issued_at.isoformat(),
         called_at=_iso(ticket.called_at),
+        now_serving=view.now_serving.get(ticket.service_id),
         seq=view.site.seq,
     )
 

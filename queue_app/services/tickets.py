@@ -1,5 +1,6 @@
 """Ticket verbs: issue, call_next, recall, start, finish, no_show, reinstate, requeue,
-transfer, cancel. Each returns (ticket, events) and leaves the commit to the caller."""
+transfer, cancel, cancel_by_holder. Each returns (ticket, events) and leaves the commit to the
+caller."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from ..domain.errors import (
     Forbidden,
     HallClosed,
     InvalidInput,
+    InvalidTransition,
     NoShowTooEarly,
     NotFound,
     RecallLimitReached,
@@ -31,10 +33,10 @@ from ..domain.states import AT_COUNTER, Action, TicketState
 from ..domain.ticket_steps import apply, step
 from ..domain.vocabulary import Channel, CounterState, Priority
 from ..models import Counter, CounterService, Service, Ticket
-from .hall import Hall, TouchedCounter, refuse_busy, site_of
+from .hall import QUEUED_STATES, Hall, TouchedCounter, refuse_busy, site_of
 from .holders import HolderId, refuse_second_ticket
 from .numbering import draw_number
-from .read import HallView, recalls_since_call
+from .read import TOKEN_SHAPE, HallView, recalls_since_call
 
 Result = tuple[Ticket, list[DomainEvent]]
 
@@ -307,6 +309,34 @@ def cancel(session: Session, ticket_id: int, actor: Actor) -> Result:
         if not set(counters) & actor.counter_ids:
             raise Forbidden("none of your counters serves this ticket's service")
     hall.move(ticket, Action.CANCEL, staff_id=actor.user_id)
+    hall.admit()
+    session.flush()
+    return ticket, hall.events
+
+
+#: `TicketEvent.detail` of a cancel its holder made (no staff member): reports and the audit
+#: trail tell it from a clerk's cancel by this.
+BY_HOLDER = {"by": "holder"}
+
+
+def cancel_by_holder(session: Session, token: str) -> Result:
+    """The holder leaves the queue from the phone status page: the ticket's public token is
+    the credential. Allowed while it is queued (issued or waiting), else `InvalidTransition`
+    (called already, cancelled twice, or of an earlier day: the hall's lock expires those
+    first). The room it frees goes to someone outside, in the same change."""
+    if not TOKEN_SHAPE.fullmatch(token):
+        raise NotFound("no ticket with this token")
+    ticket_id = session.scalar(select(Ticket.id).where(Ticket.token == token))
+    if ticket_id is None:
+        raise NotFound("no ticket with this token")
+    hall, ticket = _lock_ticket(session, ticket_id)
+    if ticket.service_day < hall.today and ticket.state in QUEUED_STATES:
+        # Only a clock disagreeing between processes leaves one queued: never cancel a day
+        # that is over, it is expired with the others.
+        raise InvalidTransition(
+            "cannot cancel a ticket of an earlier day", state=ticket.state, action="cancel"
+        )
+    hall.move(ticket, Action.CANCEL, detail=dict(BY_HOLDER))
     hall.admit()
     session.flush()
     return ticket, hall.events

@@ -253,6 +253,16 @@ def ticket_by_token(token: str) -> Response:
     return jsonify(snapshot.ticket_public(ticket))
 
 
+@bp.post("/tickets/by-token/<token>/cancel")
+def cancel_by_token(token: str) -> Response:
+    """The holder leaves the queue (phone status page): 200 with the public view, cancelled;
+    409 once the ticket was called. No sign-in: the token is the credential (rate-limited per
+    address, security.py)."""
+    ticket, events = tickets.cancel_by_holder(db_session(), token)
+    snapshot = commit_and_publish(events) or snapshots.current(db_session(), ticket.site_id)
+    return jsonify(snapshot.ticket_public(ticket))
+
+
 @bp.get("/counters")
 def list_counters() -> Response:
     """Every counter with its state, services (in preference order) and current ticket."""

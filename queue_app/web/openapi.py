@@ -76,6 +76,14 @@ RATE_LIMITED: Json = {
         }
     },
 }
+TOKEN_PARAM = {
+    "name": "token",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "minLength": 1},
+    "description": "the ticket's token; one that is not URL-safe base64 of at most 64 "
+    "characters is never found (404)",
+}
 TICKET_ID = {"name": "ticket_id", "in": "path", "required": True, "schema": ID}
 COUNTER_ID = {"name": "counter_id", "in": "path", "required": True, "schema": ID}
 BEARER: list[Json] = [{"bearer": []}, {"session": []}]
@@ -225,19 +233,33 @@ def openapi_document() -> Json:
             "get": {
                 "summary": "The public view of one ticket",
                 "tags": ["public"],
-                "parameters": [
-                    {
-                        "name": "token",
-                        "in": "path",
-                        "required": True,
-                        "schema": {"type": "string", "minLength": 1},
-                        "description": "the ticket's token; one that is not URL-safe base64 "
-                        "of at most 64 characters is never found (404)",
-                    }
-                ],
+                "parameters": [TOKEN_PARAM],
                 "responses": {
                     "200": _json(_ref(payloads.PublicTicket), "the ticket"),
                     "404": _error("no such ticket"),
+                },
+            }
+        },
+        "/api/v1/tickets/by-token/{token}/cancel": {
+            "post": {
+                "summary": "The holder leaves the queue (no sign-in: the token is the credential)",
+                "tags": ["public"],
+                "parameters": [TOKEN_PARAM],
+                "responses": {
+                    "200": _json(
+                        _ref(payloads.PublicTicket),
+                        "the ticket, cancelled; the place it held lets the next person in",
+                    ),
+                    "404": _error("no such ticket"),
+                    "409": _error(
+                        "invalid_transition: the ticket is no longer queued (called, served, "
+                        "cancelled already, or expired with its day); nothing changes"
+                    ),
+                    "429": {
+                        **RATE_LIMITED,
+                        "description": "rate_limited: too many cancels from this address; "
+                        "detail.retry_after_s says when to retry",
+                    },
                 },
             }
         },

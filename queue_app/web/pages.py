@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import datetime
 from urllib.parse import unquote, urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -15,8 +16,10 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from .. import auth
+from ..domain.numbering import site_zone
 from ..domain.vocabulary import Role
 from ..extensions import db, db_session
+from ..i18n import current_language
 from ..models import User
 from ..realtime import snapshots
 from ..security import client_address
@@ -130,4 +133,18 @@ def logout_everywhere() -> Response:
 def ticket_status(token: str) -> str:
     """The phone status page a ticket's QR code opens."""
     ticket, snapshot = snapshots.ticket_by_token(db_session(), token)
-    return render_template("status.html", ticket=snapshot.ticket_public(ticket))
+    site = snapshot.view.site
+    return render_template(
+        "status.html",
+        ticket=snapshot.ticket_public(ticket),
+        site_name=site.name,
+        taken=taken_at(ticket.issued_at, site.timezone, ticket.service_day != snapshot.view.today),
+    )
+
+
+def taken_at(issued_at: datetime, timezone: str, other_day: bool) -> str:
+    """When a ticket was taken, in the hall's local time as people there write it (09.14 in
+    Indonesian, 09:14 in English); with its date when it was not today."""
+    local = issued_at.astimezone(site_zone(timezone))
+    clock = local.strftime("%H.%M" if current_language() == "id" else "%H:%M")
+    return f"{local:%d-%m-%Y} {clock}" if other_day else clock

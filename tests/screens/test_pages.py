@@ -212,3 +212,23 @@ def test_phone_status_page_in_both_languages(app: Flask, client: FlaskClient, ha
 def test_unknown_language_falls_back_to_indonesian(app: Flask, hall: Hall) -> None:
     client = app.test_client()
     assert '<html lang="id">' in page(client, "/kiosk?lang=fr")
+
+
+def test_phone_status_page_names_the_hall_its_time_and_offers_leaving_while_queued(
+    app: Flask, client: FlaskClient, hall: Hall
+) -> None:
+    # 02:14 UTC is 09:14 in Jakarta, the hall's time zone.
+    with time_machine.travel(datetime(2026, 6, 15, 2, 14, tzinfo=UTC), tick=False):
+        ticket = client.post("/api/v1/tickets", json={"service": "A"}).get_json()
+        html = page(client, f"/t/{ticket['token']}")
+        english = page(client, f"/t/{ticket['token']}?lang=en")
+        assert 'id="site-name">Test hall<' in html
+        assert "Diambil 09.14" in html and "Taken at 09:14" in english
+        assert re.search(r'id="leave" aria-haspopup="dialog">Batalkan antrean<', html)
+        assert 'id="leave-dialog"' in html and "Ya, batalkan antrean" in html
+        assert re.search(r'id="now-serving"[^>]*>—<', html)
+        client.post(f"/api/v1/counters/{hall.counter_1}/call-next", headers=bearer(app, "clerk1"))
+        called = page(client, f"/t/{ticket['token']}")
+    # Once called, the button is there for the script but hidden, and the number served is its own.
+    assert re.search(r'id="leave" aria-haspopup="dialog" hidden>', called)
+    assert page_config(called)["ticket"]["now_serving"] == "A-001"

@@ -132,7 +132,7 @@ def test_admin_requests_never_fail_the_server_or_the_schema(
 
 # -- the coverage phase -----------------------------------------------------------------------
 
-REPORTS = ("/api/v1/reports/daily", "/api/v1/reports/tickets.csv")
+REPORTS = ("/api/v1/reports/daily", "/api/v1/reports/tickets.csv", "/api/v1/reports/ikm")
 
 
 def refused_for_its_meaning(app: Flask, case: Case, body: Any) -> bool:

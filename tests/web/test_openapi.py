@@ -105,6 +105,7 @@ def app(database_url: str) -> Iterator[Flask]:
         "ISSUE_RATE_LIMIT_PER_IP": f"{FLOOD} per minute",
         "LOGIN_RATE_LIMIT": "1000 per minute",
         "LOGIN_RATE_LIMIT_PER_USER_ADDRESS": f"{GUESSES} per minute",
+        "HOLDER_CANCEL_RATE_LIMIT_PER_IP": f"{GUESSES} per minute",
     }
     with app_with_tables(database_url, **limits) as application:
         yield application
@@ -136,6 +137,16 @@ def exercise(app: Flask, api: Api) -> list[Record]:
     assert_error(api.post(f"{API}/tickets", query_string=unknown_site, json={"service": "A"}), 404)
     api.public(a1["token"])
     assert_error(api.get(f"{API}/tickets/by-token/not-a-token"), 404)
+    # the holder leaves the queue (a ticket of its own: the rest of the day needs the others)
+    leaving = api.issue("A")["token"]
+    assert api.post(f"{API}/tickets/by-token/{leaving}/cancel").status_code == 200
+    assert_error(api.post(f"{API}/tickets/by-token/{leaving}/cancel"), 409, "invalid_transition")
+    guesser = {"environ_base": {"REMOTE_ADDR": "10.9.9.8"}}
+    for _ in range(GUESSES):
+        assert_error(api.post(f"{API}/tickets/by-token/not-a-token/cancel", **guesser), 404)
+    assert_error(
+        api.post(f"{API}/tickets/by-token/not-a-token/cancel", **guesser), 429, "rate_limited"
+    )
     for path in ("/services", "/counters", "/board"):
         assert api.get(f"{API}{path}", query_string={"site": hall.site_id}).status_code == 200
         assert_error(api.get(f"{API}{path}", query_string={"site": UNKNOWN}), 404)
