@@ -37,7 +37,7 @@
 
   /**
    * Connect and route messages to `handlers` ({snapshot, ticket, counter, config, queue,
-   * position, overview}).
+   * position, overview, waiting}).
    * `sequenced`: this screen hears every message of its hall, so a gap in `seq` means one was
    * missed.
    */
@@ -106,7 +106,7 @@
         if (admit(message.seq) && handlers[name]) handlers[name](message);
       });
     });
-    ["queue", "position", "overview"].forEach(function (name) {
+    ["queue", "position", "overview", "waiting"].forEach(function (name) {
       socket.on(name, function (message) {
         if (handlers[name]) handlers[name](message);
       });
