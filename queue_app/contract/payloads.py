@@ -291,3 +291,28 @@ class Estimate(EstimateBasis):
         list[ServingCounter],
         Field(description="open counters serving it; rank 0 = serves it first"),
     ]
+
+
+# -- the counter terminal's waiting list (staff only: counter rooms, never a public room) -----
+
+
+class WaitingTicket(TypedDict):
+    """A queued ticket as a counter terminal's waiting list shows it."""
+
+    id: int
+    code: str
+    priority: PriorityName
+    inside: Annotated[bool, Field(description="admitted (waiting); false: waits outside")]
+    transferred: Annotated[bool, Field(description="sent here by another service: goes first")]
+    issued_at: Timestamp
+
+
+class WaitingList(TypedDict):
+    """One service's queued tickets, the front of the queue first (the first ones of
+    `total`: realtime.snapshots.WAITING_LIST_ROWS), as counter terminals get them (their
+    `counter` snapshot and `waiting` messages)."""
+
+    service_id: int
+    code: str
+    total: Count
+    tickets: list[WaitingTicket]

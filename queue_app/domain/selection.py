@@ -80,5 +80,12 @@ def choose_next(
     return None
 
 
+def choose_this(ticket: QueuedTicket, regular_streak: int) -> Choice:
+    """A ticket the clerk picked from the waiting list (not the rules above): the counter's
+    count of regular calls moves as if the rules had picked it, so a chosen priority ticket
+    pays the priority one owed and a chosen regular one counts towards the next."""
+    return Choice(ticket, _streak_after(ticket, regular_streak))
+
+
 def _streak_after(ticket: QueuedTicket, streak: int) -> int:
     return 0 if ticket.priority else streak + 1

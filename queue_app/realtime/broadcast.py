@@ -168,12 +168,33 @@ def _publish_queues(
         socketio.emit(
             "queue", {"seq": seq, "hall": hall, "services": [summary]}, to=service_room(service_id)
         )
+    _publish_waiting(snapshot, seq, summaries.keys(), links)
     manager = _places_manager()
     if manager is not None:
         # The other processes work out their own phones' places from their own snapshots:
         # one message for the whole change, not one per phone.
         manager.publish_places(site_id, seq, list(summaries))
     _places(snapshot, seq, list(summaries), outbox)
+
+
+def _publish_waiting(
+    snapshot: HallSnapshot,
+    seq: int,
+    service_ids: Collection[int],
+    links: dict[int, list[int]],
+) -> None:
+    """To each counter terminal serving a touched service (`counter:<id>`, staff only, never
+    a public room): the new waiting lists of those of its services, from the snapshot (each
+    list made once per `seq` and shared by every terminal). Counters nobody follows here,
+    when this process alone knows, are skipped."""
+    local = _local_rooms()
+    touched = set(service_ids)
+    for counter_id, served in links.items():
+        mine = [s for s in served if s in touched]
+        room = counter_room(counter_id)
+        if not mine or (local is not None and room not in local):
+            continue
+        socketio.emit("waiting", {"seq": seq, "services": snapshot.waiting(mine)}, to=room)
 
 
 def _places(

@@ -177,7 +177,10 @@ def _follow(session: Session, args: MultiDict[str, str]) -> tuple[list[str], str
             return None
         rooms = [counter_room(counter.id), board_room(counter.site_id)]
         snapshot = read.counter_detail(session, counter.id)
-        snapshot["board"] = snapshots.current(session, counter.site_id).board
+        hall = snapshots.current(session, counter.site_id)
+        snapshot["board"] = hall.board
+        # Staff only, from the hall's shared read model: who waits for this counter.
+        snapshot["waiting"] = hall.waiting([s["id"] for s in snapshot["services"]])
         return rooms, "counter", snapshot
     if "overview" in args:
         # Supervisors and admins only (any other role, known or not, is refused).

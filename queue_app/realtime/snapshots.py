@@ -53,6 +53,11 @@ MAX_AGE_S = 10.0
 
 QUEUED = (TicketState.ISSUED.value, TicketState.WAITING.value)
 
+#: How many of a service's queued tickets a counter terminal's waiting list is sent (the
+#: front of the queue; the total is sent too): a list the clerk can read, and a message of a
+#: few kB however long the day's queue grows.
+WAITING_LIST_ROWS = 60
+
 
 @dataclass(frozen=True)
 class LiveTicket:
@@ -94,6 +99,8 @@ class HallSnapshot:
     _lives: dict[int, dict[int, LiveTicket]] = field(default_factory=dict)
     #: Services one of whose tickets was asked for alone (`live_ticket`).
     _asked_once: set[int] = field(default_factory=set)
+    #: Service id → its waiting list for counter terminals (worked out per service).
+    _waiting: dict[int, payloads.WaitingList] = field(default_factory=dict)
 
     @cached_property
     def board(self) -> payloads.Board:
@@ -162,6 +169,37 @@ class HallSnapshot:
     def queue(self, service_id: int) -> list[LiveTicket]:
         """A service's queued tickets, the front of the queue first."""
         return [live for live in self._service_lives(service_id).values() if live.state in QUEUED]
+
+    def waiting_list(self, service_id: int) -> payloads.WaitingList:
+        """A service's queued tickets as counter terminals list them (staff only: never sent
+        to a public room), the front of the queue first; made once per `seq` and service and
+        shared by every terminal."""
+        found = self._waiting.get(service_id)
+        if found is not None:
+            return found
+        queued = [row for row in self._rows_by_service.get(service_id, []) if row.state in QUEUED]
+        service = self._services_by_id.get(service_id)
+        found = self._waiting[service_id] = {
+            "service_id": service_id,
+            "code": service.code if service is not None else "",
+            "total": len(queued),
+            "tickets": [
+                {
+                    "id": row.id,
+                    "code": row.code,
+                    "priority": row.priority,
+                    "inside": row.state == TicketState.WAITING.value,
+                    "transferred": row.front,
+                    "issued_at": row.issued_at.isoformat(),
+                }
+                for row in queued[:WAITING_LIST_ROWS]
+            ],
+        }
+        return found
+
+    def waiting(self, service_ids: Collection[int]) -> list[payloads.WaitingList]:
+        """The waiting lists of these services, in the order given (a counter's preference)."""
+        return [self.waiting_list(service_id) for service_id in service_ids]
 
     @property
     def live(self) -> dict[int, LiveTicket]:

@@ -1,12 +1,13 @@
-"""Ticket verbs: issue, call_next, recall, start, finish, no_show, reinstate, requeue,
-transfer, cancel, cancel_by_holder. Each returns (ticket, events) and leaves the commit to the
-caller."""
+"""Ticket verbs: issue, call_next, call_ticket, recall, start, finish, no_show, reinstate,
+requeue, transfer, cancel, cancel_by_holder. Each returns (ticket, events) and leaves the commit
+to the caller."""
 
 from __future__ import annotations
 
 import math
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -28,12 +29,13 @@ from ..domain.errors import (
 )
 from ..domain.events import DomainEvent
 from ..domain.numbering import display_code
-from ..domain.selection import QueuedTicket, choose_next
+from ..domain.selection import QueuedTicket, choose_next, choose_this
 from ..domain.states import AT_COUNTER, Action, TicketState
 from ..domain.ticket_steps import apply, step
 from ..domain.vocabulary import Channel, CounterState, Priority
 from ..models import Counter, CounterService, Service, Ticket
 from .hall import QUEUED_STATES, Hall, TouchedCounter, refuse_busy, site_of
+from .hall_state import TicketRow
 from .holders import HolderId, refuse_second_ticket
 from .numbering import draw_number
 from .read import TOKEN_SHAPE, HallView, recalls_since_call
@@ -152,64 +154,66 @@ def call_next(
     and who waits come from it, exact under the lock: only the chosen ticket is read."""
     hall = Hall.lock_of(session, Counter, counter_id)
     actor.require_counter(counter_id)
-    seen = hall.seen_counter(counter_id)
-    if seen is not None and hall.seen is not None:
-        number, state, streak, preference = (
-            seen.number,
-            seen.state,
-            seen.regular_streak,
-            list(seen.service_ids),
-        )
-        busy: Any = hall.seen.current_by_counter.get(counter_id)
+    at = _counter_at(session, hall, counter_id)
+    if hall.seen is not None and at.seen:
         waiting: list[Any] = [
             t
             for t in hall.seen.active
-            if t.state == TicketState.WAITING.value and t.service_id in preference
+            if t.state == TicketState.WAITING.value and t.service_id in at.preference
         ]
     else:
-        counter = session.get(Counter, counter_id)
-        assert counter is not None  # counters are never deleted
-        number, state, streak = counter.number, counter.state, counter.regular_streak
-        preference = counter.service_ids
-        busy = session.scalars(
-            select(Ticket).where(
-                Ticket.counter_id == counter_id,
-                Ticket.state.in_([s.value for s in AT_COUNTER]),
-            )
-        ).first()
         waiting = list(
             session.scalars(
                 select(Ticket).where(
-                    Ticket.service_id.in_(preference),
+                    Ticket.service_id.in_(at.preference),
                     Ticket.state == TicketState.WAITING.value,
                 )
             )
         )
-    if state != CounterState.OPEN.value:
-        raise CounterNotOpen(f"counter {number} is {state}", counter=number)
-    refuse_busy(number, busy)
+    at.refuse_unless_free()
     choice = choose_next(
-        [
-            QueuedTicket(t.id, t.service_id, t.priority is not None, t.front, t.queue_at)
-            for t in waiting
-        ],
-        preference,
-        hall.site.priority_ratio,
-        streak,
+        [_queued(t) for t in waiting], at.preference, hall.site.priority_ratio, at.streak
     )
     if choice is None:
         return None, hall.events
     ticket = session.get(Ticket, choice.ticket.ticket_id)
     assert ticket is not None  # tickets are never deleted
-    if choice.regular_streak != streak:
-        session.execute(
-            update(Counter)
-            .where(Counter.id == counter_id)
-            .values(regular_streak=choice.regular_streak)
-        )  # a counter object loaded above is kept in step (no query: evaluated in Python)
-    hall.touch(TouchedCounter(counter_id, state, choice.regular_streak))
-    hall.move(ticket, Action.CALL, staff_id=actor.user_id, counter_id=counter_id)
-    session.flush()
+    _call(session, hall, at, ticket, choice.regular_streak, actor)
+    return ticket, hall.events
+
+
+def call_ticket(session: Session, counter_id: int, ticket_id: int, actor: Actor) -> Result:
+    """Call one waiting ticket the clerk picked from the counter's waiting list, instead of
+    the one the rules would choose. The same rules as `call_next` otherwise: the counter must
+    be open and free, and the ticket must wait inside (admitted, `waiting`) for one of the
+    counter's services. Its `call` event says it was chosen (`detail.chosen`).
+
+    NotFound for a ticket of another site or day; `Forbidden` when the counter does not serve
+    its service; `InvalidTransition` when it does not wait inside (outside, called already …).
+    Two counters choosing one ticket at once: the hall's lock lets one call it, and the other
+    finds it called."""
+    hall = Hall.lock_of(session, Counter, counter_id)
+    actor.require_counter(counter_id)
+    at = _counter_at(session, hall, counter_id)
+    ticket = session.get(Ticket, ticket_id)
+    if ticket is None or ticket.site_id != hall.site.id or ticket.service_day != hall.today:
+        raise NotFound(f"no ticket {ticket_id} in this hall today")
+    if ticket.service_id not in at.preference:
+        raise Forbidden(
+            f"counter {at.number} does not serve the service of {ticket.code}",
+            counter=at.number,
+            ticket=ticket.code,
+        )
+    at.refuse_unless_free()
+    if ticket.state != TicketState.WAITING.value:
+        where = "waits outside" if ticket.state == TicketState.ISSUED.value else "is not waiting"
+        raise InvalidTransition(
+            f"{ticket.code} {where}: only a ticket waiting inside can be called",
+            state=ticket.state,
+            action=Action.CALL.value,
+        )
+    choice = choose_this(_queued(ticket), at.streak)
+    _call(session, hall, at, ticket, choice.regular_streak, actor, detail={"chosen": True})
     return ticket, hall.events
 
 
@@ -343,6 +347,88 @@ def cancel_by_holder(session: Session, token: str) -> Result:
 
 
 # -- helpers -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _CounterNow:
+    """A counter as a call finds it under the hall's lock: its number, state, priority
+    streak, services in preference order and the ticket still at it (if any)."""
+
+    id: int
+    number: int
+    state: str
+    streak: int
+    preference: list[int]
+    busy: Ticket | TicketRow | None
+    #: Taken from the read model of the locked `seq` (no query).
+    seen: bool
+
+    def refuse_unless_free(self) -> None:
+        """`CounterNotOpen` unless open, then `CounterBusy` while a ticket is still at it."""
+        if self.state != CounterState.OPEN.value:
+            raise CounterNotOpen(f"counter {self.number} is {self.state}", counter=self.number)
+        refuse_busy(self.number, self.busy)
+
+
+def _counter_at(session: Session, hall: Hall, counter_id: int) -> _CounterNow:
+    """The counter under the lock: from the read model of this `seq` when this process holds
+    it (exact: a counter changes only with a `seq` step), else read."""
+    seen = hall.seen_counter(counter_id)
+    busy: Ticket | TicketRow | None
+    if seen is not None and hall.seen is not None:
+        busy = hall.seen.current_by_counter.get(counter_id)
+        return _CounterNow(
+            counter_id,
+            seen.number,
+            seen.state,
+            seen.regular_streak,
+            list(seen.service_ids),
+            busy,
+            True,
+        )
+    counter = session.get(Counter, counter_id)
+    assert counter is not None  # counters are never deleted
+    busy = session.scalars(
+        select(Ticket).where(
+            Ticket.counter_id == counter_id,
+            Ticket.state.in_([s.value for s in AT_COUNTER]),
+        )
+    ).first()
+    return _CounterNow(
+        counter_id,
+        counter.number,
+        counter.state,
+        counter.regular_streak,
+        counter.service_ids,
+        busy,
+        False,
+    )
+
+
+def _queued(ticket: Any) -> QueuedTicket:
+    """What the choice of a call needs of a waiting ticket (a `Ticket` or a read model row)."""
+    return QueuedTicket(
+        ticket.id, ticket.service_id, ticket.priority is not None, ticket.front, ticket.queue_at
+    )
+
+
+def _call(
+    session: Session,
+    hall: Hall,
+    at: _CounterNow,
+    ticket: Ticket,
+    streak: int,
+    actor: Actor,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Call `ticket` to the counter: its new priority streak, the step and its event."""
+    if streak != at.streak:
+        session.execute(
+            update(Counter).where(Counter.id == at.id).values(regular_streak=streak)
+        )  # a counter object loaded above is kept in step (no query: evaluated in Python)
+    hall.touch(TouchedCounter(at.id, at.state, streak))
+    hall.move(ticket, Action.CALL, staff_id=actor.user_id, counter_id=at.id, detail=detail)
+    session.flush()
 
 
 def _hall_view(session: Session, hall: Hall, seen: HallView | None) -> HallView:

@@ -305,6 +305,14 @@ def call_next(actor: Actor, counter_id: int) -> Response | tuple[str, int]:
     return staff_ticket(ticket, snapshot)
 
 
+@bp.post(f"/counters/{COUNTER_ID}/call/{TICKET_ID}")
+@staff_required
+def call_ticket(actor: Actor, counter_id: int, ticket_id: int) -> Response:
+    """Call one ticket waiting inside, picked from the counter's waiting list: 200 with it."""
+    ticket, events = tickets.call_ticket(db_session(), counter_id, ticket_id, actor)
+    return staff_ticket(ticket, commit_and_publish(events))
+
+
 def _ticket_action(verb: Callable[..., tuple[Ticket, list[DomainEvent]]]) -> Callable[..., Any]:
     @staff_required
     def view(actor: Actor, ticket_id: int) -> Response:

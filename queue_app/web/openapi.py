@@ -313,6 +313,30 @@ def openapi_document() -> Json:
                 },
             }
         },
+        "/api/v1/counters/{counter_id}/call/{ticket_id}": {
+            "post": {
+                "summary": "Call one ticket waiting inside, chosen from the waiting list",
+                "description": "Instead of the one `call-next` would choose; its `call` event "
+                "is marked `detail.chosen = true`.",
+                "tags": ["staff"],
+                "security": BEARER,
+                "parameters": [COUNTER_ID, TICKET_ID],
+                "responses": {
+                    "200": _json(_ref(payloads.StaffTicket), "the called ticket"),
+                    "401": _unauthorized("missing or bad credentials"),
+                    "403": _error(
+                        "not allowed at this counter (a kiosk account: not allowed at all), "
+                        "or the counter does not serve the ticket's service"
+                    ),
+                    "404": _error("unknown counter, or no such ticket in its hall today"),
+                    "409": _error(
+                        "invalid_transition: the ticket is not waiting inside (outside, "
+                        "called already, …); counter_not_open; or counter_busy: finish the "
+                        "current ticket first"
+                    ),
+                },
+            }
+        },
         "/api/v1/tickets/{ticket_id}/transfer": {
             "post": {
                 "summary": "Send a called or serving ticket to another service, at its front",

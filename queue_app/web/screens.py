@@ -239,10 +239,12 @@ def counter_terminal(counter_id: int) -> str:
     if not actor.may_use_counter(counter.id):
         abort(403)
     detail = read.counter_detail(session, counter.id)
+    hall = snapshots.current(session, counter.site_id)
+    detail["waiting"] = hall.waiting([s["id"] for s in detail["services"]])
     return render_template(
         "counter.html",
         counter=detail,
-        board=snapshots.current(session, counter.site_id).board,
+        board=hall.board,
         user=user,
         # "Other counter" only for someone who may work at another one (a clerk of one
         # counter would land back here).

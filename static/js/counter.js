@@ -45,6 +45,13 @@
     $("current-service").textContent = cur ? cur.service.code + " · " + cur.service.name : t.idle;
     $("current-state").textContent = cur ? (t.states[cur.state] || cur.state) : "";
     $("current-state").dataset.state = cur ? cur.state : "";
+    var prio = $("current-priority");
+    prio.textContent = "";
+    if (cur && cur.priority) {
+      prio.appendChild(Loket.el("span", null,
+        Loket.fmt(t.priority, { group: t.priorities[cur.priority] || cur.priority })));
+    }
+    prio.hidden = !(cur && cur.priority);
     renderTimers();
     var state = cur ? cur.state : null;
     var open = detail.state === "open";
@@ -62,6 +69,10 @@
     document.querySelectorAll("[data-action]").forEach(function (button) {
       button.disabled = busy || !enabled[button.dataset.action];
     });
+    // A chosen ticket is called when call-next could be (open, nobody at the counter).
+    document.querySelectorAll("button[data-call]").forEach(function (button) {
+      button.disabled = busy || !enabled["call-next"];
+    });
     $("pause").hidden = !open;
     $("resume").hidden = open;
     var target = $("transfer-to");
@@ -78,6 +89,7 @@
     $("served").textContent = detail.stats.served;
     $("mean").textContent = duration(detail.stats.mean_service_s);
     $("counter-title").textContent = detail.label || Loket.fmt(t.counter_n, { n: detail.number });
+    $("counter-title").title = $("counter-title").textContent;
     renderPolicy();
   }
 
@@ -138,20 +150,85 @@
     }
     $("t-called").textContent = cur && cur.state === "called" ? since(cur.called_at) : "—";
     $("t-serving").textContent = cur && cur.state === "serving" ? since(cur.started_at) : "—";
+    document.querySelectorAll("#queues [data-issued]").forEach(function (cell) {
+      cell.textContent = minutesSince(cell.dataset.issued);
+    });
   }
 
+  /** Whole minutes since `iso` on the server's clock ("12 min"). */
+  function minutesSince(iso) {
+    var minutes = Math.max(0, Math.floor((serverNow() - Date.parse(iso)) / 60000));
+    return Loket.fmt(t.waited_min, { n: minutes });
+  }
+
+  /** The counter's services in its preference order, each with its figures and who waits
+   * (the front of the queue first): a "Call" button for those waiting inside. */
   function renderQueues() {
-    var body = $("queues");
-    body.textContent = "";
+    var box = $("queues");
+    var scrolled = box.scrollTop;
+    box.textContent = "";
+    var lists = {};
+    (detail.waiting || []).forEach(function (w) { lists[w.service_id] = w; });
     detail.services.forEach(function (s) {
-      var row = document.createElement("tr");
-      row.dataset.service = s.id;
-      row.appendChild(Loket.el("td", null, s.code + " · " + s.name));
-      row.appendChild(Loket.el("td", "num", s.waiting_inside));
-      row.appendChild(Loket.el("td", "num", s.waiting_outside));
-      row.appendChild(Loket.el("td", "num", Loket.minutes(t, s.estimated_wait_s)));
-      body.appendChild(row);
+      var block = Loket.el("section", "waiting-service");
+      block.dataset.service = s.id;
+      var head = Loket.el("h3", null, s.code + " · " + (cfg.lang === "en" ? s.name_en : s.name));
+      head.appendChild(Loket.el("span", "figures", Loket.fmt(t.queue_line, {
+        inside: s.waiting_inside, outside: s.waiting_outside, wait: Loket.minutes(t, s.estimated_wait_s),
+      })));
+      block.appendChild(head);
+      var table = Loket.el("table", "waiting-list");
+      var body = Loket.el("tbody");
+      var list = lists[s.id] || { tickets: [], total: 0 };
+      list.tickets.forEach(function (ticket) { body.appendChild(waitingRow(ticket)); });
+      if (!list.tickets.length) {
+        var none = Loket.el("tr", "none");
+        var cell = Loket.el("td", null, t.nobody_here);
+        cell.colSpan = 5;
+        none.appendChild(cell);
+        body.appendChild(none);
+      } else if (list.total > list.tickets.length) {
+        var more = Loket.el("tr", "more");
+        var rest = Loket.el("td", null, Loket.fmt(t.more, { n: list.total - list.tickets.length }));
+        rest.colSpan = 5;
+        more.appendChild(rest);
+        body.appendChild(more);
+      }
+      table.appendChild(body);
+      block.appendChild(table);
+      box.appendChild(block);
     });
+    box.scrollTop = scrolled;
+    renderCurrent();
+  }
+
+  function waitingRow(ticket) {
+    var row = Loket.el("tr", ticket.inside ? "inside" : "outside");
+    row.dataset.ticket = ticket.id;
+    row.dataset.code = ticket.code;
+    var code = Loket.el("td", "code", ticket.code);
+    if (ticket.transferred) code.appendChild(Loket.el("span", "moved", " ↪ " + t.transferred));
+    row.appendChild(code);
+    var group = Loket.el("td", "group");
+    if (ticket.priority) {
+      group.appendChild(Loket.el("span", "prio-tag", t.priorities[ticket.priority] || ticket.priority));
+    }
+    row.appendChild(group);
+    var time = Loket.el("td", "waited", minutesSince(ticket.issued_at));
+    time.dataset.issued = ticket.issued_at;
+    row.appendChild(time);
+    row.appendChild(Loket.el("td", "where", ticket.inside ? t.inside : t.outside));
+    var act = Loket.el("td", "act");
+    if (ticket.inside) {
+      var button = Loket.el("button", null, t.call);
+      button.type = "button";
+      button.dataset.call = ticket.id;
+      button.title = Loket.fmt(t.call_code, { code: ticket.code });
+      button.setAttribute("aria-label", button.title);
+      act.appendChild(button);
+    }
+    row.appendChild(act);
+    return row;
   }
 
   function renderRecent() {
@@ -172,7 +249,6 @@
     clockOffset = Date.parse(data.generated_at) - Date.now();
     fresh.reset(data.seq);
     renderTransferOptions();
-    renderCurrent();
     renderQueues();
     renderRecent();
   }
@@ -266,6 +342,18 @@
     send(target, body, action, ticket);
   }
 
+  /** Call the ticket the clerk picked from the waiting list (its row's button). */
+  function callChosen(button) {
+    if (busy || button.disabled) {
+      var why = whyNot("call-next");
+      if (why) showError(why);
+      return;
+    }
+    if (lastNoShow) hideUndo();
+    var target = "/api/v1/counters/" + counterId + "/call/" + button.dataset.call;
+    send(target, {}, "call-next", null);
+  }
+
   function undoNoShow() {
     if (!lastNoShow || busy) return;
     var ticket = lastNoShow;
@@ -322,6 +410,10 @@
   $("confirm-yes").addEventListener("click", function () { closeConfirm(); act("no-show", true); });
   $("confirm-no").addEventListener("click", closeConfirm);
   $("undo-button").addEventListener("click", undoNoShow);
+  $("queues").addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-call]");
+    if (button) callChosen(button);
+  });
 
   var KEYS = { " ": "call-next", r: "recall", s: "start", f: "finish", n: "no-show",
     b: "requeue", t: "transfer", p: "pause", o: "open" };
@@ -362,6 +454,19 @@
     // The admin console changed the hall's set-up (this counter's services or label, the
     // site's rules …): take a fresh look at this counter.
     config: function () { resyncSoon(); },
+    // Who waits for this counter's services (staff only: this counter's room).
+    waiting: function (msg) {
+      var changed = false;
+      detail.waiting = detail.waiting || [];
+      msg.services.forEach(function (w) {
+        if (!fresh.fresh("w" + w.service_id, msg.seq)) return;
+        var at = detail.waiting.findIndex(function (mine) { return mine.service_id === w.service_id; });
+        if (at >= 0) detail.waiting[at] = w;
+        else detail.waiting.push(w);
+        changed = true;
+      });
+      if (changed) renderQueues();
+    },
     queue: function (msg) {
       var changed = false;
       msg.services.forEach(function (s) {

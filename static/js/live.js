@@ -39,7 +39,7 @@
 
   /**
    * Connect and route messages to `handlers` ({snapshot, ticket, counter, config, queue,
-   * position, overview}).
+   * position, overview, waiting}).
    * `sequenced`: this screen hears every message of its hall, so a gap in `seq` means one was
    * missed.
    */
@@ -108,7 +108,7 @@
         if (admit(message.seq) && handlers[name]) handlers[name](message);
       });
     });
-    ["queue", "position", "overview"].forEach(function (name) {
+    ["queue", "position", "overview", "waiting"].forEach(function (name) {
       socket.on(name, function (message) {
         if (handlers[name]) handlers[name](message);
       });

@@ -115,3 +115,74 @@ def test_pause_and_sign_out_are_on_screen_and_sign_out_works(
     page.goto(f"{live_server}/counter/1")
     assert "/login" in page.url  # signed out on the server too
     watch.assert_clean()
+
+
+def test_the_clerk_sees_who_waits_and_calls_the_second_in_line(
+    browser: Browser, watch: Watch, live_server: str
+) -> None:
+    """Issue 13, item 7: a waiting list per service with code, priority group, time waited and
+    inside/outside; the clerk calls the second ticket in line, the board shows it. With 30+
+    waiting the list scrolls inside its card and the header's buttons stay on screen."""
+    issued = [
+        requests.post(
+            f"{live_server}/api/v1/tickets",
+            json={"service": "A", "priority": "elderly" if n == 1 else None},
+        ).json()
+        for n in range(32)
+    ]
+    second = issued[1]
+    board = watch.context(browser, viewport={"width": 1920, "height": 1080}).new_page()
+    board.goto(f"{live_server}/display")
+    board.wait_for_function("() => window.LoketSocket && window.LoketSocket.connected")
+    page = terminal(browser, watch, live_server)
+    rows = page.locator("#queues [data-service] tr[data-code]")
+    # Counter 1 serves A first: its list, the front of the queue first.
+    first_block = page.locator("#queues [data-service]").first
+    assert "A ·" in first_block.locator("h3").inner_text()
+    a_rows = first_block.locator("tr[data-code]")
+    assert a_rows.count() == 32
+    assert [a_rows.nth(n).get_attribute("data-code") for n in range(3)] == [
+        t["code"] for t in issued[:3]
+    ]
+    row = a_rows.nth(1)
+    assert "Lansia" in row.locator(".group").inner_text()
+    assert row.locator(".waited").inner_text() == "0 mnt"
+    assert row.locator(".where").inner_text() == "Di dalam"
+    # The counter is closed: its Call buttons wait for it to open.
+    assert row.locator("button").is_disabled()
+    page.keyboard.press("o")
+    page.wait_for_selector('#counter-state[data-state="open"]')
+    # 30+ waiting at 1366×768: the page itself does not scroll, the list does, inside its
+    # card, and Pause and Sign out stay on screen.
+    assert page.evaluate("() => document.scrollingElement.scrollHeight <= innerHeight")
+    assert page.evaluate(
+        "() => { const q = document.getElementById('queues');"
+        " return q.scrollHeight > q.clientHeight; }"
+    )
+    height = page.evaluate("() => window.innerHeight")
+    for selector in ("#pause", "#sign-out button", "#queues"):
+        box = page.locator(selector).bounding_box()
+        assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height, selector
+    last = a_rows.nth(31)
+    last.scroll_into_view_if_needed()
+    assert last.is_visible() and page.locator("#pause").is_visible()
+
+    row.locator("button").click()
+    page.wait_for_function(
+        "(code) => document.getElementById('current-code').textContent === code",
+        arg=second["code"],
+    )
+    assert "Lansia" in page.inner_text("#current-priority")
+    # Off the list (on this terminal, from the live news), and on the lobby board.
+    page.wait_for_function(
+        "(code) => !document.querySelector(`#queues tr[data-code='${code}']`)",
+        arg=second["code"],
+    )
+    assert rows.first.get_attribute("data-code") == issued[0]["code"]
+    board.wait_for_function(
+        "(code) => document.getElementById('now-code').textContent === code", arg=second["code"]
+    )
+    # The first in line is still next for call-next.
+    answer = requests.get(f"{live_server}/api/v1/tickets/by-token/{issued[0]['token']}").json()
+    assert (answer["state"], answer["position"]) == ("waiting", 0)
+    watch.assert_clean()

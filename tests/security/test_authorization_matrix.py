@@ -136,6 +136,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/auth/token"): EVERYONE,
     # -- API: staff at a counter; reports for supervisors and admins --------------------------
     ("POST", "/api/v1/counters/<int(max=2147483647):counter_id>/call-next"): AT_COUNTER_2,
+    # Call a chosen ticket (P, waiting in B) to counter 2.
+    ("POST", f"/api/v1/counters/<int(max=2147483647):counter_id>/call/{T}"): AT_COUNTER_2,
     ("POST", "/api/v1/counters/<int(max=2147483647):counter_id>/open"): AT_COUNTER_2,
     ("POST", "/api/v1/counters/<int(max=2147483647):counter_id>/pause"): AT_COUNTER_2,
     ("POST", "/api/v1/counters/<int(max=2147483647):counter_id>/close"): AT_COUNTER_2,
@@ -290,6 +292,8 @@ def concrete_url(matrix: Matrix, rule: str) -> str:
         ticket = ids["N"]
     elif rule.endswith("/cancel"):
         ticket = ids["W"]
+    elif "/call/" in rule:
+        ticket = ids["P"]
     counter = ids["counter_1"] if rule.startswith(("/counter/", "/admin/")) else ids["counter_2"]
     values = {
         "ticket_id": str(ticket),

@@ -169,6 +169,16 @@ def exercise(app: Flask, api: Api) -> list[Record]:
     assert api.called(hall.counter_1, "clerk1")["id"] == a1["id"]
     assert_error(api.call_next(hall.counter_1, "clerk1"), 409, "counter_busy")
 
+    # call a chosen ticket (a1 is called at counter 1 now; c1 waits in C, served by no counter)
+    chosen = f"{API}/counters/{hall.counter_2}/call"
+    assert_error(api.post(f"{chosen}/{b1['id']}"), 401)
+    assert_error(api.post(f"{chosen}/{b1['id']}", user="clerk1"), 403)
+    assert_error(api.post(f"{chosen}/{c1['id']}", user="clerk2"), 403)
+    assert_error(api.post(f"{chosen}/{UNKNOWN}", user="clerk2"), 404)
+    assert_error(api.post(f"{chosen}/{a1['id']}", user="clerk2"), 409, "invalid_transition")
+    assert api.ok(api.post(f"{chosen}/{b1['id']}", user="clerk2"))["id"] == b1["id"]
+    api.ok(api.act(b1["id"], "requeue", "clerk2"))
+
     # every ticket verb: 401, 404, 403 (a1 is called at counter 1), 409 (b1 is waiting)
     for verb in [*TICKET_VERBS, "transfer"]:
         body = {"service": "B"} if verb == "transfer" else None
