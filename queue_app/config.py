@@ -120,6 +120,10 @@ def from_environment() -> dict[str, Any]:
         "HOLDER_CANCEL_RATE_LIMIT_PER_IP": env.get(
             "HOLDER_CANCEL_RATE_LIMIT_PER_IP", "20 per minute;200 per hour"
         ),
+        # Survey answers by token (POST /api/v1/tickets/by-token/<token>/survey), per address.
+        "SURVEY_RATE_LIMIT_PER_IP": env.get(
+            "SURVEY_RATE_LIMIT_PER_IP", "20 per minute;200 per hour"
+        ),
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "5 per minute;30 per hour"),
         "LOGIN_RATE_LIMIT_PER_USER_ADDRESS": env.get(
             "LOGIN_RATE_LIMIT_PER_USER_ADDRESS", "3 per minute;10 per hour"

@@ -17,8 +17,9 @@ import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter
@@ -73,6 +74,7 @@ LIMIT_SETTINGS = (
     "LOGIN_RATE_LIMIT",
     "LOGIN_RATE_LIMIT_PER_USER_ADDRESS",
     "HOLDER_CANCEL_RATE_LIMIT_PER_IP",
+    "SURVEY_RATE_LIMIT_PER_IP",
 )
 #: The forwarding headers (as WSGI environ keys) a request from an untrusted peer loses.
 FORWARDING_HEADERS = (
@@ -378,62 +380,86 @@ def _failed_sign_in(response: Response) -> bool:
     return response.status_code == 401
 
 
+@dataclass(frozen=True)
+class Limit:
+    """One rate limit a view declares (`rate_limited`): the setting that holds it ("10 per
+    minute;100 per hour"; empty turns it off), what it counts per, and when."""
+
+    setting: str
+    key: Callable[[], str]
+    #: Views that name the same scope share one count (the sign-in form and the API token).
+    scope: str | None = None
+    exempt_when: Callable[[], bool] | None = None
+    #: Count only the answers this says yes to (failed sign-ins), not every request.
+    deduct_when: Callable[[Response], bool] | None = None
+    methods: tuple[str, ...] | None = None
+
+
+#: Issuing, anonymous clients: per address (a kiosk's crowd shares one, hence devices).
+ISSUE_PER_ADDRESS = Limit("ISSUE_RATE_LIMIT_PER_IP", client_address, exempt_when=_known_issuer)
+#: Issuing by enrolled kiosks (device_cookie.py) and signed-in accounts: per device or account.
+ISSUE_PER_DEVICE = Limit("ISSUE_RATE_LIMIT_PER_DEVICE", issuer_key, exempt_when=_anonymous)
+#: A holder's own actions by token (leave the queue, answer the survey): the token is the
+#: credential, so every try counts, per address (a guesser of tokens is throttled).
+HOLDER_CANCEL = Limit("HOLDER_CANCEL_RATE_LIMIT_PER_IP", client_address)
+HOLDER_SURVEY = Limit("SURVEY_RATE_LIMIT_PER_IP", client_address)
+#: Password guessing: failed sign-ins (401) count, per address and per (username, address),
+#: across the sign-in form and the API token endpoint alike. Never per username alone:
+#: usernames are predictable, and a guesser spread over many addresses would then lock the real
+#: clerk out (each address is throttled on its own; the windows of a setting such as "3 per
+#: minute;10 per hour" make the wait grow with the failures).
+SIGN_IN_PER_ADDRESS = Limit(
+    "LOGIN_RATE_LIMIT",
+    client_address,
+    scope="sign-in-address",
+    deduct_when=_failed_sign_in,
+    methods=("POST",),
+)
+SIGN_IN_PER_USER_ADDRESS = Limit(
+    "LOGIN_RATE_LIMIT_PER_USER_ADDRESS",
+    attempted_username_at_address,
+    scope="sign-in-user-address",
+    deduct_when=_failed_sign_in,
+    methods=("POST",),
+)
+
+ViewT = TypeVar("ViewT", bound=Callable[..., Any])
+
+
+def rate_limited(*limits: Limit) -> Callable[[ViewT], ViewT]:
+    """Declare a view's rate limits where the view is written (put it right under the route
+    decorator). `init_app` applies them with each app's own Limiter: a Flask-Limiter Limiter
+    holds its storage and its on/off switch, and the tests build many apps with different
+    limits in one process, so one module-level Limiter decorating the views at import time
+    cannot serve them all."""
+
+    def mark(view: ViewT) -> ViewT:
+        view.loket_limits = limits  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
 def _limit_views(app: Flask, limiter: Limiter) -> None:
-    """Wrap the views that need limits. Per app (tests build many apps): a Limiter holds its
-    own storage and switch, so it cannot be a module-level extension shared between apps."""
-    config = app.config
-
-    def wrap(endpoint: str, *decorators: Callable[[Any], Any] | None) -> None:
-        view = app.view_functions[endpoint]
-        for decorate in decorators:
-            if decorate is not None:
-                view = decorate(view)
-        app.view_functions[endpoint] = view
-
-    def limit(name: str, **options: Any) -> Callable[[Any], Any] | None:
-        value = config.get(name)
-        return limiter.limit(value, **options) if value else None
-
-    def shared(name: str, scope: str, **options: Any) -> Callable[[Any], Any] | None:
-        value = config.get(name)
-        return limiter.shared_limit(value, scope, **options) if value else None
-
-    # Issuing: anonymous clients per address; enrolled kiosks (device_cookie.py) and signed-in
-    # accounts per device or account, under the generous device limit.
-    wrap(
-        "api.issue",
-        limit("ISSUE_RATE_LIMIT_PER_IP", key_func=client_address, exempt_when=_known_issuer),
-        limit("ISSUE_RATE_LIMIT_PER_DEVICE", key_func=issuer_key, exempt_when=_anonymous),
-    )
-    # A holder leaving the queue: the token is the credential, so every try counts, per
-    # address (a guesser of tokens is throttled; one phone cancels once).
-    wrap(
-        "api.cancel_by_token",
-        limit("HOLDER_CANCEL_RATE_LIMIT_PER_IP", key_func=client_address),
-    )
-    # Password guessing: failed sign-ins (401) count, per address and per (username,
-    # address), across the sign-in form and the API token endpoint alike. Never per username
-    # alone: usernames are predictable, and a guesser spread over many addresses would then
-    # lock the real clerk out (each address is throttled on its own; the windows of a setting
-    # such as "3 per minute;10 per hour" make the wait grow with the failures).
-    for endpoint in ("pages.login", "api.create_token"):
-        wrap(
-            endpoint,
-            shared(
-                "LOGIN_RATE_LIMIT",
-                "sign-in-address",
-                key_func=client_address,
-                methods=["POST"],
-                deduct_when=_failed_sign_in,
-            ),
-            shared(
-                "LOGIN_RATE_LIMIT_PER_USER_ADDRESS",
-                "sign-in-user-address",
-                key_func=attempted_username_at_address,
-                methods=["POST"],
-                deduct_when=_failed_sign_in,
-            ),
-        )
+    """Apply the limits each registered view declares (`rate_limited`) with this app's
+    limiter and settings."""
+    for endpoint, view in list(app.view_functions.items()):
+        limited: Any = view
+        for declared in getattr(view, "loket_limits", ()):
+            value = app.config.get(declared.setting)
+            if not value:
+                continue
+            options: dict[str, Any] = {
+                "key_func": declared.key,
+                "exempt_when": declared.exempt_when,
+                "deduct_when": declared.deduct_when,
+                "methods": list(declared.methods) if declared.methods else None,
+            }
+            if declared.scope is None:
+                limited = limiter.limit(value, **options)(limited)
+            else:
+                limited = limiter.shared_limit(value, declared.scope, **options)(limited)
+        app.view_functions[endpoint] = limited
 
 
 def retry_after_s() -> int:

@@ -22,7 +22,15 @@ from ..extensions import csrf, db, db_session
 from ..models import IssueRequest, Site, Ticket, User
 from ..realtime import broadcast, snapshots
 from ..realtime.snapshots import HallSnapshot
-from ..security import client_address
+from ..security import (
+    HOLDER_CANCEL,
+    ISSUE_PER_ADDRESS,
+    ISSUE_PER_DEVICE,
+    SIGN_IN_PER_ADDRESS,
+    SIGN_IN_PER_USER_ADDRESS,
+    client_address,
+    rate_limited,
+)
 from ..services import counters as counter_verbs
 from ..services import holders, idempotency, read, reports, staff, tickets
 from ..services.clock import utcnow
@@ -137,6 +145,7 @@ def list_services() -> Response:
 
 
 @bp.post("/tickets")
+@rate_limited(ISSUE_PER_ADDRESS, ISSUE_PER_DEVICE)
 def issue() -> tuple[Response, int]:
     """Take a ticket (kiosk, phone or integration)."""
     body = json_object()
@@ -254,6 +263,7 @@ def ticket_by_token(token: str) -> Response:
 
 
 @bp.post("/tickets/by-token/<token>/cancel")
+@rate_limited(HOLDER_CANCEL)
 def cancel_by_token(token: str) -> Response:
     """The holder leaves the queue (phone status page): 200 with the public view, cancelled;
     409 once the ticket was called. No sign-in: the token is the credential (rate-limited per
@@ -276,6 +286,7 @@ def board() -> Response:
 
 
 @bp.post("/auth/token")
+@rate_limited(SIGN_IN_PER_ADDRESS, SIGN_IN_PER_USER_ADDRESS)
 def create_token() -> tuple[Response, int]:
     """Exchange a username and password for a Bearer token."""
     credentials = parse_body(TokenBody, json_object())

@@ -487,6 +487,7 @@ def _survey_paths() -> Json:
                     "413": _error("body too large"),
                     "415": _error("body not sent as JSON"),
                     "422": _error("answers that are not nine whole numbers 1–4, or bad fields"),
+                    "429": RATE_LIMITED,
                 },
             }
         },

@@ -22,7 +22,12 @@ from ..extensions import db, db_session
 from ..i18n import current_language
 from ..models import User
 from ..realtime import snapshots
-from ..security import client_address
+from ..security import (
+    SIGN_IN_PER_ADDRESS,
+    SIGN_IN_PER_USER_ADDRESS,
+    client_address,
+    rate_limited,
+)
 from ..services import sessions, staff
 from ..services.admin import record_sign_in, record_sign_out
 
@@ -78,6 +83,7 @@ def index() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@rate_limited(SIGN_IN_PER_ADDRESS, SIGN_IN_PER_USER_ADDRESS)
 def login() -> tuple[str, int] | Response:
     """Staff sign in with username and password (browser session)."""
     form = LoginForm()

@@ -13,6 +13,7 @@ from ..contract.survey import IkmReport, SurveyBody, SurveyReceipt
 from ..domain.errors import InvalidInput, NotFound
 from ..extensions import db_session
 from ..models import Ticket
+from ..security import HOLDER_SURVEY, rate_limited
 from ..services import read, reports, survey
 from ..services.clock import utcnow
 from .api import bp, commit_without_expiring, overseer_required, site_id_arg
@@ -20,6 +21,7 @@ from .validation import json_object, parse_body, parse_id
 
 
 @bp.post("/tickets/by-token/<token>/survey")
+@rate_limited(HOLDER_SURVEY)
 def answer_survey(token: str) -> tuple[Response, int]:
     """Answer the ticket's satisfaction survey: 201, or 409 `survey_closed` (not done yet,
     answered already, or served more than 7 days ago)."""

@@ -105,6 +105,7 @@ def app(database_url: str) -> Iterator[Flask]:
         "ISSUE_RATE_LIMIT_PER_IP": f"{FLOOD} per minute",
         "LOGIN_RATE_LIMIT": "1000 per minute",
         "LOGIN_RATE_LIMIT_PER_USER_ADDRESS": f"{GUESSES} per minute",
+        "SURVEY_RATE_LIMIT_PER_IP": f"{FLOOD} per minute",
         "HOLDER_CANCEL_RATE_LIMIT_PER_IP": f"{GUESSES} per minute",
     }
     with app_with_tables(database_url, **limits) as application:
@@ -262,6 +263,10 @@ def exercise(app: Flask, api: Api) -> list[Record]:
     for _ in range(FLOOD):
         assert api.post(f"{API}/tickets", json={"service": "A"}, **flooder).status_code == 201
     assert_error(api.post(f"{API}/tickets", json={"service": "A"}, **flooder), 429, "rate_limited")
+    # every survey try counts (the token is the credential): a guesser is throttled
+    for _ in range(FLOOD):
+        assert_error(api.post(survey("guessed-token"), json=answers, **flooder), 404)
+    assert_error(api.post(survey("guessed-token"), json=answers, **flooder), 429, "rate_limited")
     guess = {"username": "guesser", "password": "wrong-guess"}
     for _ in range(GUESSES):
         assert_error(api.post(f"{API}/auth/token", json=guess), 401)
