@@ -19,10 +19,10 @@ from .domain.errors import LoketError
 from .domain.vocabulary import DeviceKind, Role
 from .extensions import db, db_session
 from .models import Site, User
-from .realtime import broadcast
 from .services import devices, read, staff
 from .services.day import close_day
 from .simulate import Scenario, simulate_day, summary_lines
+from .web.commit import commit_and_publish
 from .web.devices import enrol_url
 
 
@@ -144,8 +144,7 @@ def enrol_device_command(kind: str, name: str, site_id: int | None) -> None:
 def close_day_command() -> None:
     """Expire tickets that earlier service days left in the queue or at a counter."""
     expired, events = close_day(db_session())
-    db.session.commit()
-    broadcast.publish(events)
+    commit_and_publish(events)
     click.echo(f"Expired {len(expired)} ticket(s) left from earlier days.", err=True)
 
 

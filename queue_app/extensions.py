@@ -82,6 +82,13 @@ def writing() -> Iterator[None]:
         g.loket_writing = before
 
 
+def reads_only_from_now() -> None:
+    """After the request's one commit: from here on it only reads, so its transactions start
+    deferred on SQLite and never take the write lock again (`reads_only`)."""
+    if has_app_context():
+        g.loket_reads_only = True
+
+
 def reads_only(conn: Any) -> bool:
     """Whether a transaction starting on `conn` only reads: a connection marked READ_ONLY, a
     socket handler (`g.loket_reads_only`), or a request with a safe method. Everything else

@@ -10,12 +10,12 @@ import logging
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from flask import Flask, g, has_app_context
+from flask import Flask
 from socketio import PubSubManager
 
 from ..domain.events import CounterChanged, DomainEvent, TicketChanged
 from ..domain.states import Action
-from ..extensions import db_session, rollback_session, socketio
+from ..extensions import db_session, reads_only_from_now, rollback_session, socketio
 from ..i18n import announcements
 from ..models import Site
 from ..services import overview
@@ -65,27 +65,15 @@ def counter_payload(event: CounterChanged) -> dict[str, Any]:
     }
 
 
-def publish(events: Iterable[DomainEvent]) -> HallSnapshot | None:
+def publish(events: Iterable[DomainEvent], snapshot: HallSnapshot | None) -> None:
     """Send each event to the rooms it concerns, then the new queue figures of the services it
-    touched, from the hall's snapshot at the change's `seq` (built here, once, and kept for
-    every reader of that `seq`). Never raises: the commit already happened, and clients heal
-    from the snapshot they get on reconnect. Returns that snapshot (the response of the change
-    reads it too), if it could be made."""
-    after_commit()
+    touched, from `snapshot`, the hall's read model at the change's `seq`
+    (`snapshots.of_change`, made by the caller once for every reader of it; None when it could
+    not be made: then only the events go out). Never raises: the commit already happened, and
+    clients heal from the snapshot they get on reconnect."""
     events = list(events)
     if not events:
-        return None
-    snapshot = None
-    seq = max(event.seq for event in events)
-    try:
-        # The snapshot of this change first, before anything yields: it costs no statement
-        # (its parts are worked out when read), and the next request that locks the hall then
-        # finds the read model of the `seq` it locked (services.hall.Hall.seen) and counts
-        # nothing again.
-        written = snapshots.written(db_session(), events)
-        snapshot = snapshots.after(events[-1].site_id, seq, written)
-    except Exception:
-        log.exception("could not make the hall's snapshot of seq=%s", seq)
+        return
     for event in events:
         try:
             _publish_one(event)
@@ -95,12 +83,12 @@ def publish(events: Iterable[DomainEvent]) -> HallSnapshot | None:
     _yield_unless_in_transaction()
     outbox: list[tuple[str, dict[str, Any], str]] = []
     try:
-        if snapshot is None:
-            snapshot = snapshots.after(events[-1].site_id, seq)
-        _publish_queues(events, snapshot, outbox)
-        local = _local_rooms()
-        if local is None or overview_room(snapshot.site_id) in local:
-            _publish_overview(snapshot, seq)
+        if snapshot is not None:
+            seq = max(event.seq for event in events)
+            _publish_queues(events, snapshot, outbox)
+            local = _local_rooms()
+            if local is None or overview_room(snapshot.site_id) in local:
+                _publish_overview(snapshot, seq)
     except Exception:
         log.exception("could not broadcast queue figures")
     finally:
@@ -108,14 +96,6 @@ def publish(events: Iterable[DomainEvent]) -> HallSnapshot | None:
         # long part, the phones' places, is sent (the database may have gone meanwhile).
         rollback_session()
     _send(outbox)
-    return snapshot
-
-
-def after_commit() -> None:
-    """From here on this request only reads: its transactions start deferred on SQLite and
-    never take the write lock again (extensions.reads_only)."""
-    if has_app_context():
-        g.loket_reads_only = True
 
 
 def _publish_one(event: DomainEvent) -> None:
@@ -307,7 +287,7 @@ def publish_config(change: ConfigChanged | None) -> None:
     raises, like `publish`."""
     if change is None:
         return
-    after_commit()
+    reads_only_from_now()
     session = db_session()
     try:
         board = snapshots.after(change.site_id, change.seq).board

@@ -606,6 +606,28 @@ def after(site_id: int, seq: int, changes: Written | None = None) -> HallSnapsho
     return cache().at_least(site_id, seq, changes)
 
 
+def of_change(session: Session, events: Collection[DomainEvent]) -> HallSnapshot | None:
+    """The hall's read model at the `seq` of a committed change, made once here and kept for
+    every reader of that `seq`: the change's broadcast, its response, and the next request
+    that locks the hall (services.hall.Hall.seen), which then counts nothing again. From what
+    the request holds of the rows it wrote when it can (no statement), else read. None without
+    events, or when it cannot be made at all (logged: the change is committed, and clients heal
+    from the snapshot they get on reconnect)."""
+    if not events:
+        return None
+    seq = max(event.seq for event in events)
+    site_id = next(iter(reversed(list(events)))).site_id
+    try:
+        return after(site_id, seq, written(session, list(events)))
+    except Exception:
+        log.exception("could not make the hall's snapshot of seq=%s from the change", seq)
+    try:
+        return after(site_id, seq)
+    except Exception:
+        log.exception("could not make the hall's snapshot of seq=%s", seq)
+        return None
+
+
 class PublicTicket(Protocol):
     """What a ticket's public view reads of its row (a `Ticket`, or a row of
     `BY_TOKEN_QUERY`)."""

@@ -51,6 +51,7 @@ from .admin_forms import (
     time_zones,
 )
 from .api import csv_response
+from .commit import commit_and_publish
 from .validation import MAX_ID, parse_id
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -177,8 +178,7 @@ def _render(template: str, status: int = 200, **context: Any) -> tuple[str, int]
 
 def _done(events: verbs.Applied, message: str, target: str) -> Response:
     """The one commit of the request, then the news of it, then back to the list."""
-    db.session.commit()
-    broadcast.publish(events.events)
+    commit_and_publish(events.events)
     broadcast.publish_config(events.config)
     flash(message, "ok")
     return redirect(target)

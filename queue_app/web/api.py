@@ -20,7 +20,7 @@ from ..domain.events import DomainEvent
 from ..domain.vocabulary import Channel, CounterState, Role
 from ..extensions import csrf, db, db_session
 from ..models import IssueRequest, Site, Ticket, User
-from ..realtime import broadcast, snapshots
+from ..realtime import snapshots
 from ..realtime.snapshots import HallSnapshot
 from ..security import (
     HOLDER_CANCEL,
@@ -36,6 +36,7 @@ from ..services import holders, idempotency, read, reports, staff, tickets
 from ..services.clock import utcnow
 from ..services.durations import ticket_durations
 from ..services.holders import HolderId
+from .commit import commit_and_publish
 from .errors import ApiError
 from .issuing import issue_or_refuse
 from .openapi import openapi_document
@@ -74,25 +75,6 @@ def staff_required(view: Callable[..., Any]) -> Callable[..., Any]:
         return view(actor, *args, **kwargs)
 
     return wrapper
-
-
-def commit_and_publish(events: list[DomainEvent]) -> HallSnapshot | None:
-    """The one commit of a request, then the news of it. Returns the hall's snapshot the news
-    was computed from: the response reads it too."""
-    commit_without_expiring()
-    return broadcast.publish(events)
-
-
-def commit_without_expiring() -> None:
-    """Commit this request's session, keeping what it loaded: the response is made of the rows
-    the request just wrote, so reloading them would cost statements (and, on SQLite, a second
-    write transaction)."""
-    session = db.session()
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = True
 
 
 def site_id_arg() -> int:

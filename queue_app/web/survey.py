@@ -16,7 +16,8 @@ from ..models import Ticket
 from ..security import HOLDER_SURVEY, rate_limited
 from ..services import read, reports, survey
 from ..services.clock import utcnow
-from .api import bp, commit_without_expiring, overseer_required, site_id_arg
+from .api import bp, overseer_required, site_id_arg
+from .commit import commit_without_expiring
 from .validation import json_object, parse_body, parse_id
 
 
