@@ -17,7 +17,7 @@ from enum import Enum
 from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from ..domain.access import Actor
@@ -98,8 +98,23 @@ seen_hall: Callable[[int], SeenHall | None] = _nothing_seen
 #: only weakly, so a committed counter would be gone by then).
 TOUCHED = "loket.touched"
 
-#: (database, site) → the service day whose leftovers of earlier days this process expired.
+#: (database, site) → the service day whose leftovers of earlier days this process expired
+#: (and committed: `_days_closed_with_commit`).
 _days_closed: dict[tuple[str, int], date] = {}
+#: Session info key: the days a transaction's locks closed, kept once it commits.
+DAYS_CLOSING = "loket_days_closing"
+
+
+@event.listens_for(Session, "after_commit")
+def _days_closed_with_commit(session: Session) -> None:
+    """A lock's expiry of earlier days counts once its transaction commits. A verb refused
+    after the lock rolls the expiry back with everything else: the next lock tries again."""
+    _days_closed.update(session.info.pop(DAYS_CLOSING, {}))
+
+
+@event.listens_for(Session, "after_rollback")
+def _days_not_closed(session: Session) -> None:
+    session.info.pop(DAYS_CLOSING, None)
 
 
 class Hall:
@@ -163,7 +178,7 @@ class Hall:
         key = (str(session.get_bind().engine.url), site.id)
         if close_days or _days_closed.get(key) != hall.today:
             hall.expired = hall.expire_earlier_days()
-            _days_closed[key] = hall.today
+            session.info.setdefault(DAYS_CLOSING, {})[key] = hall.today
         seen = seen_hall(site.id)
         fresh = seen is not None and seen.seq == site.seq and seen.today == hall.today
         if fresh and not hall.expired and seen is not None:

@@ -227,3 +227,27 @@ def test_a_phone_hears_the_number_now_served_in_its_service(
 
     queues = [m["args"][0] for m in phone.get_received() if m["name"] == "queue"]
     assert [s["now_serving"] for q in queues for s in q["services"]] == ["A-001"]
+
+
+def test_a_refused_first_verb_of_the_day_leaves_the_expiry_to_the_next_lock(
+    app: Flask, api: Api
+) -> None:
+    """The first lock of a day expires what earlier days left, in the verb's transaction. When
+    the verb is refused, that expiry rolls back with it; the process must not count the day as
+    closed then, or yesterday's ticket would stay queued until the next `close-day`."""
+    mine = api.issue("A")
+    with app.app_context():
+        ticket = db.session.get(Ticket, mine["id"])
+        assert ticket is not None
+        ticket.service_day -= timedelta(days=1)
+        db.session.commit()
+        url = str(db.engine.url)
+    for key in [k for k in hall_module._days_closed if k[0] == url]:
+        del hall_module._days_closed[key]
+
+    assert_error(cancel(api, mine["token"]), 409, "invalid_transition")  # refused: rolled back
+    assert api.public(mine["token"])["state"] == "waiting"
+    api.issue("B")  # the next lock of the day
+
+    assert api.public(mine["token"])["state"] == "expired"
+    assert [e[0] for e in events_of(app, mine["id"])] == ["issue", "admit", "expire"]
