@@ -319,3 +319,23 @@ def test_enrol_device_makes_a_survey_tablet_that_lands_on_the_counter_choice(
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/survey")
     assert browser.get(response.headers["Location"]).status_code == 200
+
+
+def test_the_console_page_adds_a_survey_tablet(app: Flask, hall: Hall) -> None:
+    from tests.admin.conftest import Browser, csrf_token
+
+    admin = Browser(app, "admin")
+    page = admin.get("/admin/devices")
+    assert 'value="survey"' in page.get_data(as_text=True)
+    response = admin.client.post(
+        "/admin/devices",
+        data={"kind": "survey", "name": "Tablet loket 2", "csrf_token": csrf_token(page)},
+    )
+    assert response.status_code == 200
+    code = re.search(r"/enrol/([A-Za-z0-9_-]+)", response.get_data(as_text=True))
+    assert code
+    listed = admin.get("/admin/devices?lang=en").get_data(as_text=True)
+    assert "Tablet loket 2" in listed and "Survey tablet" in listed
+    tablet = app.test_client()
+    assert tablet.get(f"/enrol/{code.group(1)}").headers["Location"].startswith("/survey")
+    assert tablet.get("/survey?counter=2").status_code == 200
