@@ -76,6 +76,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         reports,
         screens,
         survey,  # noqa: F401  (its routes join the API blueprint)
+        survey_tablet,
     )
 
     auth.init_app(app)
@@ -87,6 +88,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(reports.bp)
     app.register_blueprint(admin.bp)  # with the device pages of admin_devices
     app.register_blueprint(devices.bp)
+    app.register_blueprint(survey_tablet.bp)
     device_cookie.init_app(app)
     csrf.exempt(api.bp)  # the API authenticates with Bearer tokens or a SameSite session
     security.init_app(app)  # headers, rate limits (wrapping views above), proxies, hosts

@@ -10,7 +10,7 @@ from typing_extensions import TypedDict
 
 from ..domain import ikm
 from .bodies import Body
-from .fields import Day
+from .fields import MAX_ID, Day
 
 #: One answer: a whole number from 1 (worst) to 4 (best).
 Answer = Annotated[int, Strict(), Field(ge=ikm.SCALE[0], le=ikm.SCALE[1])]
@@ -47,6 +47,21 @@ class SurveyBody(Body):
         f"{ikm.SCALE[0]} to {ikm.SCALE[1]}, one per element",
         "comment": f"'comment' must be a text of at most {ikm.MAX_COMMENT} characters",
         "respondent": "'respondent' holds only the form's fields, each one of its values",
+    }
+
+
+class TabletSurveyBody(SurveyBody):
+    """`POST /survey/answer`, from an enrolled survey tablet (web/survey_tablet.py): the survey
+    of the ticket just finished at its counter, named by the counter's number and the ticket's
+    id from the finish news (never its token)."""
+
+    counter: Annotated[int, Strict(), Field(ge=1, le=MAX_ID)]
+    ticket: Annotated[int, Strict(), Field(ge=1, le=MAX_ID)]
+
+    refusals: ClassVar[dict[str, str]] = {
+        **SurveyBody.refusals,
+        "counter": "'counter' must be the counter's number",
+        "ticket": "'ticket' must be the id of the ticket the tablet offered",
     }
 
 

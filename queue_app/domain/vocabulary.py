@@ -52,3 +52,5 @@ class DeviceKind(StrEnum):
 
     KIOSK = "kiosk"
     BOARD = "board"
+    #: A counter-side tablet showing the satisfaction survey (web/survey_tablet.py).
+    SURVEY = "survey"

@@ -20,7 +20,7 @@ class Device(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
-    #: `kiosk` or `board` (domain.vocabulary.DeviceKind).
+    #: `kiosk`, `board` or `survey` (domain.vocabulary.DeviceKind; no CHECK constraint).
     kind: Mapped[str] = mapped_column(String(8))
     name: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]

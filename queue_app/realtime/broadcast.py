@@ -22,7 +22,14 @@ from ..services import overview
 from ..services.admin import ConfigChanged
 from . import snapshots
 from .message_queue import ResilientRedisManager
-from .rooms import board_room, counter_room, overview_room, service_room, ticket_room
+from .rooms import (
+    board_room,
+    counter_room,
+    overview_room,
+    service_room,
+    survey_room,
+    ticket_room,
+)
 from .snapshots import HallSnapshot
 
 log = logging.getLogger(__name__)
@@ -104,6 +111,8 @@ def _publish_one(event: DomainEvent) -> None:
         rooms = [board_room(event.site_id), ticket_room(event.token)]
         if event.counter_id is not None:
             rooms.append(counter_room(event.counter_id))
+            if event.action is Action.FINISH:  # the counter's survey tablet offers its survey
+                rooms.append(survey_room(event.counter_id))
         socketio.emit("ticket", payload, to=rooms)
     else:
         socketio.emit(

@@ -1,5 +1,6 @@
 """Socket.IO connection handlers. A client says what it follows in the connection query:
-`?board=<site_id>`, `?ticket=<token>`, or (staff only) `?counter=<id>` or `?overview=<site_id>`.
+`?board=<site_id>`, `?ticket=<token>`, (staff only) `?counter=<id>` or `?overview=<site_id>`, or
+(an enrolled survey tablet only) `?survey=<counter id>`.
 Every message and payload is documented in docs/realtime.md."""
 
 from __future__ import annotations
@@ -17,15 +18,23 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from ..contract.fields import parse_id
-from ..device_cookie import seen_by_socket
+from ..device_cookie import COOKIE, seen_by_socket
 from ..domain.errors import LoketError
-from ..domain.vocabulary import OVERSEER_ROLES
+from ..domain.vocabulary import OVERSEER_ROLES, DeviceKind
 from ..extensions import db_session, socketio
 from ..models import Counter, User
 from ..security import client_address
-from ..services import overview, read, staff
+from ..services import devices, overview, read, staff, survey
+from ..services.clock import utcnow
 from . import broadcast, snapshots
-from .rooms import board_room, counter_room, overview_room, service_room, ticket_room
+from .rooms import (
+    board_room,
+    counter_room,
+    overview_room,
+    service_room,
+    survey_room,
+    ticket_room,
+)
 
 log = logging.getLogger(__name__)
 
@@ -190,5 +199,16 @@ def _follow(session: Session, args: MultiDict[str, str]) -> tuple[list[str], str
         if current_user.role not in OVERSEER_ROLES:
             return None
         return [overview_room(site_id)], "overview", overview.hall_overview(session, site_id)
+    if "survey" in args:
+        # An enrolled survey tablet of the counter's hall: its counter's finishes only.
+        counter_id = parse_id(args["survey"])
+        token = request.cookies.get(COOKIE)
+        device = devices.by_token(session, token[:128]) if token else None
+        if device is None or device.kind != DeviceKind.SURVEY.value or counter_id is None:
+            return None
+        counter = session.get(Counter, counter_id)
+        if counter is None or counter.site_id != device.site_id:
+            return None
+        return [survey_room(counter.id)], "survey", survey.tablet_view(session, counter, utcnow())
     site_id = parse_id(args.get("board", "")) or snapshots.default_site_id(session)
     return [board_room(site_id)], "board", snapshots.current(session, site_id).board

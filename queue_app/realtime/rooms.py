@@ -26,3 +26,9 @@ def ticket_room(token: str) -> str:
 def overview_room(site_id: int) -> str:
     """Supervisors' and admins' hall overview pages of a site (staff only)."""
     return f"overview:{site_id}"
+
+
+def survey_room(counter_id: int) -> str:
+    """The survey tablets of one counter: only the finishes there (a ticket's id and public
+    code, never its token)."""
+    return f"survey:{counter_id}"

@@ -43,7 +43,7 @@ def create(
         device_kind = DeviceKind(kind)
     except ValueError:
         raise InvalidInput(
-            "a device is a kiosk or a board", field="kind", reason="device_kind"
+            "a device is a kiosk, a board or a survey tablet", field="kind", reason="device_kind"
         ) from None
     name = " ".join(name.split())
     if not name or len(name) > NAME_MAX:

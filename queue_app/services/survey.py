@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -34,13 +35,28 @@ class Answers:
 
 def survey_open(ticket: Ticket, now: datetime) -> str | None:
     """Why the ticket's survey takes no answer now (None: it does)."""
-    if ticket.surveyed:
+    return _closed(ticket.surveyed, ticket.state, ticket.finished_at, now)
+
+
+def _closed(surveyed: bool, state: str, finished_at: datetime | None, now: datetime) -> str | None:
+    if surveyed:
         return "answered"
-    if ticket.state != TicketState.DONE.value or ticket.finished_at is None:
+    if state != TicketState.DONE.value or finished_at is None:
         return "not_done"
-    if now - ticket.finished_at > timedelta(days=ikm.ANSWER_DAYS):
+    if now - finished_at > timedelta(days=ikm.ANSWER_DAYS):
         return "expired"
     return None
+
+
+def state_by_token(session: Session, token: str, now: datetime) -> str:
+    """Where the survey of the ticket holding `token` stands, for its phone page at load:
+    `open`, or why it takes no answer (`survey_open`'s reasons; `not_done` for no ticket)."""
+    found = session.execute(
+        select(Ticket.surveyed, Ticket.state, Ticket.finished_at).where(Ticket.token == token)
+    ).first()
+    if found is None:
+        return "not_done"
+    return _closed(found.surveyed, found.state, found.finished_at, now) or "open"
 
 
 REASONS = {
@@ -93,6 +109,65 @@ def answer(
     session.add(response)
     session.flush()
     return response
+
+
+#: How long after its finish a ticket's survey is offered on its counter's tablet, and taken
+#: from there (docs/decisions.md, "The survey's pages"); the phone keeps ANSWER_DAYS.
+TABLET_WINDOW = timedelta(minutes=10)
+
+#: What a counter's tablet is told of a ticket: never its token, its holder or anything else.
+JUST_FINISHED = (
+    select(Ticket)
+    .where(Ticket.state == TicketState.DONE.value, Ticket.finished_at.is_not(None))
+    .order_by(Ticket.finished_at.desc(), Ticket.id.desc())
+    .limit(1)
+)
+
+
+def just_finished(session: Session, counter_id: int, now: datetime) -> Ticket | None:
+    """The ticket a counter's survey tablet offers: the last one finished at that counter, when
+    that was less than TABLET_WINDOW ago and its survey is not answered yet (None otherwise:
+    an answered last ticket does not bring an older one back)."""
+    ticket = session.scalars(
+        JUST_FINISHED.where(
+            Ticket.counter_id == counter_id, Ticket.finished_at >= now - TABLET_WINDOW
+        )
+    ).first()
+    return ticket if ticket is not None and not ticket.surveyed else None
+
+
+def answer_at_counter(
+    session: Session, counter: Counter, ticket_id: int, given: Answers, *, now: datetime
+) -> SurveyResponse:
+    """A response given on `counter`'s tablet for the ticket it offered (`ticket_id`, from the
+    finish news): that ticket must have been finished at this counter less than TABLET_WINDOW
+    ago (else SurveyClosed, reason `not_just_finished`), and it takes one response, whichever
+    channel gives it first (`answer`)."""
+    ticket = session.get(Ticket, ticket_id)
+    if ticket is None or ticket.counter_id != counter.id or ticket.site_id != counter.site_id:
+        raise SurveyClosed(TABLET_REASON, reason="not_just_finished")
+    if ticket.state == TicketState.DONE.value and (
+        ticket.finished_at is None or now - ticket.finished_at > TABLET_WINDOW
+    ):
+        raise SurveyClosed(TABLET_REASON, reason="not_just_finished")
+    return answer(session, ticket, given, channel="tablet", now=now)
+
+
+def tablet_view(session: Session, counter: Counter, now: datetime) -> dict[str, Any]:
+    """What a counter's tablet starts from (its page, and the socket's snapshot on every
+    (re)connect): the counter, and the ticket whose survey it offers now, by id and public
+    code only (None: its idle screen)."""
+    ticket = just_finished(session, counter.id, now)
+    return {
+        "counter": {"id": counter.id, "number": counter.number},
+        "ticket": {"id": ticket.id, "code": ticket.code} if ticket is not None else None,
+    }
+
+
+TABLET_REASON = (
+    "a counter's tablet takes the survey of a ticket finished at that counter in the last "
+    f"{int(TABLET_WINDOW.total_seconds() // 60)} minutes"
+)
 
 
 @dataclass(frozen=True)

@@ -391,6 +391,7 @@ class DeviceForm(AdminForm):
         choices=[
             SelectChoice(DeviceKind.KIOSK.value, _l("Kiosk")),
             SelectChoice(DeviceKind.BOARD.value, _l("Lobby board")),
+            SelectChoice(DeviceKind.SURVEY.value, _l("Survey tablet")),
         ],
         validators=[InputRequired(message=REQUIRED)],
     )

@@ -32,10 +32,14 @@ def enrol_url(code: str, site: Site | None) -> str:
 @bp.get("/enrol/<code>")
 def enrol(code: str) -> Response:
     """Open on the device itself: the code is used up, the browser keeps the device cookie,
-    and goes to its screen (a kiosk to /kiosk, a board to /display, of its hall)."""
+    and goes to its screen (a kiosk to /kiosk, a board to /display, a survey tablet to
+    /survey, of its hall)."""
     device, token = devices.enrol(db_session(), code[:128], client_address())
     db.session.commit()
-    screen = "screens.kiosk" if device.kind == DeviceKind.KIOSK.value else "screens.display"
+    screen = {
+        DeviceKind.KIOSK.value: "screens.kiosk",
+        DeviceKind.SURVEY.value: "survey_tablet.tablet",  # its counter is chosen there
+    }.get(device.kind, "screens.display")
     response = redirect(url_for(screen, site=device.site_id))
     response.set_cookie(
         COOKIE,

@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length
 
 from .. import auth
 from ..domain.numbering import site_zone
+from ..domain.states import TicketState
 from ..domain.vocabulary import Role
 from ..extensions import db, db_session
 from ..i18n import current_language
@@ -28,8 +29,10 @@ from ..security import (
     client_address,
     rate_limited,
 )
-from ..services import sessions, staff
+from ..services import sessions, staff, survey
 from ..services.admin import record_sign_in, record_sign_out
+from ..services.clock import utcnow
+from .survey_form import survey_form, survey_texts
 
 bp = Blueprint("pages", __name__)
 
@@ -135,16 +138,35 @@ def logout_everywhere() -> Response:
     return redirect(url_for("pages.login"))
 
 
+#: States from which a ticket may still be served (and then asked the survey).
+MAY_BE_DONE = {s.value for s in TicketState} - {
+    TicketState.DONE.value,
+    TicketState.CANCELLED.value,
+    TicketState.EXPIRED.value,
+}
+
+
 @bp.get("/t/<token>")
 def ticket_status(token: str) -> str:
-    """The phone status page a ticket's QR code opens."""
+    """The phone status page a ticket's QR code opens; once the ticket is done, it asks the
+    satisfaction survey (`survey`: where it stands at load, known to this page only)."""
     ticket, snapshot = snapshots.ticket_by_token(db_session(), token)
     site = snapshot.view.site
+    # Only a done ticket's survey can be answered or closed: the others cost no statement.
+    state = (
+        survey.state_by_token(db_session(), token, utcnow())
+        if ticket.state == TicketState.DONE.value
+        else "not_done"
+    )
     return render_template(
         "status.html",
         ticket=snapshot.ticket_public(ticket),
         site_name=site.name,
         taken=taken_at(ticket.issued_at, site.timezone, ticket.service_day != snapshot.view.today),
+        survey=state,
+        # The form, while the survey is or may still become open.
+        form=survey_form() if state == "open" or ticket.state in MAY_BE_DONE else None,
+        survey_texts=survey_texts(),
     )
 
 

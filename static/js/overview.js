@@ -62,7 +62,7 @@
       item.dataset.id = d.id;
       item.appendChild(Loket.el("b", null, d.name));
       item.appendChild(document.createTextNode(" "));
-      item.appendChild(Loket.el("span", "muted", d.kind === "kiosk" ? t.kiosk : t.board));
+      item.appendChild(Loket.el("span", "muted", d.kind === "kiosk" ? t.kiosk : d.kind === "survey" ? t.survey : t.board));
       item.appendChild(document.createTextNode(" "));
       item.appendChild(Loket.el("span", "pill " + (on ? "open" : "closed"), on ? t.online : t.offline));
       item.appendChild(document.createTextNode(" "));

@@ -1,6 +1,7 @@
 /* Phone status page: this ticket's own news, its place in the queue and the number now served
  * in its service, live; the holder may leave the queue (after confirming in a dialog); a call
- * vibrates and chimes. */
+ * vibrates and chimes; once served, the satisfaction survey (survey.js), unless answered or
+ * skipped (remembered per ticket in this browser). */
 (function () {
   "use strict";
   var cfg = Loket.config();
@@ -46,6 +47,7 @@
     // The sound matters only while the ticket may still be called.
     var callable = queued() || ticket.state === "called";
     $("sound-hint").hidden = !(status.soundLocked && callable);
+    renderSurvey();
     document.title = (ticket.state === "called" ? "▶ " : "") + ticket.code + " — Loket";
   }
 
@@ -152,6 +154,55 @@
       showError(t.leave_failed);
     });
   });
+
+  // -- the satisfaction survey, once served ---------------------------------------------------
+
+  var SURVEY_KEY = "loket.survey." + token;
+  function remembered() {
+    try { return window.localStorage.getItem(SURVEY_KEY); } catch (err) { return null; }
+  }
+  function remember(what) {
+    try { window.localStorage.setItem(SURVEY_KEY, what); } catch (err) { /* private mode */ }
+  }
+  // open | answered | expired | not_done, as the server knew it when the page loaded.
+  var surveyState = remembered() === "answered" ? "answered" : cfg.survey;
+  var surveyOver = false; // its closing word is shown: it stays until the page is left
+  var survey = $("survey") ? window.LoketSurvey({
+    t: t,
+    post: function (body) {
+      return fetch("/api/v1/tickets/by-token/" + encodeURIComponent(token) + "/survey", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        credentials: "same-origin",
+        body: JSON.stringify(body),
+      }).then(function (response) {
+        return response.json().then(function (answer) {
+          return { status: response.status, body: answer };
+        });
+      });
+    },
+    done: function (outcome) {
+      surveyState = outcome === "expired" ? "expired" : "answered";
+      remember(surveyState);
+      surveyOver = true;
+      survey.thank(survey.outcomeText(outcome));
+      status.survey = outcome;
+      render();
+    },
+    skip: function () {
+      remember("skipped");
+      status.survey = "skipped";
+      render();
+      $("state-text").focus();
+    },
+  }) : null;
+
+  function renderSurvey() {
+    $("survey-answered").hidden = surveyState !== "answered" || surveyOver;
+    if (!survey || surveyOver) return;
+    var open = surveyState === "open" || surveyState === "not_done";
+    survey.show(ticket.state === "done" && open && remembered() !== "skipped");
+  }
 
   // -- live news ------------------------------------------------------------------------------
 

@@ -51,6 +51,7 @@ PRINCIPALS = (ANON, KIOSK, CLERK1, CLERK2, SUPER, ADMIN)
 PASSWORD = "password123"
 
 EVERYONE = frozenset(PRINCIPALS)
+NOBODY: frozenset[str] = frozenset()
 SIGNED_IN = EVERYONE - {ANON}
 STAFF = frozenset({CLERK1, CLERK2, SUPER, ADMIN})
 AT_COUNTER_1 = frozenset({CLERK1, SUPER, ADMIN})  # counter 1 is clerk1's
@@ -82,6 +83,10 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/admin/devices/status"): OVERSEERS,
     ("GET", "/t/<token>"): EVERYONE,
     ("GET", "/static/<path:filename>"): EVERYONE,
+    # The counter's survey tablet: an enrolled device of kind `survey` only, none of these
+    # (tests/web/test_survey_pages.py has the tablet itself); anonymous callers get a 403 page.
+    ("GET", "/survey"): NOBODY,
+    ("POST", "/survey/answer"): NOBODY,
     ("GET", "/kiosk"): EVERYONE,
     ("GET", "/kiosk/ticket/<token>"): EVERYONE,
     ("GET", "/display"): EVERYONE,
@@ -174,6 +179,8 @@ SOCKET_KINDS: dict[str, dict[str, frozenset[str]]] = {
     "ticket": {"ticket": EVERYONE},
     "counter": {"counter_1": AT_COUNTER_1, "counter_2": AT_COUNTER_2},
     "overview": {"overview": OVERSEERS},
+    # A counter's survey tablet: an enrolled survey device (tests/web/test_survey_pages.py).
+    "survey": {"survey": NOBODY},
 }
 
 
@@ -351,6 +358,8 @@ def expected_outcome(principal: str, allowed: frozenset[str], rule: str) -> str:
     if principal in allowed:
         return "allowed"
     if principal == ANON:
+        if rule.startswith("/survey"):
+            return "403"  # a device page: signing in would not help
         return "401" if rule.startswith("/api/") else "login"
     return "403"
 
@@ -453,6 +462,7 @@ def _socket_queries(matrix: Matrix) -> dict[str, str]:
         "counter_1": f"counter={ids['counter_1']}",
         "counter_2": f"counter={ids['counter_2']}",
         "overview": f"overview={ids['site']}",
+        "survey": f"survey={ids['counter_1']}",
     }
 
 
@@ -465,6 +475,7 @@ def test_socket_connections_get_exactly_their_rooms_and_snapshots(matrix: Matrix
         "counter_1": {f"counter:{ids['counter_1']}", f"board:{ids['site']}"},
         "counter_2": {f"counter:{ids['counter_2']}", f"board:{ids['site']}"},
         "overview": {f"overview:{ids['site']}"},
+        "survey": set(),
     }
     got, wanted = {}, {}
     for kind, who in [(k, w) for kinds in SOCKET_KINDS.values() for k, w in kinds.items()]:
