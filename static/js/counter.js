@@ -384,8 +384,9 @@
     return cur ? "/api/v1/tickets/" + cur.id + "/" + action : null;
   }
 
-  function act(action, confirmed) {
-    var button = document.querySelector('[data-action="' + action + '"]');
+  function act(action, confirmed, outcome) {
+    var button = document.querySelector('[data-action="' + action + '"]' +
+      (outcome ? '[data-outcome="' + outcome + '"]' : ""));
     if (!button) return;
     if (busy || button.disabled || button.hidden) {
       var why = whyNot(action);
@@ -399,9 +400,15 @@
       return;
     }
     var body = action === "transfer" ? { service: $("transfer-to").value } : {};
+    if (action === "finish") {
+      // Selesai (F) is completed; the outcome buttons say otherwise; the note goes with either.
+      var note = $("outcome-note").value.trim();
+      if (outcome) body.outcome = outcome;
+      if (note) body.note = note;
+    }
     var ticket = detail.current;
     if (action === "call-next" && lastNoShow) hideUndo(); // the next applicant: the moment passed
-    send(target, body, action, ticket);
+    send(target, body, action, ticket, outcome);
   }
 
   /** Call the ticket the clerk picked from the waiting list (its row's button). */
@@ -422,7 +429,7 @@
     send("/api/v1/tickets/" + ticket.id + "/reinstate", {}, "reinstate", ticket);
   }
 
-  function send(target, body, action, ticket) {
+  function send(target, body, action, ticket, outcome) {
     busy = true;
     showError("");
     renderCurrent();
@@ -462,6 +469,10 @@
         } else {
           if (action === "finish") {
             countServed(result.data.started_at || result.data.called_at, result.data.finished_at);
+            $("outcome-note").value = "";
+            if (outcome) {
+              showUndo(Loket.fmt(t.finished_as, { code: ticket.code, outcome: t.outcomes[outcome] }), false);
+            }
           }
           detail.current = null;
           if (action === "no-show") {
@@ -483,7 +494,9 @@
   }
 
   document.querySelectorAll("[data-action]").forEach(function (button) {
-    button.addEventListener("click", function () { act(button.dataset.action); });
+    button.addEventListener("click", function () {
+      act(button.dataset.action, false, button.dataset.outcome);
+    });
   });
   $("confirm-yes").addEventListener("click", function () { closeConfirm(); act("no-show", true); });
   $("confirm-no").addEventListener("click", closeConfirm);
@@ -495,6 +508,8 @@
 
   var KEYS = { " ": "call-next", r: "recall", s: "start", f: "finish", n: "no-show",
     b: "requeue", t: "transfer", p: "pause", o: "open" };
+  // Finish with another outcome, one key each (Selesai, F, is completed).
+  var OUTCOME_KEYS = { d: "incomplete_documents", j: "referred", l: "other" };
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.altKey || event.metaKey) return;
     if (confirming()) {
@@ -506,7 +521,13 @@
     }
     var tag = (event.target && event.target.tagName) || "";
     if (tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA") return;
-    var action = KEYS[event.key.length === 1 ? event.key.toLowerCase() : event.key];
+    var key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+    if (OUTCOME_KEYS[key]) {
+      event.preventDefault();
+      act("finish", false, OUTCOME_KEYS[key]);
+      return;
+    }
+    var action = KEYS[key];
     if (!action) return;
     event.preventDefault();
     act(action);

@@ -284,3 +284,64 @@ def test_the_terminal_applies_what_changed_and_never_fetches_it_again(
     page.wait_for_selector(f"#queues tr[data-code='{issued[2]['code']}']")
     assert page.evaluate(script) == shown
     watch.assert_clean()
+
+
+def test_one_key_or_touch_per_outcome(browser: Browser, watch: Watch, live_server: str) -> None:
+    """Issue 18, part 2: Selesai (F) finishes as completed; D, J and L (or their buttons)
+    finish with incomplete documents, referred and other, a note going along; the daily report
+    counts each."""
+    for _ in range(4):
+        requests.post(f"{live_server}/api/v1/tickets", json={"service": "A"})
+    page = terminal(browser, watch, live_server)
+    page.keyboard.press("o")
+    page.wait_for_selector('#counter-state[data-state="open"]')
+
+    def call() -> str:
+        page.keyboard.press(" ")
+        page.wait_for_selector('#current-state[data-state="called"]')
+        return page.inner_text("#current-code")
+
+    def finished(served: int) -> None:
+        page.wait_for_function(
+            "(n) => document.getElementById('served').textContent === String(n) &&"
+            " document.getElementById('current-code').textContent === '—'",
+            arg=served,
+        )
+
+    call()
+    page.keyboard.press("f")
+    finished(1)
+    code = call()
+    page.keyboard.press("d")
+    finished(2)
+    assert page.inner_text("#undo-text") == f"{code} selesai: Dokumen kurang."
+    code = call()
+    page.fill("#outcome-note", "ke kantor Dukcapil")
+    page.click('[data-outcome="referred"]')  # a touch
+    finished(3)
+    assert page.input_value("#outcome-note") == ""
+    assert page.inner_text("#undo-text") == f"{code} selesai: Dirujuk."
+    call()
+    page.keyboard.press("l")
+    finished(4)
+    page.screenshot(path="/tmp/counter-outcomes.png")
+
+    supervisor = {
+        "Authorization": "Bearer "
+        + requests.post(
+            f"{live_server}/api/v1/auth/token",
+            json={"username": "supervisor", "password": "supervisor-loket"},
+        ).json()["token"]
+    }
+    day = requests.get(f"{live_server}/api/v1/board").json()["service_day"]
+    report = requests.get(
+        f"{live_server}/api/v1/reports/daily", params={"date": day}, headers=supervisor
+    ).json()
+    assert report["totals"]["outcomes"] == {
+        "completed": 1,
+        "incomplete_documents": 1,
+        "referred": 1,
+        "other": 1,
+    }
+    assert report["totals"]["incomplete_documents_rate"] == 0.25
+    watch.assert_clean()
