@@ -12,12 +12,13 @@ from pydantic import (
     Field,
     PlainValidator,
     Strict,
+    StringConstraints,
     ValidationInfo,
     WithJsonSchema,
 )
 from pydantic_core import PydanticCustomError
 
-from ..domain.vocabulary import Channel, Priority
+from ..domain.vocabulary import OUTCOME_NOTE_MAX, Channel, Outcome, Priority
 from .fields import ID_SCHEMA, MAX_FIELD, MAX_ID, parse_id
 
 #: The code of every refusal a body's fields give.
@@ -130,3 +131,37 @@ class TransferBody(Body):
     service: ServiceRef
 
     refusals: ClassVar[dict[str, str]] = {"service": "'service' is required (an id or a code)"}
+
+
+#: A clerk's short note: a string, spaces around dropped, at most OUTCOME_NOTE_MAX characters.
+Note = Annotated[
+    str, Strict(), StringConstraints(strip_whitespace=True, max_length=OUTCOME_NOTE_MAX)
+]
+
+
+class FinishBody(Body):
+    """`POST /api/v1/tickets/{ticket_id}/finish` (optional: no body, `{}` or a null outcome
+    finish as completed)."""
+
+    outcome: Annotated[
+        Outcome | None,
+        Field(description="how the service ended; null or absent: completed"),
+    ] = None
+    note: Annotated[
+        Note | None,
+        Field(description=f"optional, at most {OUTCOME_NOTE_MAX} characters (stripped)"),
+    ] = None
+
+    @property
+    def result(self) -> Outcome:
+        return self.outcome or Outcome.COMPLETED
+
+    @property
+    def remark(self) -> str | None:
+        """The note, None when empty."""
+        return self.note or None
+
+    refusals: ClassVar[dict[str, str]] = {
+        "outcome": f"'outcome' must be one of {', '.join(Outcome)} or null",
+        "note": f"'note' must be a string of at most {OUTCOME_NOTE_MAX} characters or null",
+    }

@@ -20,6 +20,15 @@ class DurationStats(TypedDict):
     p90_s: Annotated[Seconds, Field(description="90th percentile, linear interpolation")]
 
 
+class Outcomes(TypedDict):
+    """Served tickets by how the service ended (issue 18; a finish naming none: completed)."""
+
+    completed: Count
+    incomplete_documents: Count
+    referred: Annotated[Count, Field(description="sent to another agency")]
+    other: Count
+
+
 class Figures(TypedDict):
     """Counts (see docs/reports.md for where each is counted) and wait, walk and service time
     statistics."""
@@ -37,6 +46,11 @@ class Figures(TypedDict):
     wait: DurationStats
     walk: DurationStats
     service: DurationStats
+    outcomes: Outcomes
+    incomplete_documents_rate: Annotated[
+        float | None,
+        Field(ge=0, le=1, description="incomplete_documents ÷ served; null: none served"),
+    ]
 
 
 class ServiceFigures(Figures):

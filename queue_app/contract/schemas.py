@@ -32,6 +32,7 @@ BODIES: list[type[bodies.Body]] = [
     bodies.IssueBody,
     bodies.TokenBody,
     bodies.TransferBody,
+    bodies.FinishBody,
     survey.SurveyBody,
 ]
 

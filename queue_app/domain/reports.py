@@ -10,6 +10,9 @@ Figures are counted where they happened:
 * **issued**: by the service the number was drawn from, at the issue time;
 * **served / no-show / cancelled / expired**: one outcome per ticket, by the service (and for
   served and no-show the counter and staff) of its last event, at the time of that event;
+* **outcome of a service** (issue 18): each served ticket's, from its finish event's detail
+  (none named: completed), where it was served; the incomplete-documents rate is those with
+  incomplete documents ÷ served;
 * **called**: every `call` event (not recalls), by its service, counter and staff;
 * **transferred**: every `transfer` event, by the service it left and the counter that sent it;
 * **wait**: by the issued service and the hour of issue; **walk** and **service**: by the service,
@@ -31,6 +34,7 @@ from zoneinfo import ZoneInfo
 
 from .durations import Durations, LoggedEvent, durations
 from .states import INSIDE, Action, TicketState
+from .vocabulary import Outcome
 
 #: Outcomes a ticket of a closed day ends in (`no_show` may still be reinstated, but not after
 #: its day).
@@ -100,6 +104,8 @@ class EventRow:
     staff_id: int | None
     #: For a transfer: the service the ticket left.
     from_service_id: int | None = None
+    #: For a finish: how the service ended (its detail's `outcome`; None before issue 18).
+    outcome: str | None = None
 
 
 @dataclass(frozen=True)
@@ -148,6 +154,8 @@ class TicketRecord:
     transfers: int
     durations: Durations
     outside_s: float | None
+    #: A served ticket's outcome (`Outcome`; a finish that names none: completed); else None.
+    outcome: str | None = None
 
 
 def ticket_record(ticket: TicketRow, events: Sequence[EventRow]) -> TicketRecord:
@@ -188,6 +196,7 @@ def ticket_record(ticket: TicketRow, events: Sequence[EventRow]) -> TicketRecord
             if admitted_at is not None and issued_at is not None
             else None
         ),
+        outcome=(final.outcome or Outcome.COMPLETED.value) if state is TicketState.DONE else None,
     )
 
 
@@ -216,6 +225,15 @@ class Figures:
     waits: list[float] = field(default_factory=list)
     walks: list[float] = field(default_factory=list)
     services: list[float] = field(default_factory=list)
+    #: Served tickets by their outcome (every `Outcome`, zeros included).
+    outcomes: dict[str, int] = field(default_factory=lambda: {o.value: 0 for o in Outcome})
+
+    @property
+    def incomplete_documents_rate(self) -> float | None:
+        """Served with incomplete documents ÷ served (finished); None when none was served."""
+        if not self.served:
+            return None
+        return self.outcomes[Outcome.INCOMPLETE_DOCUMENTS] / self.served
 
     @property
     def wait(self) -> Stats:
@@ -323,6 +341,8 @@ def build_report(
         for g in outcome_groups:
             if record.state is TicketState.DONE:
                 g.served += 1
+                outcome = record.outcome or Outcome.COMPLETED.value
+                g.outcomes[outcome] = g.outcomes.get(outcome, 0) + 1
                 if record.durations.walk_s is not None:
                     g.walks.append(record.durations.walk_s)
                 if record.durations.service_s is not None:

@@ -30,6 +30,19 @@ class Channel(StrEnum):
     API = "api"
 
 
+class Outcome(StrEnum):
+    """How a finished service ended (issue 18): recorded in the finish event's detail."""
+
+    COMPLETED = "completed"
+    INCOMPLETE_DOCUMENTS = "incomplete_documents"
+    REFERRED = "referred"  # sent to another agency
+    OTHER = "other"
+
+
+#: The longest note a clerk may add to an outcome (stripped).
+OUTCOME_NOTE_MAX = 200
+
+
 class Role(StrEnum):
     """Account roles: clerks work at their assigned counters; supervisors and admins anywhere.
     A kiosk is a device account: it may issue tickets (channel kiosk, rate-limited per device)

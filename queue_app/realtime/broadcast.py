@@ -137,10 +137,19 @@ def _publish_queues(
             service_ids[event.service_id] = None
         else:
             service_ids.update(dict.fromkeys(links.get(event.counter_id, [])))
+    # A counter's time is shared by the services it serves: a change in one queue moves the
+    # estimates of the others served by the same counters (A's counters helping B). Boards and
+    # counter terminals (the board room) get those services' figures too; each service's own
+    # followers and phones hear of their own service's changes only, as before.
+    neighbours = dict(service_ids)
+    for served in links.values():
+        if service_ids.keys() & set(served):
+            neighbours.update(dict.fromkeys(served))
     site_id = snapshot.site_id
     seq = max(max(event.seq for event in events), snapshot.seq)
     hall = snapshot.hall
-    summaries = {s["id"]: s for s in snapshot.summaries(service_ids)}
+    shown = {s["id"]: s for s in snapshot.summaries(neighbours)}
+    summaries = {i: s for i, s in shown.items() if i in service_ids}
     # Boards also get the "silakan masuk" list of this `seq`, from the same read model as their
     # snapshot: a live board and a freshly loaded one name the same tickets.
     socketio.emit(
@@ -148,7 +157,7 @@ def _publish_queues(
         {
             "seq": seq,
             "hall": hall,
-            "services": list(summaries.values()),
+            "services": list(shown.values()),
             "recently_admitted": snapshot.recently_admitted,
         },
         to=board_room(site_id),

@@ -622,6 +622,8 @@ def counter_detail(session: Session, counter_id: int) -> Json:
             "stats": {
                 "served": len(served),
                 "mean_service_s": round(sum(times) / len(times)) if times else None,
+                # How many of those the mean is over (the terminal adds its own finishes).
+                "timed": len(times),
             },
             "seq": view.site.seq,
             "generated_at": view.now.isoformat(),

@@ -30,6 +30,7 @@ from ..domain.reports import (
     tenth,
 )
 from ..domain.states import Action, TicketState
+from ..domain.vocabulary import Outcome
 from ..models import Counter, Refusal, Service, Site, Ticket, TicketEvent, User
 from .clock import utcnow
 from .csv_export import csv_text
@@ -53,6 +54,8 @@ FIGURE_COLUMNS = [
 DURATION_COLUMNS = [
     f"{kind}_{stat}_s" for kind in ("wait", "walk", "service") for stat in ("mean", "median", "p90")
 ]
+#: Served tickets by outcome (issue 18), then the incomplete-documents rate (0–1).
+OUTCOME_COLUMNS = [*(f"outcome_{o.value}" for o in Outcome), "incomplete_documents_rate"]
 TICKET_COLUMNS = [
     "code",
     "service",
@@ -78,6 +81,7 @@ TICKET_COLUMNS = [
     "calls",
     "recalls",
     "transfers",
+    "outcome",
 ]
 
 
@@ -155,14 +159,19 @@ class HallReport:
         return [TicketRow(*row) for row in rows]
 
     def _events(self) -> list[EventRow]:
-        left = {
-            (ticket_id, seq): (detail or {}).get("from_service_id")
+        # The details reports read: the service a transfer left, the outcome of a finish.
+        details = {
+            (ticket_id, seq): detail or {}
             for ticket_id, seq, detail in self.session.execute(
                 select(TicketEvent.ticket_id, TicketEvent.seq, TicketEvent.detail)
                 .join(Ticket, Ticket.id == TicketEvent.ticket_id)
-                .where(*self._in_period(), TicketEvent.action == Action.TRANSFER.value)
+                .where(
+                    *self._in_period(),
+                    TicketEvent.action.in_([Action.TRANSFER.value, Action.FINISH.value]),
+                )
             )
         }
+        known = {o.value for o in Outcome}
         rows = self.session.execute(
             select(
                 TicketEvent.ticket_id,
@@ -192,7 +201,8 @@ class HallReport:
                 service_id,
                 counter_id,
                 staff_id,
-                left.get((ticket_id, seq)),
+                details.get((ticket_id, seq), {}).get("from_service_id"),
+                _outcome(details.get((ticket_id, seq), {}).get("outcome"), known),
             )
             for (
                 ticket_id,
@@ -342,7 +352,7 @@ class HallReport:
         rows += [("staff", name, name, f) for _, name, f in self.staff_rows()]
         rows += [("hour", f"{h:02d}", f"{h:02d}:00", f) for h, f in self.hour_rows()]
         return csv_text(
-            ["group", "key", "name", *FIGURE_COLUMNS, *DURATION_COLUMNS],
+            ["group", "key", "name", *FIGURE_COLUMNS, *DURATION_COLUMNS, *OUTCOME_COLUMNS],
             (
                 [
                     group,
@@ -352,6 +362,8 @@ class HallReport:
                     *_stat_cells(figures.wait),
                     *_stat_cells(figures.walk),
                     *_stat_cells(figures.service),
+                    *(figures.outcomes[o.value] for o in Outcome),
+                    _rate_cell(figures.incomplete_documents_rate),
                 ]
                 for group, key, name, figures in rows
             ),
@@ -399,12 +411,27 @@ class HallReport:
             r.calls,
             r.recalls,
             r.transfers,
+            r.outcome or "",
         ]
 
     def _local_iso(self, value: datetime | None, timespec: str = "auto") -> str | None:
         if value is None:
             return None
         return value.astimezone(self.zone).isoformat(timespec=timespec)
+
+
+def _outcome(value: object, known: set[str]) -> str | None:
+    """A finish's recorded outcome; None (completed) when it names none we know."""
+    return value if isinstance(value, str) and value in known else None
+
+
+def _rate_cell(value: float | None) -> object:
+    return "" if value is None else round(value, 4)
+
+
+def rate(value: float | None) -> float | None:
+    """A share (0–1) to four decimals, for JSON."""
+    return None if value is None else round(value, 4)
 
 
 def _stat_cells(s: Stats) -> list[object]:
@@ -471,6 +498,13 @@ def figures_json(figures: Figures) -> contract.Figures:
         wait=stats_json(figures.wait),
         walk=stats_json(figures.walk),
         service=stats_json(figures.service),
+        outcomes=contract.Outcomes(
+            completed=figures.outcomes[Outcome.COMPLETED.value],
+            incomplete_documents=figures.outcomes[Outcome.INCOMPLETE_DOCUMENTS.value],
+            referred=figures.outcomes[Outcome.REFERRED.value],
+            other=figures.outcomes[Outcome.OTHER.value],
+        ),
+        incomplete_documents_rate=rate(figures.incomplete_documents_rate),
     )
 
 

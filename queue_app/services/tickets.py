@@ -32,7 +32,7 @@ from ..domain.numbering import display_code
 from ..domain.selection import QueuedTicket, choose_next, choose_this
 from ..domain.states import AT_COUNTER, Action, TicketState
 from ..domain.ticket_steps import apply, step
-from ..domain.vocabulary import Channel, CounterState, Priority
+from ..domain.vocabulary import Channel, CounterState, Outcome, Priority
 from ..models import Counter, CounterService, Service, Ticket
 from .hall import QUEUED_STATES, Hall, TouchedCounter, refuse_busy, site_of
 from .hall_state import TicketRow
@@ -244,10 +244,20 @@ def start(session: Session, ticket_id: int, actor: Actor) -> Result:
     return ticket, hall.events
 
 
-def finish(session: Session, ticket_id: int, actor: Actor) -> Result:
-    """Service done; the room it frees goes to someone outside."""
+def finish(
+    session: Session,
+    ticket_id: int,
+    actor: Actor,
+    outcome: Outcome = Outcome.COMPLETED,
+    note: str | None = None,
+) -> Result:
+    """Service done, with its outcome (and the clerk's note) in the finish event's detail;
+    the room it frees goes to someone outside."""
     hall, ticket = _lock_ticket_at_counter(session, ticket_id, actor)
-    hall.move(ticket, Action.FINISH, staff_id=actor.user_id)
+    detail: dict[str, str] = {"outcome": outcome.value}
+    if note:
+        detail["note"] = note
+    hall.move(ticket, Action.FINISH, staff_id=actor.user_id, detail=detail)
     hall.admit()
     session.flush()
     return ticket, hall.events

@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..contract import payloads
-from ..contract.bodies import IssueBody, TokenBody, TransferBody
+from ..contract.bodies import FinishBody, IssueBody, TokenBody, TransferBody
 from ..device_cookie import current_kiosk
 from ..domain.access import Actor
 from ..domain.errors import InvalidHolderId, NotFound
@@ -319,7 +319,6 @@ def _ticket_action(verb: Callable[..., tuple[Ticket, list[DomainEvent]]]) -> Cal
 for _path, _verb in {
     "recall": tickets.recall,
     "start": tickets.start,
-    "finish": tickets.finish,
     "no-show": tickets.no_show,
     "reinstate": tickets.reinstate,
     "requeue": tickets.requeue,
@@ -331,6 +330,16 @@ for _path, _verb in {
         view_func=_ticket_action(_verb),
         methods=["POST"],
     )
+
+
+@bp.post(f"/tickets/{TICKET_ID}/finish")
+@staff_required
+def ticket_finish(actor: Actor, ticket_id: int) -> Response:
+    """Service done (from the start, or from the last call when never started), with its
+    outcome: `{"outcome": …, "note": …}`, or no body for completed."""
+    body = parse_body(FinishBody, json_object(required=False))
+    ticket, events = tickets.finish(db_session(), ticket_id, actor, body.result, body.remark)
+    return staff_ticket(ticket, commit_and_publish(events))
 
 
 @bp.post(f"/tickets/{TICKET_ID}/transfer")

@@ -129,7 +129,8 @@ REPORT_ERRORS = {
 TICKET_ACTIONS = {
     "recall": "Call the same ticket again (the board announces it again).",
     "start": "The applicant reached the counter: service starts.",
-    "finish": "Service done (from the start, or from the last call when never started).",
+    "finish": "Service done (from the start, or from the last call when never started), "
+    "with its outcome (completed unless said otherwise) and an optional note.",
     "no-show": "The called applicant did not come.",
     "reinstate": "A no-show came back: to the end of the queue (outside if the hall is full).",
     "requeue": "Send a called ticket back to the end of its queue.",
@@ -416,6 +417,16 @@ def openapi_document() -> Json:
         paths[f"/api/v1/tickets/{{ticket_id}}/{action}"] = _ticket_action(
             summary, TICKET_REFUSALS.get(action)
         )
+    # Finish takes the service's outcome (issue 18); without a body it is `completed`.
+    finish = paths["/api/v1/tickets/{ticket_id}/finish"]["post"]
+    finish["requestBody"] = {**_body(bodies.FinishBody), "required": False}
+    finish["responses"].update(
+        {
+            "413": _error("body too large"),
+            "415": _error("body not sent as JSON"),
+            "422": _error("malformed input: an unknown outcome, or a note too long"),
+        }
+    )
     base = "/api/v1/counters/{counter_id}"
     paths[f"{base}/open"] = _counter_action("Open the counter and sign in at it")
     paths[f"{base}/pause"] = _counter_action("Pause the counter (keeps its clerk)")

@@ -77,6 +77,7 @@ def page() -> str | tuple[str, int]:
         error=None,
         charts=_charts(report),
         minutes=minutes,
+        percent=percent,
         query=_query(report),
     )
 
@@ -113,6 +114,11 @@ def minutes(seconds: float | None) -> str:
     """Seconds as minutes with one decimal in the page's language (`2,5` in Indonesian), or a
     dash."""
     return "–" if seconds is None else decimal(seconds / 60, fixed=True)
+
+
+def percent(share: float | None) -> str:
+    """A share (0–1) as a percentage with one decimal in the page's language, or a dash."""
+    return "–" if share is None else f"{decimal(share * 100, fixed=True)} %"
 
 
 def _charts(report: reports.HallReport) -> dict[str, Any]:

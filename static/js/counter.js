@@ -13,7 +13,12 @@
   var busy = false;
   var fresh = Loket.Freshness();
   var live = null;
-  var resyncTimer = null;
+  // The `seq` of what is known of the ticket at this counter (a snapshot, an action's answer,
+  // a message): news of it no newer than this is already shown.
+  var currentSeq = -1;
+  // News of this counter's ticket that arrived while the clerk's own action was on its way:
+  // applied after its answer, which covers the older ones.
+  var pending = [];
 
   function $(id) { return document.getElementById(id); }
 
@@ -248,17 +253,74 @@
     detail = data;
     clockOffset = Date.parse(data.generated_at) - Date.now();
     fresh.reset(data.seq);
+    currentSeq = data.seq;
+    pending = [];
     renderTransferOptions();
     renderQueues();
     renderRecent();
   }
 
-  function resyncSoon() {
-    if (resyncTimer) return;
-    resyncTimer = setTimeout(function () {
-      resyncTimer = null;
-      if (live) live.resync();
-    }, 150);
+  /** A gap this screen cannot fill from the news: take a fresh snapshot (live.js). */
+  function resync() {
+    if (live) live.resync();
+  }
+
+  // -- applying what changed (the action's answer, the socket's news) ------------------------
+
+  /** The staff view of the ticket an action at this counter answered with, as `current`. */
+  function takeCurrent(ticket, action) {
+    var before = detail.current;
+    var same = before && before.id === ticket.id;
+    var recalls = 0;
+    if (action === "recall") recalls = same ? (before.recalls_since_call || 0) + 1 : 1;
+    else if (action !== "call-next") recalls = same ? before.recalls_since_call : 0;
+    detail.current = Object.assign({}, ticket, { recalls_since_call: recalls });
+  }
+
+  /** One more ticket served here today: the served count and mean service time move. */
+  function countServed(begin, end) {
+    var stats = detail.stats;
+    var seconds = begin && end ? (Date.parse(end) - Date.parse(begin)) / 1000 : null;
+    if (seconds !== null && !isNaN(seconds)) {
+      var timed = stats.timed || 0;
+      var total = (stats.mean_service_s || 0) * timed + seconds;
+      stats.timed = timed + 1;
+      stats.mean_service_s = Math.round(total / stats.timed);
+    }
+    stats.served += 1;
+  }
+
+  /** A ticket message about this counter's ticket (or one just called to it). */
+  function applyTicket(msg) {
+    if (typeof msg.seq === "number" && msg.seq <= currentSeq) return; // shown already
+    var ticket = msg.ticket;
+    var cur = detail.current;
+    var known = cur && cur.id === ticket.id;
+    var here = ticket.counter_id === counterId &&
+      (ticket.state === "called" || ticket.state === "serving");
+    if (typeof msg.seq === "number") currentSeq = msg.seq;
+    if (known && here) {
+      var changes = { state: ticket.state };
+      if (msg.action === "recall") {
+        changes.called_at = msg.at;
+        changes.recalls_since_call = (cur.recalls_since_call || 0) + 1;
+        changes.call_count = (cur.call_count || 0) + 1;
+      }
+      if (msg.action === "start") changes.started_at = msg.at;
+      detail.current = Object.assign({}, cur, changes);
+    } else if (known) {
+      // Ended, sent back or elsewhere (from another screen of this counter): not here now.
+      if (ticket.state === "done") countServed(cur.started_at || cur.called_at, msg.at);
+      detail.current = null;
+    } else if (here) {
+      // Called here from somewhere else: the staff view (its group, times) is not in the
+      // public news, so this one gap is filled from a fresh snapshot.
+      resync();
+      return;
+    } else {
+      return;
+    }
+    renderCurrent();
   }
 
   /** Why an action cannot be taken now, in words (a key pressed at the wrong moment says so). */
@@ -322,8 +384,9 @@
     return cur ? "/api/v1/tickets/" + cur.id + "/" + action : null;
   }
 
-  function act(action, confirmed) {
-    var button = document.querySelector('[data-action="' + action + '"]');
+  function act(action, confirmed, outcome) {
+    var button = document.querySelector('[data-action="' + action + '"]' +
+      (outcome ? '[data-outcome="' + outcome + '"]' : ""));
     if (!button) return;
     if (busy || button.disabled || button.hidden) {
       var why = whyNot(action);
@@ -337,9 +400,15 @@
       return;
     }
     var body = action === "transfer" ? { service: $("transfer-to").value } : {};
+    if (action === "finish") {
+      // Selesai (F) is completed; the outcome buttons say otherwise; the note goes with either.
+      var note = $("outcome-note").value.trim();
+      if (outcome) body.outcome = outcome;
+      if (note) body.note = note;
+    }
     var ticket = detail.current;
     if (action === "call-next" && lastNoShow) hideUndo(); // the next applicant: the moment passed
-    send(target, body, action, ticket);
+    send(target, body, action, ticket, outcome);
   }
 
   /** Call the ticket the clerk picked from the waiting list (its row's button). */
@@ -360,7 +429,7 @@
     send("/api/v1/tickets/" + ticket.id + "/reinstate", {}, "reinstate", ticket);
   }
 
-  function send(target, body, action, ticket) {
+  function send(target, body, action, ticket, outcome) {
     busy = true;
     showError("");
     renderCurrent();
@@ -376,18 +445,35 @@
       })
       .then(function (result) {
         busy = false;
+        var news = pending;
+        pending = [];
+        if (result.data && typeof result.data.seq === "number" && result.data.id !== undefined &&
+            action !== "pause" && action !== "open") {
+          currentSeq = Math.max(currentSeq, result.data.seq);
+        }
         if (result.status === 204) showError(t.nobody);
         else if (result.status >= 400) {
           var code = result.data && result.data.error;
           showError((t.errors && t.errors[code]) || (result.data && result.data.message) || String(result.status));
+          // Refused: this screen's picture was behind (a ticket moved on elsewhere).
+          news = [];
+          resync();
         } else if (action === "call-next" || action === "recall" || action === "start") {
-          detail.current = result.data;
+          takeCurrent(result.data, action);
         } else if (action === "pause" || action === "open") {
           detail.state = result.data.state;
+          detail.label = result.data.label;
         } else if (action === "reinstate") {
           lastNoShow = null;
           showUndo(Loket.fmt(t.reinstated, { code: ticket.code }), false);
         } else {
+          if (action === "finish") {
+            countServed(result.data.started_at || result.data.called_at, result.data.finished_at);
+            $("outcome-note").value = "";
+            if (outcome) {
+              showUndo(Loket.fmt(t.finished_as, { code: ticket.code, outcome: t.outcomes[outcome] }), false);
+            }
+          }
           detail.current = null;
           if (action === "no-show") {
             lastNoShow = { id: ticket.id, code: ticket.code };
@@ -395,17 +481,22 @@
           }
         }
         renderCurrent();
-        resyncSoon();
+        news.forEach(applyTicket);
       })
       .catch(function () {
         busy = false;
         showError(t.network);
         renderCurrent();
+        // What happened to the action is unknown: ask.
+        pending = [];
+        resync();
       });
   }
 
   document.querySelectorAll("[data-action]").forEach(function (button) {
-    button.addEventListener("click", function () { act(button.dataset.action); });
+    button.addEventListener("click", function () {
+      act(button.dataset.action, false, button.dataset.outcome);
+    });
   });
   $("confirm-yes").addEventListener("click", function () { closeConfirm(); act("no-show", true); });
   $("confirm-no").addEventListener("click", closeConfirm);
@@ -417,6 +508,8 @@
 
   var KEYS = { " ": "call-next", r: "recall", s: "start", f: "finish", n: "no-show",
     b: "requeue", t: "transfer", p: "pause", o: "open" };
+  // Finish with another outcome, one key each (Selesai, F, is completed).
+  var OUTCOME_KEYS = { d: "incomplete_documents", j: "referred", l: "other" };
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.altKey || event.metaKey) return;
     if (confirming()) {
@@ -428,7 +521,13 @@
     }
     var tag = (event.target && event.target.tagName) || "";
     if (tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA") return;
-    var action = KEYS[event.key.length === 1 ? event.key.toLowerCase() : event.key];
+    var key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+    if (OUTCOME_KEYS[key]) {
+      event.preventDefault();
+      act("finish", false, OUTCOME_KEYS[key]);
+      return;
+    }
+    var action = KEYS[key];
     if (!action) return;
     event.preventDefault();
     act(action);
@@ -447,13 +546,19 @@
         renderRecent();
       }
       var mine = ticket.counter_id === counterId ||
-        (detail.current && detail.current.code === ticket.code);
-      if (mine) resyncSoon();
+        (detail.current && detail.current.id === ticket.id);
+      if (!mine) return;
+      if (busy) pending.push(msg); // the action's answer comes first
+      else applyTicket(msg);
     },
-    counter: function (msg) { if (msg.counter.id === counterId) resyncSoon(); },
+    counter: function (msg) {
+      if (msg.counter.id !== counterId || !fresh.fresh("counter", msg.seq)) return;
+      detail.state = msg.counter.state;
+      renderCurrent();
+    },
     // The admin console changed the hall's set-up (this counter's services or label, the
-    // site's rules …): take a fresh look at this counter.
-    config: function () { resyncSoon(); },
+    // site's rules …), which the message's board does not say: take a fresh look.
+    config: function () { resync(); },
     // Who waits for this counter's services (staff only: this counter's room).
     waiting: function (msg) {
       var changed = false;

@@ -13,16 +13,26 @@ import requests
 from .conftest import Watch
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, Page, Request, WebSocket
 
 pytestmark = pytest.mark.browser
 
 CLERK = {"username": "petugas01", "password": "petugas-loket"}
 
 
-def terminal(browser: Browser, watch: Watch, base: str) -> Page:
-    """petugas01 signed in at their counter terminal (counter 1 of the demo hall)."""
+def terminal(
+    browser: Browser, watch: Watch, base: str, frames: list[tuple[str, str]] | None = None
+) -> Page:
+    """petugas01 signed in at their counter terminal (counter 1 of the demo hall). `frames`:
+    gets every Socket.IO frame the page sends ("sent", text) and receives ("received", text)."""
     page = watch.context(browser, viewport={"width": 1366, "height": 768}).new_page()
+    if frames is not None:
+
+        def follow(socket: WebSocket) -> None:
+            socket.on("framesent", lambda text: frames.append(("sent", str(text))))
+            socket.on("framereceived", lambda text: frames.append(("received", str(text))))
+
+        page.on("websocket", follow)
     page.goto(f"{base}/login")
     page.fill("input[name=username]", CLERK["username"])
     page.fill("input[name=password]", CLERK["password"])
@@ -185,4 +195,153 @@ def test_the_clerk_sees_who_waits_and_calls_the_second_in_line(
     # The first in line is still next for call-next.
     answer = requests.get(f"{live_server}/api/v1/tickets/by-token/{issued[0]['token']}").json()
     assert (answer["state"], answer["position"]) == ("waiting", 0)
+    watch.assert_clean()
+
+
+def api_token(base: str, username: str) -> dict[str, str]:
+    """A Bearer header for a demo clerk (petugasNN works at counter NN)."""
+    answer = requests.post(
+        f"{base}/api/v1/auth/token",
+        json={"username": username, "password": CLERK["password"]},
+    ).json()
+    return {"Authorization": f"Bearer {answer['token']}"}
+
+
+def test_the_terminal_applies_what_changed_and_never_fetches_it_again(
+    browser: Browser, watch: Watch, live_server: str
+) -> None:
+    """Issue 19, item 7: call → start → finish at this counter, and a call at another one,
+    each shown from the action's answer or the socket's news alone: no resync, no second
+    snapshot, no request but the clerk's own actions."""
+    issued = [
+        requests.post(f"{live_server}/api/v1/tickets", json={"service": "A"}).json()
+        for _ in range(3)
+    ]
+    frames: list[tuple[str, str]] = []
+    page = terminal(browser, watch, live_server, frames)
+    page.wait_for_selector(f"#queues tr[data-code='{issued[2]['code']}']")
+    requests_made: list[str] = []
+
+    def seen(request: Request) -> None:
+        requests_made.append(f"{request.method} {request.url.removeprefix(live_server)}")
+
+    page.on("request", seen)
+
+    def shows(selector: str, text: str) -> None:
+        page.wait_for_function(
+            "([s, text]) => document.querySelector(s).textContent === text", arg=[selector, text]
+        )
+
+    page.keyboard.press("o")
+    page.wait_for_selector('#counter-state[data-state="open"]')
+    page.keyboard.press(" ")
+    shows("#current-code", issued[0]["code"])
+    assert page.inner_text("#current-state") == "Dipanggil"
+    page.keyboard.press("s")
+    page.wait_for_selector('#current-state[data-state="serving"]')
+    assert page.inner_text("#t-serving") != "—"
+    # News from another counter: counter 2 (it serves A too) opens and calls the next one.
+    other = api_token(live_server, "petugas02")
+    assert requests.post(f"{live_server}/api/v1/counters/2/open", headers=other).ok
+    called = requests.post(f"{live_server}/api/v1/counters/2/call-next", headers=other).json()
+    assert called["code"] == issued[1]["code"]
+    page.wait_for_function(
+        "(code) => document.querySelector('#recent li b')?.textContent === code",
+        arg=issued[1]["code"],
+    )
+    page.wait_for_function(
+        "(code) => !document.querySelector(`#queues tr[data-code='${code}']`)",
+        arg=issued[1]["code"],
+    )
+    assert "1 di dalam" in page.inner_text("#queues [data-service] h3 .figures").lower()
+    page.keyboard.press("f")
+    shows("#current-code", "—")
+    shows("#served", "1")
+    assert page.inner_text("#mean") != "—"
+    assert page.locator('[data-action="call-next"]').is_enabled()
+    page.wait_for_timeout(2000)  # a gap would ask for a resync after 1.5 s
+    assert [f for f in frames if f[0] == "sent" and '"resync"' in f[1]] == []
+    snapshots = [f for f in frames if f[0] == "received" and f[1].startswith('42["snapshot"')]
+    assert len(snapshots) == 1  # the one on connecting
+    assert requests_made == [
+        "POST /api/v1/counters/1/open",
+        "POST /api/v1/counters/1/call-next",
+        f"POST /api/v1/tickets/{issued[0]['id']}/start",
+        f"POST /api/v1/tickets/{issued[0]['id']}/finish",
+    ]
+    # The screen is right: a fresh load shows the same (the estimates aside: they move with
+    # the clock).
+    script = """() => [
+        ...['#current-code', '#served', '#counter-state'].map((s) => document.querySelector(s)
+            .textContent),
+        ...[...document.querySelectorAll('#queues tr')].map((row) => row.textContent),
+        ...[...document.querySelectorAll('#queues h3 .figures')].map((f) => f.textContent
+            .split(' · ').slice(0, 2).join(' · ')),
+    ]"""
+    shown = page.evaluate(script)
+    page.reload()
+    page.wait_for_function("() => window.LoketSocket && window.LoketSocket.connected")
+    page.wait_for_selector(f"#queues tr[data-code='{issued[2]['code']}']")
+    assert page.evaluate(script) == shown
+    watch.assert_clean()
+
+
+def test_one_key_or_touch_per_outcome(browser: Browser, watch: Watch, live_server: str) -> None:
+    """Issue 18, part 2: Selesai (F) finishes as completed; D, J and L (or their buttons)
+    finish with incomplete documents, referred and other, a note going along; the daily report
+    counts each."""
+    for _ in range(4):
+        requests.post(f"{live_server}/api/v1/tickets", json={"service": "A"})
+    page = terminal(browser, watch, live_server)
+    page.keyboard.press("o")
+    page.wait_for_selector('#counter-state[data-state="open"]')
+
+    def call() -> str:
+        page.keyboard.press(" ")
+        page.wait_for_selector('#current-state[data-state="called"]')
+        return page.inner_text("#current-code")
+
+    def finished(served: int) -> None:
+        page.wait_for_function(
+            "(n) => document.getElementById('served').textContent === String(n) &&"
+            " document.getElementById('current-code').textContent === '—'",
+            arg=served,
+        )
+
+    call()
+    page.keyboard.press("f")
+    finished(1)
+    code = call()
+    page.keyboard.press("d")
+    finished(2)
+    assert page.inner_text("#undo-text") == f"{code} selesai: Dokumen kurang."
+    code = call()
+    page.fill("#outcome-note", "ke kantor Dukcapil")
+    page.click('[data-outcome="referred"]')  # a touch
+    finished(3)
+    assert page.input_value("#outcome-note") == ""
+    assert page.inner_text("#undo-text") == f"{code} selesai: Dirujuk."
+    call()
+    page.keyboard.press("l")
+    finished(4)
+    page.screenshot(path="/tmp/counter-outcomes.png")
+
+    supervisor = {
+        "Authorization": "Bearer "
+        + requests.post(
+            f"{live_server}/api/v1/auth/token",
+            json={"username": "supervisor", "password": "supervisor-loket"},
+        ).json()["token"]
+    }
+    day = requests.get(f"{live_server}/api/v1/board").json()["service_day"]
+    report = requests.get(
+        f"{live_server}/api/v1/reports/daily", params={"date": day}, headers=supervisor
+    ).json()
+    assert report["totals"]["outcomes"] == {
+        "completed": 1,
+        "incomplete_documents": 1,
+        "referred": 1,
+        "other": 1,
+    }
+    assert report["totals"]["incomplete_documents_rate"] == 0.25
     watch.assert_clean()

@@ -80,9 +80,13 @@ def test_a_call_over_http_reaches_board_counter_and_its_own_phone_only(
         "id": "Nomor antrean A nol nol satu, silakan ke loket satu",
         "en": "Ticket number A zero zero one, please go to counter one",
     }
-    # The board's queue figures follow at once: A has one left waiting.
+    # The board's queue figures follow at once: A has one left waiting; B, which counter 1
+    # serves too (its estimate moves with counter 1's time), comes along.
     queue = named(board_news, "queue")
-    assert [(s["code"], s["waiting"]) for m in queue for s in m["services"]] == [("A", 1)]
+    assert [(s["code"], s["waiting"]) for m in queue for s in m["services"]] == [
+        ("A", 1),
+        ("B", 1),
+    ]
 
     terminal_news = named(received(terminal), "ticket")
     assert [(m["ticket"]["code"], m["ticket"]["counter_id"]) for m in terminal_news] == [
@@ -187,7 +191,7 @@ def test_counter_terminal_snapshot_and_who_may_follow_a_counter(
     data = snapshot["data"]
     assert data["id"] == hall.counter_1 and data["current"]["code"] == "A-001"
     assert [s["code"] for s in data["services"]] == ["A", "B"]  # its preference order
-    assert data["stats"] == {"served": 0, "mean_service_s": None}
+    assert data["stats"] == {"served": 0, "mean_service_s": None, "timed": 0}
     assert board_without_clock(data["board"]) == board_without_clock(
         client.get("/api/v1/board").get_json()
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from queue_app.contract import bodies, payloads, reports, schemas
 from queue_app.domain.states import TicketState
-from queue_app.domain.vocabulary import CounterState, Priority, Role
+from queue_app.domain.vocabulary import CounterState, Outcome, Priority, Role
 from queue_app.services.reports import FIGURE_COLUMNS
 
 from .conftest import API, Api, assert_error
@@ -13,7 +13,8 @@ from .conftest import API, Api, assert_error
 
 def test_the_report_figures_are_the_csv_columns_in_order() -> None:
     counts = [name for name in reports.Figures.__annotations__ if name not in FIGURE_COLUMNS]
-    assert counts == ["wait", "walk", "service"]
+    # The durations, then the outcomes of the services (issue 18; CSV columns of their own).
+    assert counts == ["wait", "walk", "service", "outcomes", "incomplete_documents_rate"]
     assert [n for n in reports.Figures.__annotations__ if n in FIGURE_COLUMNS] == FIGURE_COLUMNS
 
 
@@ -27,6 +28,7 @@ def test_the_documents_vocabularies_are_the_domains() -> None:
     issue = schemas.body(bodies.IssueBody)["properties"]["priority"]["anyOf"]
     assert {"$ref": "#/components/schemas/Priority"} in issue
     assert components["Priority"]["enum"] == [p.value for p in Priority]
+    assert components["Outcome"]["enum"] == [o.value for o in Outcome]
 
 
 def test_every_payload_is_a_component() -> None:

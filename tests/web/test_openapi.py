@@ -197,6 +197,10 @@ def exercise(app: Flask, api: Api) -> list[Record]:
     assert_error(api.transfer(a1["id"], "A", "clerk1"), 422)
     too_big = {"data": HUGE_BODY, "content_type": "application/json"}
     assert_error(api.act(a1["id"], "transfer", "clerk1", **too_big), 413)
+    finish = {"content_type": "text/plain", "data": "done"}
+    assert_error(api.act(a1["id"], "finish", "clerk1", **finish), 415)
+    assert_error(api.act(a1["id"], "finish", "clerk1", json={"outcome": "lost"}), 422)
+    assert_error(api.act(a1["id"], "finish", "clerk1", **too_big), 413)
 
     # the successes
     api.ok(api.act(a1["id"], "recall", "clerk1"))
