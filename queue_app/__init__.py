@@ -65,16 +65,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
 
     from . import auth, cli, device_cookie, i18n
-    from .web import (
-        admin,
-        admin_devices,  # noqa: F401  (its routes join the admin blueprint)
-        api,
-        devices,
-        errors,
-        pages,
-        reports,
-        screens,
-    )
+    from .web import admin, api, devices, errors, pages, reports, screens
 
     auth.init_app(app)
     i18n.init_app(app, ROOT)
@@ -83,7 +74,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(screens.bp)
     app.register_blueprint(reports.bp)
-    app.register_blueprint(admin.bp)  # with the device pages of admin_devices
+    app.register_blueprint(admin.bp)  # every page of the web/admin package
     app.register_blueprint(devices.bp)
     device_cookie.init_app(app)
     csrf.exempt(api.bp)  # the API authenticates with Bearer tokens or a SameSite session

@@ -23,7 +23,7 @@ from .realtime import broadcast
 from .services import devices, read, staff
 from .services.day import close_day
 from .simulate import Scenario, simulate_day, summary_lines
-from .web.devices import enrol_url
+from .web.common import enrol_url
 
 
 def init_app(app: Flask) -> None:

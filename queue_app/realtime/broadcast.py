@@ -19,7 +19,7 @@ from ..extensions import db_session, rollback_session, socketio
 from ..i18n import announcements
 from ..models import Site
 from ..services import overview
-from ..services.admin import ConfigChanged
+from ..services.admin.changes import ConfigChanged
 from . import snapshots
 from .message_queue import ResilientRedisManager
 from .rooms import board_room, counter_room, overview_room, service_room, ticket_room
