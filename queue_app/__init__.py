@@ -67,7 +67,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from . import auth, cli, device_cookie, i18n
     from .web import (
         admin,
-        admin_devices,  # noqa: F401  (its routes join the admin blueprint)
         api,
         devices,
         errors,
@@ -86,7 +85,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(screens.bp)
     app.register_blueprint(reports.bp)
-    app.register_blueprint(admin.bp)  # with the device pages of admin_devices
+    app.register_blueprint(admin.bp)  # every page of the web/admin package
     app.register_blueprint(devices.bp)
     app.register_blueprint(survey_tablet.bp)
     device_cookie.init_app(app)

@@ -23,7 +23,7 @@ from .services import devices, read, staff
 from .services.day import close_day
 from .simulate import Scenario, simulate_day, summary_lines
 from .web.commit import commit_and_publish
-from .web.devices import enrol_url
+from .web.common import enrol_url
 
 
 def init_app(app: Flask) -> None:

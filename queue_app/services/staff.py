@@ -16,8 +16,9 @@ from werkzeug.security import check_password_hash
 from ..domain.access import Actor
 from ..domain.errors import InvalidInput, NotFound
 from ..domain.vocabulary import Role
-from ..models import AdminChange, ApiToken, Counter, User
+from ..models import ApiToken, Counter, User
 from ..models.user import user_counters
+from . import audit
 from .clock import utcnow
 from .passwords import MIN_PASSWORD, hash_password
 
@@ -93,16 +94,14 @@ def record_failed_sign_in(session: Session, username: str, *, via: str, address:
     Never the password, nor the name typed for an unknown account (it may be a password
     typed into the wrong field). Flushes."""
     user = session.scalars(select(User).where(User.username == username)).first()
-    session.add(
-        AdminChange(
-            site_id=None,
-            at=utcnow(),
-            user_id=user.id if user is not None else None,
-            entity="session",
-            entity_id=user.id if user is not None else None,
-            action="sign_in_failed",
-            changes={"via": via, "address": address[:64], "known_user": user is not None},
-        )
+    audit.record_change(
+        session,
+        site_id=None,
+        user_id=user.id if user is not None else None,
+        entity=audit.SESSION,
+        entity_id=user.id if user is not None else None,
+        action="sign_in_failed",
+        changes={"via": via, "address": address[:64], "known_user": user is not None},
     )
     session.flush()
 

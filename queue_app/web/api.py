@@ -34,9 +34,11 @@ from ..security import (
 from ..services import counters as counter_verbs
 from ..services import holders, idempotency, read, reports, staff, tickets
 from ..services.clock import utcnow
+from ..services.csv_export import report_tickets
 from ..services.durations import ticket_durations
 from ..services.holders import HolderId
 from .commit import commit_and_publish
+from .common import csv_response, status_url
 from .errors import ApiError
 from .issuing import issue_or_refuse
 from .openapi import openapi_document
@@ -86,19 +88,6 @@ def site_id_arg() -> int:
     if site_id is None:
         raise ApiError(422, "invalid_input", "'site' must be a site id")
     return site_id
-
-
-def status_url(token: str, site_id: int, snapshot: HallSnapshot | None = None) -> str:
-    """The absolute URL of a ticket's phone status page (what its QR code holds): under the
-    site's public base URL (admin console), else the PUBLIC_BASE_URL setting, else the address
-    this request came to. `snapshot`: the hall's snapshot, whose site row is read already."""
-    site = snapshot.view.site if snapshot is not None else db.session.get(Site, site_id)
-    base = (
-        (site.public_base_url if site is not None else None)
-        or current_app.config.get("PUBLIC_BASE_URL")
-        or request.host_url.rstrip("/")
-    )
-    return f"{base.rstrip('/')}/t/{token}"
 
 
 def staff_ticket(ticket: Ticket, snapshot: HallSnapshot | None) -> Response:
@@ -442,17 +431,7 @@ def report_daily() -> Response:
 def report_tickets_csv() -> Response:
     """One row per ticket of the day: codes, outcome, every timestamp and duration."""
     report = report_arg()
-    return csv_response(report.tickets_csv(), f"loket-tickets-{report.period_label}.csv")
-
-
-def csv_response(text: str, filename: str, *, bom: bool = False) -> Response:
-    """A CSV download in UTF-8; `bom` for people opening it in a spreadsheet (which then reads
-    it as UTF-8), not for programs."""
-    return Response(
-        ("\ufeff" if bom else "") + text,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return csv_response(report_tickets(report), f"loket-tickets-{report.period_label}.csv")
 
 
 def _user_json(user: User) -> payloads.TokenUser:

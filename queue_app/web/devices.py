@@ -4,29 +4,16 @@ every later request)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, has_request_context, redirect, request, url_for
+from flask import Blueprint, current_app, g, redirect, url_for
 from werkzeug.wrappers import Response
 
 from ..device_cookie import COOKIE, COOKIE_MAX_AGE_S
 from ..domain.vocabulary import DeviceKind
 from ..extensions import db, db_session
-from ..models import Site
 from ..security import client_address
 from ..services import devices
 
 bp = Blueprint("devices", __name__)
-
-
-def enrol_url(code: str, site: Site | None) -> str:
-    """The enrolment link of a code: under the hall's public address (as ticket QR codes are),
-    else PUBLIC_BASE_URL, else the address this request came to (`http://127.0.0.1:8000`
-    outside a request: the CLI says so)."""
-    base = (
-        (site.public_base_url if site is not None else None)
-        or current_app.config.get("PUBLIC_BASE_URL")
-        or (request.host_url if has_request_context() else "http://127.0.0.1:8000")
-    )
-    return f"{base.rstrip('/')}/enrol/{code}"
 
 
 @bp.get("/enrol/<code>")

@@ -13,8 +13,8 @@ from ..domain.errors import InvalidInput
 from ..extensions import db_session
 from ..i18n import current_language, decimal
 from ..services import reports, survey
-from .api import csv_response
 from .charts import Series, bar_chart
+from .common import csv_response
 from .reports import _site_id, bp, overseer_page
 
 SCORE = "#0b6e4f"

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime
-from urllib.parse import unquote, urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
@@ -30,8 +28,9 @@ from ..security import (
     rate_limited,
 )
 from ..services import sessions, staff, survey
-from ..services.admin import record_sign_in, record_sign_out
+from ..services.audit import record_sign_in, record_sign_out
 from ..services.clock import utcnow
+from .common import local_path
 from .survey_form import survey_form, survey_texts
 
 bp = Blueprint("pages", __name__)
@@ -42,26 +41,6 @@ class LoginForm(FlaskForm):
 
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)])
-
-
-def local_path(target: str) -> str | None:
-    """`target` when it is a path of this site, else None (then the user goes home).
-
-    Browsers read `//host`, `/\\host` and `/<TAB>/host` (Werkzeug and browsers drop TAB,
-    CR and LF) as another host, so anything holding a backslash, a control or space character
-    (raw or percent-encoded), a scheme or a host is refused, as is anything not starting with
-    exactly one `/`. (A CR/LF in a Location header would otherwise fail the response after
-    the sign-in was recorded.)"""
-    decoded = unquote(target)
-    for value in (target, decoded):
-        if "\\" in value or any(unicodedata.category(ch)[0] in "CZ" for ch in value):
-            return None
-        if not value.startswith("/") or value.startswith("//"):
-            return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    return target
 
 
 def landing(user: User) -> str:

@@ -20,8 +20,9 @@ from ..extensions import db_session
 from ..i18n import decimal
 from ..models import User
 from ..services import read, reports, staff
-from .api import csv_response
+from ..services.csv_export import report_aggregates, report_tickets
 from .charts import Series, bar_chart, line_chart
+from .common import csv_response
 from .validation import parse_id
 
 bp = Blueprint("reports", __name__, url_prefix="/admin/reports")
@@ -88,7 +89,7 @@ def aggregates_csv() -> Response:
     """Totals and per service, counter, staff member and hour, one row each."""
     report = _report()
     return csv_response(
-        report.aggregates_csv(), f"loket-report-{report.period_label}.csv", bom=True
+        report_aggregates(report), f"loket-report-{report.period_label}.csv", bom=True
     )
 
 
@@ -97,7 +98,9 @@ def aggregates_csv() -> Response:
 def tickets_csv() -> Response:
     """One row per ticket (the raw records the figures come from)."""
     report = _report()
-    return csv_response(report.tickets_csv(), f"loket-tickets-{report.period_label}.csv", bom=True)
+    return csv_response(
+        report_tickets(report), f"loket-tickets-{report.period_label}.csv", bom=True
+    )
 
 
 def _query(report: reports.HallReport) -> dict[str, str]:

@@ -9,14 +9,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import qrcode
-import qrcode.image.svg
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from markupsafe import Markup
 from werkzeug.wrappers import Response
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
@@ -24,14 +21,14 @@ from wtforms.validators import InputRequired, Length
 from ..domain.numbering import site_zone
 from ..domain.vocabulary import Priority
 from ..extensions import db, db_session
-from ..i18n import DEFAULT_LANGUAGE, STATE_LABELS
+from ..i18n import DEFAULT_LANGUAGE
+from ..labels import STATE_LABELS
 from ..models import Counter, Site, User
 from ..realtime import snapshots
 from ..services import read, staff
 from ..services import reprint as reprints
 from ..services.clock import utcnow
-from .api import status_url
-from .pages import local_path
+from .common import local_path, qr_svg, status_url
 from .validation import parse_id
 
 bp = Blueprint("screens", __name__)
@@ -132,18 +129,6 @@ def printed_ticket(token: str) -> str:
             else None
         ),
     )
-
-
-def qr_svg(data: str) -> Markup:
-    """A QR code as inline SVG, rendered on the server (no script, no image request)."""
-    image = qrcode.make(
-        data,
-        image_factory=qrcode.image.svg.SvgPathImage,
-        error_correction=qrcode.constants.ERROR_CORRECT_M,
-        border=2,
-    )
-    svg: str = image.to_string(encoding="unicode")
-    return Markup(svg)  # our own SVG of a URL we built; nothing user-typed
 
 
 class ReprintForm(FlaskForm):

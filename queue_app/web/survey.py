@@ -1,6 +1,6 @@
 """The satisfaction survey's API (issue 18): a ticket's holder answers it by the ticket's token
 once the service is done; supervisors read the index (IKM). Its routes join the API's
-blueprint (`api.*`, under /api/v1), as admin_devices' join the admin console's."""
+blueprint (`api.*`, under /api/v1), as the IKM report page's join the reports blueprint."""
 
 from __future__ import annotations
 

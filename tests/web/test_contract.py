@@ -6,7 +6,7 @@ from __future__ import annotations
 from queue_app.contract import bodies, payloads, reports, schemas
 from queue_app.domain.states import TicketState
 from queue_app.domain.vocabulary import CounterState, Outcome, Priority, Role
-from queue_app.services.reports import FIGURE_COLUMNS
+from queue_app.services.csv_export import FIGURE_COLUMNS
 
 from .conftest import API, Api, assert_error
 

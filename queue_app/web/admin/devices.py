@@ -1,7 +1,5 @@
 """The admin console's *Perangkat* (devices) page: enrol kiosks and boards, give a new
-enrolment link, revoke; and the devices' status the overview polls (services/devices.py).
-
-Routes on the admin blueprint (`/admin/devices…`), with its guards and page chrome."""
+enrolment link, revoke; and the devices' status the overview polls (services/devices.py)."""
 
 from __future__ import annotations
 
@@ -13,46 +11,17 @@ from flask import abort, jsonify, render_template
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from ..domain.errors import LoketError
-from ..domain.numbering import site_zone
-from ..extensions import db, db_session
-from ..models import Device, Site
-from ..services import devices
-from ..services.clock import utcnow
-from .admin import ID, _me, _render, _site_id, admin_only, bp, overseers_only
-from .admin_forms import ActionForm, DeviceForm, field_error
-from .devices import enrol_url
-from .screens import qr_svg
-
-
-def device_rows(site_id: int) -> list[dict[str, Any]]:
-    """A hall's devices as the page and the overview show them."""
-    now = utcnow()
-    return [
-        {
-            "id": d.id,
-            "kind": d.kind,
-            "name": d.name,
-            "enrolled": d.enrolled_at is not None,
-            "revoked": d.revoked_at is not None,
-            "online": d.revoked_at is None and devices.is_online(d, now),
-            "last_seen_at": d.last_seen_at.isoformat() if d.last_seen_at else None,
-            "code_expires_at": d.code_expires_at.isoformat() if d.code_expires_at else None,
-        }
-        for d in devices.of_site(db_session(), site_id)
-    ]
-
-
-def offline_alerts(rows: list[dict[str, Any]], hall_open: bool) -> list[dict[str, Any]]:
-    """An alert per enrolled kiosk or board that is offline while the hall is open (the
-    overview page recomputes them from the polled status, static/js/overview.js)."""
-    if not hall_open:
-        return []
-    return [
-        {"kind": "device_offline", "device": row["name"], "device_kind": row["kind"]}
-        for row in rows
-        if row["enrolled"] and not row["revoked"] and not row["online"]
-    ]
+from ...domain.errors import LoketError
+from ...domain.numbering import site_zone
+from ...extensions import db, db_session
+from ...models import Device, Site
+from ...services import devices
+from ...services.clock import utcnow
+from ..common import enrol_url, qr_svg
+from . import bp
+from ._chrome import chosen_site, me, render
+from ._guards import ID, admin_only, overseers_only
+from .forms import ActionForm, DeviceForm, field_error
 
 
 def _clock(site_id: int) -> Callable[[str | None], str]:
@@ -71,11 +40,11 @@ def _clock(site_id: int) -> Callable[[str | None], str]:
 def _page(
     site_id: int, status: int = 200, form: DeviceForm | None = None, **context: Any
 ) -> tuple[str, int]:
-    return _render(
+    return render(
         "admin/devices.html",
         status,
         site_id=site_id,
-        devices=device_rows(site_id),
+        devices=devices.status_rows(db_session(), site_id),
         form=form or DeviceForm(formdata=None),
         local_time=_clock(site_id),
         **context,
@@ -86,20 +55,20 @@ def _page(
 @admin_only
 def devices_page() -> tuple[str, int]:
     """The hall's kiosks and boards, with a form to add one."""
-    return _page(_site_id())
+    return _page(chosen_site())
 
 
 @bp.post("/devices")
 @admin_only
 def device_new() -> tuple[str, int]:
     """Add a device: the page shows its one-time enrolment link (once) as text and QR."""
-    site_id = _site_id()
+    site_id = chosen_site()
     form = DeviceForm()
     if not form.validate_on_submit():
         return _page(site_id, 422, form)
     try:
         device, code = devices.create(
-            db_session(), site_id, form.kind.data or "", form.name.data or "", _me()
+            db_session(), site_id, form.kind.data or "", form.name.data or "", me()
         )
     except LoketError as exc:
         db.session.rollback()
@@ -117,7 +86,7 @@ def device_link(device_id: int) -> tuple[str, int]:
     if refused is not None:
         return refused
     try:
-        device, code = devices.renew_code(db_session(), device_id, _me())
+        device, code = devices.renew_code(db_session(), device_id, me())
     except LoketError:
         db.session.rollback()
         return _page(
@@ -134,7 +103,7 @@ def device_revoke(device_id: int) -> tuple[str, int]:
     _found, refused = _posted(device_id)
     if refused is not None:
         return refused
-    device = devices.revoke(db_session(), device_id, _me())
+    device = devices.revoke(db_session(), device_id, me())
     db.session.commit()
     return _page(device.site_id, notice=_("Device %(name)s revoked.", name=device.name))
 
@@ -143,8 +112,13 @@ def device_revoke(device_id: int) -> tuple[str, int]:
 @overseers_only
 def devices_status() -> Response:
     """The hall's devices, online or not (the overview asks every half minute)."""
-    site_id = _site_id()
-    return jsonify({"generated_at": utcnow().isoformat(), "devices": device_rows(site_id)})
+    site_id = chosen_site()
+    return jsonify(
+        {
+            "generated_at": utcnow().isoformat(),
+            "devices": devices.status_rows(db_session(), site_id),
+        }
+    )
 
 
 def _posted(device_id: int) -> tuple[Device, tuple[str, int] | None]:

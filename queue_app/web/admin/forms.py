@@ -1,7 +1,7 @@
 """The admin console's forms (Flask-WTF, each with its CSRF token).
 
 Forms check formats and ranges; the rules that need the database (a code or number already
-taken, a counter still busy) are the services' (services/admin.py), whose refusals come back as
+taken, a counter still busy) are the services' (services/admin/), whose refusals come back as
 field errors through `REASONS`. Every message a person can see is translated: WTForms' own
 messages go through the project's catalog too (`AdminForm.Meta`).
 """
@@ -39,11 +39,12 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..domain.errors import LoketError
-from ..domain.vocabulary import CounterState, DeviceKind, Role
-from ..i18n import decimal
-from ..services.admin import normalise_base_url
-from ..services.passwords import MIN_PASSWORD
+from ...domain.errors import LoketError
+from ...domain.vocabulary import CounterState, DeviceKind, Role
+from ...i18n import decimal
+from ...labels import COUNTER_STATE_LABELS, ROLE_CHOICE_LABELS
+from ...services.admin.site import normalise_base_url
+from ...services.passwords import MIN_PASSWORD
 
 #: WTForms' own messages that these forms can show, so the catalog translates them too.
 WTFORMS_MESSAGES = (
@@ -214,9 +215,8 @@ class CounterForm(AdminForm):
     state = SelectField(
         _l("State"),
         choices=[
-            SelectChoice(CounterState.OPEN.value, _l("Open")),
-            SelectChoice(CounterState.PAUSED.value, _l("Paused")),
-            SelectChoice(CounterState.CLOSED.value, _l("Closed")),
+            SelectChoice(state.value, COUNTER_STATE_LABELS[state.value])
+            for state in (CounterState.OPEN, CounterState.PAUSED, CounterState.CLOSED)
         ],
     )
 
@@ -245,17 +245,9 @@ class CounterForm(AdminForm):
             raise ValidationError(str(REASONS["services_unknown"]) % {"codes": ", ".join(unknown)})
 
 
-ROLE_LABELS = {
-    Role.ADMIN.value: _l("Admin: everything"),
-    Role.SUPERVISOR.value: _l("Supervisor: overview, reports, any counter"),
-    Role.CLERK.value: _l("Clerk: the counters below"),
-    "kiosk": _l("Kiosk device: issues tickets only"),
-}
-
-
 def role_choices() -> list[SelectChoice]:
     """Every role the system knows (a role added later shows under its own name)."""
-    return [SelectChoice(r.value, ROLE_LABELS.get(r.value, r.value)) for r in Role]
+    return [SelectChoice(r.value, ROLE_CHOICE_LABELS.get(r.value, r.value)) for r in Role]
 
 
 class _Password:

@@ -1,0 +1,151 @@
+"""How pages name the system's coded values — ticket states, priorities, counter states,
+roles, and the audit trail's actions, entities, fields and values — in the page's language
+(lazy: translated when shown). The one home of these words; templates get the first ones as
+globals (i18n.init_app), the admin console's audit page the rest (web/admin/audit.py).
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from .domain.vocabulary import CounterState, Role
+
+#: How screens name each priority group.
+PRIORITY_LABELS = {
+    "elderly": _l("Elderly"),
+    "disabled": _l("Disability"),
+    "pregnant": _l("Pregnant"),
+    "with_infant": _l("With a baby"),
+}
+
+#: How screens name each ticket state.
+STATE_LABELS = {
+    "issued": _l("Waiting outside"),
+    "waiting": _l("Waiting inside"),
+    "called": _l("Called"),
+    "serving": _l("Being served"),
+    "done": _l("Done"),
+    "no_show": _l("Missed"),
+    "cancelled": _l("Cancelled"),
+    "expired": _l("Expired"),
+}
+
+#: How pages name a counter's state.
+COUNTER_STATE_LABELS = {
+    CounterState.OPEN.value: _l("Open"),
+    CounterState.PAUSED.value: _l("Paused"),
+    CounterState.CLOSED.value: _l("Closed"),
+}
+
+#: How pages name a role (a role added later shows under its own name).
+ROLE_NAMES = {
+    Role.ADMIN.value: _l("Admin"),
+    Role.SUPERVISOR.value: _l("Supervisor"),
+    Role.CLERK.value: _l("Clerk"),
+    "kiosk": _l("Kiosk device"),
+}
+
+#: How the staff form offers each role: its name and what it may do.
+ROLE_CHOICE_LABELS = {
+    Role.ADMIN.value: _l("Admin: everything"),
+    Role.SUPERVISOR.value: _l("Supervisor: overview, reports, any counter"),
+    Role.CLERK.value: _l("Clerk: the counters below"),
+    "kiosk": _l("Kiosk device: issues tickets only"),
+}
+
+#: How the audit trail names each action.
+ACTION_LABELS = {
+    "issue": _l("issued"),
+    "admit": _l("let in"),
+    "call": _l("called"),
+    "recall": _l("recalled"),
+    "start": _l("started"),
+    "finish": _l("finished"),
+    "no_show": _l("no-show"),
+    "reinstate": _l("reinstated"),
+    "requeue": _l("back to queue"),
+    "transfer": _l("transferred"),
+    "cancel": _l("cancelled"),
+    "expire": _l("expired"),
+    "create": _l("created"),
+    "update": _l("changed"),
+    "reorder": _l("reordered"),
+    "activate": _l("activated"),
+    "deactivate": _l("deactivated"),
+    "reset_password": _l("password reset"),
+    "sign_in": _l("signed in"),
+    "sign_out": _l("signed out"),
+    "sign_in_failed": _l("sign-in failed"),
+    "sign_out_everywhere": _l("signed out everywhere"),
+    "enrol": _l("enrolled"),
+    "reprint": _l("slip reprinted"),
+    "enrolment_link": _l("new enrolment link"),
+    "revoke": _l("revoked"),
+}
+
+#: How the audit trail names what an admin change was about.
+ENTITY_LABELS = {
+    "service": _l("Service"),
+    "counter": _l("Counter"),
+    "user": _l("Account"),
+    "site": _l("Hall"),
+    "session": _l("Session"),
+    "device": _l("Device"),
+    "ticket": _l("Ticket"),
+}
+
+#: How the audit trail names the fields of a change and the details of an event.
+FIELD_LABELS = {
+    "active": _l("active"),
+    "api_tokens_revoked": _l("API tokens revoked"),
+    "address": _l("address"),
+    "channel": _l("channel"),
+    "closes_at": _l("closes at"),
+    "closes_early": _l("may close early"),
+    "code": _l("code"),
+    "counters": _l("counters"),
+    "counters_unknown": _l("unknown counters"),
+    "daily_quota": _l("daily quota"),
+    "from_service_id": _l("from service"),
+    "hall_capacity": _l("hall capacity"),
+    "holder_id_kind": _l("one ticket per person, by"),
+    "is_open": _l("open"),
+    "kind": _l("kind"),
+    "known_user": _l("known account"),
+    "label": _l("label"),
+    "name": _l("name"),
+    "name_en": _l("name (English)"),
+    "name_id": _l("name (Indonesian)"),
+    "no_show_after_s": _l("no-show allowed after (s)"),
+    "number": _l("number"),
+    "opens_at": _l("opens at"),
+    "order": _l("order"),
+    "position": _l("position"),
+    "prior_service_s": _l("prior service time (s)"),
+    "priority_ratio": _l("priority ratio"),
+    "public_base_url": _l("public address"),
+    "reason": _l("reason"),
+    "recall_limit": _l("recall limit"),
+    "role": _l("role"),
+    "services": _l("services"),
+    "services_missing": _l("unknown services"),
+    "sessions_ended": _l("sessions ended"),
+    "state": _l("state"),
+    "ticket_state": _l("state of the ticket"),
+    "timezone": _l("time zone"),
+    "username": _l("username"),
+    "via": _l("via"),
+    "wait_alert_min": _l("wait alert (min)"),
+}
+
+#: Words for the coded values the trail records (a value not listed shows as it is).
+VALUE_LABELS = {
+    "kiosk": _l("kiosk"),
+    "staff": _l("staff"),
+    "api": _l("API"),
+    "form": _l("sign-in form"),
+    "day_closed": _l("the day was closed"),
+    "phone": _l("phone number"),
+    "nik": _l("NIK"),
+    "board": _l("lobby board"),
+}

@@ -1,0 +1,60 @@
+"""What every admin page shares: the hall it is about (`?site=`), who is asking, the page's
+frame (the hall switcher), and the end of every change (one commit, its news, back to the
+list with a message)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from ...extensions import db, db_session
+from ...models import Site
+from ...realtime import broadcast
+from ...services import read
+from ...services.admin import site as site_admin
+from ...services.admin.changes import Applied
+from ..commit import commit_and_publish
+from ..validation import parse_id
+from . import bp
+from ._guards import ADMINS
+
+
+@bp.app_context_processor
+def _admin_globals() -> dict[str, Any]:
+    return {"is_admin": lambda: getattr(current_user, "role", None) in ADMINS}
+
+
+def chosen_site() -> int:
+    """The hall `?site=` names (the default hall without it); 404 for an unknown one."""
+    raw = request.args.get("site")
+    site_id = parse_id(raw) if raw is not None else None
+    if site_id is None:
+        site_id = read.default_site_id(db_session())
+    if db.session.get(Site, site_id) is None:
+        abort(404)
+    return site_id
+
+
+def me() -> int:
+    """The signed-in staff member's id (who the audit trail names)."""
+    return int(current_user.id)
+
+
+def render(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
+    """An admin page in its frame: the hall it is about and the halls to switch to."""
+    site_id = context.pop("site_id", None) or chosen_site()
+    return (
+        render_template(template, site_id=site_id, sites=site_admin.halls(db_session()), **context),
+        status,
+    )
+
+
+def done(applied: Applied, message: str, target: str) -> Response:
+    """The one commit of the request, then the news of it, then back to the list."""
+    commit_and_publish(applied.events)
+    broadcast.publish_config(applied.config)
+    flash(message, "ok")
+    return redirect(target)

@@ -1,0 +1,36 @@
+"""The live hall overview for supervisors and admins: `/admin`, `/admin/overview`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ...domain.numbering import site_zone
+from ...extensions import db_session
+from ...services import devices, overview
+from . import bp
+from ._chrome import chosen_site, render
+from ._guards import overseers_only
+
+
+@bp.get("")
+@bp.get("/overview")
+@overseers_only
+def overview_page() -> tuple[str, int]:
+    """The live hall overview (supervisors and admins)."""
+    site_id = chosen_site()
+    data = overview.hall_overview(db_session(), site_id)
+    now = datetime.fromisoformat(data["generated_at"])
+    # The devices come with the page and every half minute from /admin/devices/status (their
+    # heartbeats are no hall news); the page raises the same offline alerts from them.
+    data["devices"] = devices.status_rows(db_session(), site_id)
+    data["alerts"] = data["alerts"] + devices.offline_alerts(data["devices"], data["hall"]["open"])
+    return render(
+        "admin/overview.html",
+        site_id=site_id,
+        data=data,
+        offline_after_s=int(devices.OFFLINE_AFTER.total_seconds()),
+        now=now,
+        parse_iso=datetime.fromisoformat,
+        local_time=now.astimezone(site_zone(data["site"]["timezone"])).strftime("%H:%M"),
+        alerted={alert["service"] for alert in data["alerts"] if "service" in alert},
+    )

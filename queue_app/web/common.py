@@ -1,0 +1,85 @@
+"""Helpers the views of several blueprints share, so that no view module imports another:
+the links the app hands out (a ticket's status page, a device's enrolment link) and their QR
+codes, where a `next`/`back` argument may lead, and a CSV download (the files themselves are
+written in services/csv_export.py)."""
+
+from __future__ import annotations
+
+import unicodedata
+from urllib.parse import unquote, urlsplit
+
+import qrcode
+import qrcode.image.svg
+from flask import Response, current_app, has_request_context, request
+from markupsafe import Markup
+
+from ..extensions import db
+from ..models import Site
+from ..realtime.snapshots import HallSnapshot
+
+
+def status_url(token: str, site_id: int, snapshot: HallSnapshot | None = None) -> str:
+    """The absolute URL of a ticket's phone status page (what its QR code holds): under the
+    site's public base URL (admin console), else the PUBLIC_BASE_URL setting, else the address
+    this request came to. `snapshot`: the hall's snapshot, whose site row is read already."""
+    site = snapshot.view.site if snapshot is not None else db.session.get(Site, site_id)
+    base = (
+        (site.public_base_url if site is not None else None)
+        or current_app.config.get("PUBLIC_BASE_URL")
+        or request.host_url.rstrip("/")
+    )
+    return f"{base.rstrip('/')}/t/{token}"
+
+
+def enrol_url(code: str, site: Site | None) -> str:
+    """The enrolment link of a code: under the hall's public address (as ticket QR codes are),
+    else PUBLIC_BASE_URL, else the address this request came to (`http://127.0.0.1:8000`
+    outside a request: the CLI says so)."""
+    base = (
+        (site.public_base_url if site is not None else None)
+        or current_app.config.get("PUBLIC_BASE_URL")
+        or (request.host_url if has_request_context() else "http://127.0.0.1:8000")
+    )
+    return f"{base.rstrip('/')}/enrol/{code}"
+
+
+def qr_svg(data: str) -> Markup:
+    """A QR code as inline SVG, rendered on the server (no script, no image request)."""
+    image = qrcode.make(
+        data,
+        image_factory=qrcode.image.svg.SvgPathImage,
+        error_correction=qrcode.constants.ERROR_CORRECT_M,
+        border=2,
+    )
+    svg: str = image.to_string(encoding="unicode")
+    return Markup(svg)  # our own SVG of a URL we built; nothing user-typed
+
+
+def local_path(target: str) -> str | None:
+    """`target` when it is a path of this site, else None (then the user goes home).
+
+    Browsers read `//host`, `/\\host` and `/<TAB>/host` (Werkzeug and browsers drop TAB,
+    CR and LF) as another host, so anything holding a backslash, a control or space character
+    (raw or percent-encoded), a scheme or a host is refused, as is anything not starting with
+    exactly one `/`. (A CR/LF in a Location header would otherwise fail the response after
+    the sign-in was recorded.)"""
+    decoded = unquote(target)
+    for value in (target, decoded):
+        if "\\" in value or any(unicodedata.category(ch)[0] in "CZ" for ch in value):
+            return None
+        if not value.startswith("/") or value.startswith("//"):
+            return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def csv_response(text: str, filename: str, *, bom: bool = False) -> Response:
+    """A CSV download in UTF-8; `bom` for people opening it in a spreadsheet (which then reads
+    it as UTF-8), not for programs."""
+    return Response(
+        ("\ufeff" if bom else "") + text,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
