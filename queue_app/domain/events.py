@@ -46,4 +46,14 @@ class CounterChanged:
     staff_id: int | None
 
 
-DomainEvent = TicketChanged | CounterChanged
+@dataclass(frozen=True, kw_only=True)
+class ConfigChanged:
+    """The hall's set-up changed (a service, a counter or the site's settings, `what`): boards,
+    kiosks and counter terminals take a fresh look at the whole board."""
+
+    site_id: int
+    seq: int
+    what: str
+
+
+DomainEvent = TicketChanged | CounterChanged | ConfigChanged

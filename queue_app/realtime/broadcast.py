@@ -13,13 +13,11 @@ from typing import Any
 from flask import Flask
 from socketio import PubSubManager
 
-from ..domain.events import CounterChanged, DomainEvent, TicketChanged
+from ..domain.events import ConfigChanged, CounterChanged, DomainEvent, TicketChanged
 from ..domain.states import Action
-from ..extensions import db_session, reads_only_from_now, rollback_session, socketio
+from ..extensions import db_session, rollback_session, socketio
 from ..i18n import announcements
-from ..models import Site
 from ..services import overview
-from ..services.admin.changes import ConfigChanged
 from . import snapshots
 from .message_queue import ResilientRedisManager
 from .rooms import (
@@ -83,7 +81,10 @@ def publish(events: Iterable[DomainEvent], snapshot: HallSnapshot | None) -> Non
         return
     for event in events:
         try:
-            _publish_one(event)
+            if isinstance(event, ConfigChanged):
+                _publish_config(event, snapshot)
+            else:
+                _publish_one(event)
         except Exception:  # a broken message queue must not fail a committed request
             log.exception("could not broadcast event seq=%s", event.seq)
     # Let the screens have the news now, not after every phone's place is worked out.
@@ -105,7 +106,7 @@ def publish(events: Iterable[DomainEvent], snapshot: HallSnapshot | None) -> Non
     _send(outbox)
 
 
-def _publish_one(event: DomainEvent) -> None:
+def _publish_one(event: TicketChanged | CounterChanged) -> None:
     if isinstance(event, TicketChanged):
         payload = ticket_payload(event)
         rooms = [board_room(event.site_id), ticket_room(event.token)]
@@ -135,7 +136,7 @@ def _publish_queues(
     for event in events:
         if isinstance(event, TicketChanged):
             service_ids[event.service_id] = None
-        else:
+        elif isinstance(event, CounterChanged):
             service_ids.update(dict.fromkeys(links.get(event.counter_id, [])))
     # A counter's time is shared by the services it serves: a change in one queue moves the
     # estimates of the others served by the same counters (A's counters helping B). Boards and
@@ -299,37 +300,22 @@ def _publish_overview(snapshot: HallSnapshot, seq: int) -> None:
     socketio.emit("overview", data, to=overview_room(snapshot.site_id))
 
 
-def publish_config(change: ConfigChanged | None) -> None:
-    """After an admin console change of the hall's set-up (committed): boards, kiosks and
-    counter terminals get the whole board as it is now, and overviews their overview. Never
-    raises, like `publish`."""
-    if change is None:
-        return
-    reads_only_from_now()
-    session = db_session()
-    try:
-        board = snapshots.after(change.site_id, change.seq).board
-        site = session.get(Site, change.site_id)
-        socketio.emit(
-            "config",
-            {
-                "seq": change.seq,
-                "what": change.what,
-                "board": board,
-                # What the kiosk asks applicants for (one ticket per person), if anything.
-                "holder_id_kind": site.holder_id_kind if site is not None else None,
-            },
-            to=board_room(change.site_id),
-        )
-        socketio.emit(
-            "overview",
-            overview.hall_overview(session, change.site_id),
-            to=overview_room(change.site_id),
-        )
-    except Exception:
-        log.exception("could not broadcast the set-up change seq=%s", change.seq)
-    finally:
-        session.rollback()
+def _publish_config(change: ConfigChanged, snapshot: HallSnapshot | None) -> None:
+    """A change of the hall's set-up (admin console): boards, kiosks and counter terminals get
+    the whole board of the change's snapshot (the overview follows with the queue news)."""
+    if snapshot is None:
+        return  # screens heal from the snapshot they get on reconnect
+    socketio.emit(
+        "config",
+        {
+            "seq": change.seq,
+            "what": change.what,
+            "board": snapshot.board,
+            # What the kiosk asks applicants for (one ticket per person), if anything.
+            "holder_id_kind": snapshot.view.site.holder_id_kind,
+        },
+        to=board_room(change.site_id),
+    )
 
 
 def send_snapshot(kind: str, data: dict[str, Any], sid: str) -> None:

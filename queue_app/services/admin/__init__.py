@@ -1,6 +1,6 @@
 """The admin console's verbs and reads, one module per entity: `services` (the hall's
 services), `counters`, `staff` (accounts) and `site` (the hall's settings); `changes` holds
-what a verb leaves to broadcast (`Applied`, `ConfigChanged`).
+what a verb leaves to broadcast (`Applied`, its events; `domain.events.ConfigChanged`).
 
 Each verb checks the rules a form cannot (unique codes and numbers, known services, a counter
 free before it closes, an admin who would lock themselves out), changes the rows, writes one

@@ -5,27 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...domain.events import DomainEvent
+from ...domain.events import ConfigChanged, DomainEvent
 from ..hall import Hall
-
-
-@dataclass(frozen=True)
-class ConfigChanged:
-    """The hall's set-up changed (a service, a counter or the site's settings): boards, kiosks
-    and counter terminals take a fresh look at it (realtime.broadcast.publish_config)."""
-
-    site_id: int
-    seq: int
-    what: str
 
 
 @dataclass
 class Applied:
-    """What an admin verb leaves to broadcast after the commit: queue news (a counter's new
-    state, tickets admitted under a raised cap) and whether the set-up changed."""
+    """What an admin verb leaves to broadcast after the commit: its events (a counter's new
+    state, tickets admitted under a raised cap, `ConfigChanged` when the set-up changed)."""
 
     events: list[DomainEvent] = field(default_factory=list)
-    config: ConfigChanged | None = None
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
@@ -33,6 +22,8 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
 
 
-def config_changed(hall: Hall, what: str) -> ConfigChanged:
-    """The set-up news of a change to `what` (an audit entity), under the hall's next `seq`."""
-    return ConfigChanged(site_id=hall.site.id, seq=hall.next_seq(), what=what)
+def config_changed(hall: Hall, what: str) -> list[DomainEvent]:
+    """Record the set-up news of a change to `what` (an audit entity) under the hall's next
+    `seq`, among the hall's events; returns them."""
+    hall.events.append(ConfigChanged(site_id=hall.site.id, seq=hall.next_seq(), what=what))
+    return hall.events

@@ -145,7 +145,7 @@ def create_counter(
         at=hall.now,
     )
     session.flush()
-    return counter, Applied(config=config_changed(hall, audit.COUNTER))
+    return counter, Applied(events=config_changed(hall, audit.COUNTER))
 
 
 def update_counter(
@@ -184,7 +184,7 @@ def update_counter(
     if state_changed:
         hall.record_counter(counter, user_id)
     if set(changes) - {"state"}:
-        applied.config = config_changed(hall, audit.COUNTER)
+        config_changed(hall, audit.COUNTER)
     audit.record_change(
         session,
         site_id=site_id,

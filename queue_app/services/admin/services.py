@@ -149,7 +149,7 @@ def create_service(
         at=hall.now,
     )
     session.flush()
-    return service, Applied(config=config_changed(hall, audit.SERVICE))
+    return service, Applied(events=config_changed(hall, audit.SERVICE))
 
 
 def update_service(
@@ -193,7 +193,7 @@ def update_service(
         at=hall.now,
     )
     session.flush()
-    return service, Applied(config=config_changed(hall, audit.SERVICE))
+    return service, Applied(events=config_changed(hall, audit.SERVICE))
 
 
 def move_service(
@@ -229,7 +229,7 @@ def move_service(
         at=hall.now,
     )
     session.flush()
-    return ordered[target], Applied(config=config_changed(hall, audit.SERVICE))
+    return ordered[target], Applied(events=config_changed(hall, audit.SERVICE))
 
 
 def _service(session: Session, service_id: int) -> Service:

@@ -143,4 +143,4 @@ def update_site(
         at=hall.now,
     )
     session.flush()
-    return site, Applied(events=hall.events, config=config_changed(hall, audit.SITE))
+    return site, Applied(events=config_changed(hall, audit.SITE))

@@ -11,7 +11,7 @@ One module per entity, each adding its routes to this blueprint: `overview`, `se
 `_chrome` what every page shares (the hall it is about, the frame, the end of a change).
 
 Every change: form → verb of services/admin/<entity>.py (flush, audit row) → one commit →
-broadcast (realtime.broadcast.publish / publish_config) → redirect with a message. Every
+news (web/commit.commit_and_publish: its ConfigChanged too) → redirect with a message. Every
 read is a service's too: a view parses, calls services, commits once and renders.
 """
 

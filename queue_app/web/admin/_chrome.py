@@ -12,7 +12,6 @@ from werkzeug.wrappers import Response
 
 from ...extensions import db, db_session
 from ...models import Site
-from ...realtime import broadcast
 from ...services import read
 from ...services.admin import site as site_admin
 from ...services.admin.changes import Applied
@@ -55,6 +54,5 @@ def render(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
 def done(applied: Applied, message: str, target: str) -> Response:
     """The one commit of the request, then the news of it, then back to the list."""
     commit_and_publish(applied.events)
-    broadcast.publish_config(applied.config)
     flash(message, "ok")
     return redirect(target)
