@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
@@ -18,7 +17,7 @@ from ..domain.access import Actor
 from ..domain.errors import InvalidHolderId, NotFound
 from ..domain.events import DomainEvent
 from ..domain.vocabulary import Channel, CounterState, Role
-from ..extensions import csrf, db, db_session
+from ..extensions import db, db_session
 from ..models import IssueRequest, Site, Ticket, User
 from ..realtime import snapshots
 from ..realtime.snapshots import HallSnapshot
@@ -38,11 +37,12 @@ from ..services.csv_export import report_tickets
 from ..services.durations import ticket_durations
 from ..services.holders import HolderId
 from .commit import commit_and_publish
-from .common import csv_response, status_url
+from .common import csv_response, site_id_arg, status_url
 from .errors import ApiError
+from .guards import overseer_required, staff_required
 from .issuing import issue_or_refuse
 from .openapi import openapi_document
-from .validation import MAX_ID, json_object, parse_body, parse_id
+from .validation import MAX_ID, json_object, parse_body
 
 log = logging.getLogger(__name__)
 
@@ -53,41 +53,6 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Ids beyond what the database holds are simply not found (404), never a database error.
 COUNTER_ID = f"<int(max={MAX_ID}):counter_id>"
 TICKET_ID = f"<int(max={MAX_ID}):ticket_id>"
-
-
-def staff_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    """401 without valid credentials; the view gets the signed-in `Actor`."""
-
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if not current_user.is_authenticated:
-            if g.get("bearer_sent"):
-                raise ApiError(401, "invalid_token", "the Bearer token is unknown or revoked")
-            raise ApiError(
-                401, "unauthorized", "sign in or send an API token (Authorization: Bearer …)"
-            )
-        if not g.get("bearer_sent") and current_app.config.get("WTF_CSRF_ENABLED", True):
-            # Signed in by the browser session (the counter terminal): a staff action must
-            # also carry the page's CSRF token (header X-CSRFToken), as a form post would.
-            csrf.protect()
-        user: User = current_user._get_current_object()
-        actor = staff.actor_for(user)
-        if not actor.is_staff:
-            raise ApiError(403, "forbidden", "this account may only issue tickets")
-        return view(actor, *args, **kwargs)
-
-    return wrapper
-
-
-def site_id_arg() -> int:
-    """`?site=<id>` or the default site."""
-    raw = request.args.get("site")
-    if raw is None:
-        return snapshots.default_site_id(db_session())
-    site_id = parse_id(raw)
-    if site_id is None:
-        raise ApiError(422, "invalid_input", "'site' must be a site id")
-    return site_id
 
 
 def staff_ticket(ticket: Ticket, snapshot: HallSnapshot | None) -> Response:
@@ -396,19 +361,6 @@ def estimates() -> Response:
             )
         )
     return jsonify(result)
-
-
-def overseer_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Supervisors and admins only: 401 without credentials, 403 for a clerk."""
-
-    @staff_required
-    @wraps(view)
-    def wrapper(actor: Actor, *args: Any, **kwargs: Any) -> Any:
-        if not actor.oversees_hall:
-            raise ApiError(403, "forbidden", "reports are for supervisors and admins")
-        return view(*args, **kwargs)
-
-    return wrapper
 
 
 def report_arg() -> reports.HallReport:

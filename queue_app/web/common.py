@@ -13,9 +13,12 @@ import qrcode.image.svg
 from flask import Response, current_app, has_request_context, request
 from markupsafe import Markup
 
-from ..extensions import db
+from ..domain.errors import InvalidInput
+from ..extensions import db, db_session
 from ..models import Site
+from ..realtime import snapshots
 from ..realtime.snapshots import HallSnapshot
+from .validation import parse_id
 
 
 def status_url(token: str, site_id: int, snapshot: HallSnapshot | None = None) -> str:
@@ -83,3 +86,16 @@ def csv_response(text: str, filename: str, *, bom: bool = False) -> Response:
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def site_id_arg() -> int:
+    """The hall `?site=<id>` names, the default hall without it. One rule for the API and every
+    page: a malformed id is 422 (`invalid_input`); an unknown one is 404 where the hall is read
+    (which costs no statement here: the API's reads come from the kept snapshot)."""
+    raw = request.args.get("site")
+    if raw is None:
+        return snapshots.default_site_id(db_session())
+    site_id = parse_id(raw)
+    if site_id is None:
+        raise InvalidInput("'site' must be a site id", field="site")
+    return site_id

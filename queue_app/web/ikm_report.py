@@ -14,8 +14,9 @@ from ..extensions import db_session
 from ..i18n import current_language, decimal
 from ..services import reports, survey
 from .charts import Series, bar_chart
-from .common import csv_response
-from .reports import _site_id, bp, overseer_page
+from .common import csv_response, site_id_arg
+from .guards import overseer_page
+from .reports import bp
 
 SCORE = "#0b6e4f"
 
@@ -33,7 +34,7 @@ def _period(site_id: int) -> reports.Period:
 @overseer_page
 def ikm_page() -> str | tuple[str, int]:
     """The index of the period, per element, service, counter and clerk, with a chart."""
-    site_id = _site_id()
+    site_id = site_id_arg()
     try:
         period = _period(site_id)
     except InvalidInput as exc:
@@ -66,7 +67,7 @@ def ikm_page() -> str | tuple[str, int]:
 @overseer_page
 def ikm_csv() -> Response:
     """The period's tabulation: one row per respondent, then the element means and the index."""
-    site_id = _site_id()
+    site_id = site_id_arg()
     period = _period(site_id)
     found = survey.breakdown(db_session(), site_id, period.first, period.last)
     return csv_response(survey.tabulation_csv(found), f"loket-ikm-{period.label}.csv", bom=True)

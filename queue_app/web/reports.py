@@ -6,24 +6,20 @@ CDN. The same figures come as JSON from `GET /api/v1/reports/daily`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from ..domain.errors import InvalidInput
 from ..extensions import db_session
 from ..i18n import decimal
-from ..models import User
-from ..services import read, reports, staff
+from ..services import reports
 from ..services.csv_export import report_aggregates, report_tickets
 from .charts import Series, bar_chart, line_chart
-from .common import csv_response
-from .validation import parse_id
+from .common import csv_response, site_id_arg
+from .guards import overseer_page
 
 bp = Blueprint("reports", __name__, url_prefix="/admin/reports")
 
@@ -32,29 +28,9 @@ SERVED = "#3b82c4"
 OUTSIDE = "#b54708"
 
 
-def overseer_page(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Signed-in supervisors and admins: others are sent to sign in, clerks get 403."""
-
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        user: User = current_user._get_current_object()
-        if not staff.actor_for(user).oversees_hall:
-            abort(403)
-        return view(*args, **kwargs)
-
-    guarded: Callable[..., Any] = login_required(wrapper)
-    return guarded
-
-
-def _site_id() -> int:
-    raw = request.args.get("site")
-    site_id = parse_id(raw) if raw is not None else None
-    return site_id if site_id is not None else read.default_site_id(db_session())
-
-
 def _report() -> reports.HallReport:
     """The report the query asks for; today's when it names no day."""
-    site_id = _site_id()
+    site_id = site_id_arg()
     day, first, last = (request.args.get(k) or None for k in ("date", "from", "to"))
     if day is None and first is None and last is None:
         today = reports.site_today(db_session(), site_id)

@@ -28,7 +28,7 @@ from ..realtime import snapshots
 from ..services import read, staff
 from ..services import reprint as reprints
 from ..services.clock import utcnow
-from .common import local_path, qr_svg, status_url
+from .common import local_path, qr_svg, site_id_arg, status_url
 from .validation import parse_id
 
 bp = Blueprint("screens", __name__)
@@ -38,16 +38,10 @@ BOARD_CALLS = 6
 BOARD_CALLS_MAX = 12
 
 
-def _site_id() -> int:
-    raw = request.args.get("site")
-    site_id = parse_id(raw) if raw is not None else None
-    return site_id if site_id is not None else snapshots.default_site_id(db_session())
-
-
 @bp.get("/kiosk")
 def kiosk() -> str:
     """The touch screen at the entrance: one button per service, and a priority choice."""
-    site_id = _site_id()
+    site_id = site_id_arg()
     snapshot = snapshots.current(db_session(), site_id)
     board = snapshot.board
     site = db_session().get(Site, site_id)
@@ -147,7 +141,7 @@ def reprint() -> tuple[str, int] | Response:
     user: User = current_user._get_current_object()
     if not staff.actor_for(user).is_staff:
         abort(403)  # a kiosk device account prints only what it issues
-    site_id = _site_id()
+    site_id = site_id_arg()
     back = local_path(request.args.get("back", "")) or url_for("screens.reprint", site=site_id)
     form = ReprintForm()
     error = None
@@ -202,7 +196,7 @@ def counter_choice() -> str | Response:
     actor = staff.actor_for(user)
     if not actor.is_staff:
         abort(403)  # a kiosk device account works no counter
-    site_id = _site_id()
+    site_id = site_id_arg()
     counters = [
         c for c in read.counters_overview(session, site_id) if actor.may_use_counter(c["id"])
     ]
@@ -241,7 +235,7 @@ def counter_terminal(counter_id: int) -> str:
 def display() -> str:
     """The lobby board. `?counters=1-10,12` and `?services=A,B` choose what it shows,
     `?n=` how many recent calls, `?lang=en` its language (and its announcements')."""
-    site_id = _site_id()
+    site_id = site_id_arg()
     board = snapshots.current(db_session(), site_id).board
     counters = parse_numbers(request.args.get("counters", ""))
     services = [s.strip().upper() for s in request.args.get("services", "").split(",") if s.strip()]

@@ -16,8 +16,10 @@ from ..models import Ticket
 from ..security import HOLDER_SURVEY, rate_limited
 from ..services import read, reports, survey
 from ..services.clock import utcnow
-from .api import bp, overseer_required, site_id_arg
+from .api import bp
 from .commit import commit_without_expiring
+from .common import site_id_arg
+from .guards import overseer_required
 from .validation import json_object, parse_body, parse_id
 
 

@@ -185,8 +185,12 @@ def test_board_options_come_from_the_query_string(
     assert default["options"]["counters"] is None and default["lang"] == "id"
     with client.get("/static/sounds/chime.wav") as chime:
         assert chime.status_code == 200 and chime.mimetype.startswith("audio/")
-    # Nonsense in the query string is ignored, never an error.
-    assert page_config(page(client, "/display?counters=x-&n=-5&site=abc"))["options"]["calls"] >= 1
+    # Nonsense in the board's own options is ignored, never an error.
+    assert page_config(page(client, "/display?counters=x-&n=-5"))["options"]["calls"] >= 1
+    # A hall named by a malformed id is refused in words, as everywhere (web/common.site_id_arg):
+    # a TV must not show another hall's queue because its address has a typo.
+    refused = client.get("/display?site=abc")
+    assert refused.status_code == 422 and "site" in refused.get_data(as_text=True)
 
 
 def test_parse_numbers() -> None:

@@ -6,32 +6,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request
+from flask import abort, flash, redirect, render_template
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from ...domain.vocabulary import Role
 from ...extensions import db, db_session
 from ...models import Site
-from ...services import read
 from ...services.admin import site as site_admin
 from ...services.admin.changes import Applied
 from ..commit import commit_and_publish
-from ..validation import parse_id
+from ..common import site_id_arg
 from . import bp
-from ._guards import ADMINS
 
 
 @bp.app_context_processor
 def _admin_globals() -> dict[str, Any]:
-    return {"is_admin": lambda: getattr(current_user, "role", None) in ADMINS}
+    return {"is_admin": lambda: getattr(current_user, "role", None) == Role.ADMIN.value}
 
 
 def chosen_site() -> int:
-    """The hall `?site=` names (the default hall without it); 404 for an unknown one."""
-    raw = request.args.get("site")
-    site_id = parse_id(raw) if raw is not None else None
-    if site_id is None:
-        site_id = read.default_site_id(db_session())
+    """The hall `?site=` names (the default hall without it; 422 for a malformed id, as
+    everywhere: web/common.site_id_arg); 404 for an unknown one."""
+    site_id = site_id_arg()
     if db.session.get(Site, site_id) is None:
         abort(404)
     return site_id

@@ -29,10 +29,10 @@ from ...services.admin import services as service_admin
 from ...services.admin import staff as staff_admin
 from ...services.clock import utcnow
 from ..common import csv_response
+from ..guards import admin_page
 from ..validation import parse_id
 from . import bp
 from ._chrome import chosen_site, render
-from ._guards import admin_only
 
 #: Audit lines per page (newest first); the CSV has the whole day.
 AUDIT_PAGE = 200
@@ -60,7 +60,7 @@ def _audit_query() -> tuple[audit.AuditDay, str | None]:
 
 
 @bp.get("/audit")
-@admin_only
+@admin_page
 def audit_page() -> tuple[str, int]:
     """Who did what, when and at which counter, newest first; a day at a time."""
     query, error = _audit_query()
@@ -87,7 +87,7 @@ def audit_page() -> tuple[str, int]:
 
 
 @bp.get("/audit.csv")
-@admin_only
+@admin_page
 def audit_csv() -> Response:
     """The whole day's trail as CSV, in order."""
     query, error = _audit_query()

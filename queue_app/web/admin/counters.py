@@ -14,14 +14,15 @@ from ...models import Counter
 from ...services.admin import counters as verbs
 from ...services.admin import services as service_admin
 from ...services.admin import staff as staff_admin
+from ..guards import admin_page
 from . import bp
 from ._chrome import chosen_site, done, me, render
-from ._guards import ID, admin_only
+from ._guards import ID
 from .forms import CounterForm, field_error
 
 
 @bp.get("/counters")
-@admin_only
+@admin_page
 def counters() -> tuple[str, int]:
     """The hall's counters with their services and state."""
     site_id = chosen_site()
@@ -51,7 +52,7 @@ def _counter_values(form: CounterForm) -> verbs.CounterValues:
 
 
 @bp.route("/counters/new", methods=["GET", "POST"])
-@admin_only
+@admin_page
 def counter_new() -> tuple[str, int] | Response:
     """Add a counter."""
     site_id = chosen_site()
@@ -84,7 +85,7 @@ def counter_new() -> tuple[str, int] | Response:
 
 
 @bp.route(f"/counters/{ID % 'counter_id'}", methods=["GET", "POST"])
-@admin_only
+@admin_page
 def counter_edit(counter_id: int) -> tuple[str, int] | Response:
     """Change a counter."""
     counter = db.session.get(Counter, counter_id)

@@ -18,9 +18,10 @@ from ...models import Device, Site
 from ...services import devices
 from ...services.clock import utcnow
 from ..common import enrol_url, qr_svg
+from ..guards import admin_page, overseer_page
 from . import bp
 from ._chrome import chosen_site, me, render
-from ._guards import ID, admin_only, overseers_only
+from ._guards import ID
 from .forms import ActionForm, DeviceForm, field_error
 
 
@@ -52,14 +53,14 @@ def _page(
 
 
 @bp.get("/devices")
-@admin_only
+@admin_page
 def devices_page() -> tuple[str, int]:
     """The hall's kiosks and boards, with a form to add one."""
     return _page(chosen_site())
 
 
 @bp.post("/devices")
-@admin_only
+@admin_page
 def device_new() -> tuple[str, int]:
     """Add a device: the page shows its one-time enrolment link (once) as text and QR."""
     site_id = chosen_site()
@@ -79,7 +80,7 @@ def device_new() -> tuple[str, int]:
 
 
 @bp.post(f"/devices/{ID % 'device_id'}/link")
-@admin_only
+@admin_page
 def device_link(device_id: int) -> tuple[str, int]:
     """A new enrolment link for a device (its browser lost the cookie, or the link expired)."""
     found, refused = _posted(device_id)
@@ -97,7 +98,7 @@ def device_link(device_id: int) -> tuple[str, int]:
 
 
 @bp.post(f"/devices/{ID % 'device_id'}/revoke")
-@admin_only
+@admin_page
 def device_revoke(device_id: int) -> tuple[str, int]:
     """Revoke a device: its next request is anonymous."""
     _found, refused = _posted(device_id)
@@ -109,7 +110,7 @@ def device_revoke(device_id: int) -> tuple[str, int]:
 
 
 @bp.get("/devices/status")
-@overseers_only
+@overseer_page
 def devices_status() -> Response:
     """The hall's devices, online or not (the overview asks every half minute)."""
     site_id = chosen_site()

@@ -7,14 +7,14 @@ from datetime import datetime
 from ...domain.numbering import site_zone
 from ...extensions import db_session
 from ...services import devices, overview
+from ..guards import overseer_page
 from . import bp
 from ._chrome import chosen_site, render
-from ._guards import overseers_only
 
 
 @bp.get("")
 @bp.get("/overview")
-@overseers_only
+@overseer_page
 def overview_page() -> tuple[str, int]:
     """The live hall overview (supervisors and admins)."""
     site_id = chosen_site()

@@ -12,14 +12,15 @@ from ...domain.errors import LoketError
 from ...extensions import db, db_session
 from ...models import Service
 from ...services.admin import services as verbs
+from ..guards import admin_page
 from . import bp
 from ._chrome import chosen_site, done, me, render
-from ._guards import ID, admin_only
+from ._guards import ID
 from .forms import ActionForm, ServiceForm, field_error
 
 
 @bp.get("/services")
-@admin_only
+@admin_page
 def services() -> tuple[str, int]:
     """The hall's services in kiosk order."""
     site_id = chosen_site()
@@ -51,7 +52,7 @@ def _minutes(seconds: int) -> Decimal:
 
 
 @bp.route("/services/new", methods=["GET", "POST"])
-@admin_only
+@admin_page
 def service_new() -> tuple[str, int] | Response:
     """Add a service."""
     site_id = chosen_site()
@@ -79,7 +80,7 @@ def service_new() -> tuple[str, int] | Response:
 
 
 @bp.route(f"/services/{ID % 'service_id'}", methods=["GET", "POST"])
-@admin_only
+@admin_page
 def service_edit(service_id: int) -> tuple[str, int] | Response:
     """Change a service."""
     service = db.session.get(Service, service_id)
@@ -110,7 +111,7 @@ def service_edit(service_id: int) -> tuple[str, int] | Response:
 
 
 @bp.post(f"/services/{ID % 'service_id'}/move")
-@admin_only
+@admin_page
 def service_move(service_id: int) -> Response:
     """Move a service one place up or down on kiosks and boards."""
     service = db.session.get(Service, service_id)

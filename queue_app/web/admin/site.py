@@ -10,14 +10,14 @@ from ...domain.errors import LoketError
 from ...extensions import db, db_session
 from ...models import Site
 from ...services.admin import site as verbs
+from ..guards import admin_page
 from . import bp
 from ._chrome import chosen_site, done, me, render
-from ._guards import admin_only
 from .forms import SiteForm, field_error, time_zones
 
 
 @bp.route("/site", methods=["GET", "POST"])
-@admin_only
+@admin_page
 def site() -> tuple[str, int] | Response:
     """The hall's settings."""
     site_id = chosen_site()

@@ -15,9 +15,10 @@ from ...labels import ROLE_NAMES
 from ...models import User
 from ...services.admin import counters as counter_admin
 from ...services.admin import staff as verbs
+from ..guards import admin_page
 from . import bp
 from ._chrome import me, render
-from ._guards import ID, admin_only
+from ._guards import ID
 from .forms import ActionForm, NewStaffForm, PasswordForm, StaffForm, field_error, role_choices
 
 
@@ -37,7 +38,7 @@ def _staff_form(form: StaffForm) -> StaffForm:
 
 
 @bp.get("/staff")
-@admin_only
+@admin_page
 def staff() -> tuple[str, int]:
     """Every staff account: role, counters, active."""
     ranks = {name: rank for rank, name in enumerate(ROLE_NAMES)}
@@ -48,7 +49,7 @@ def staff() -> tuple[str, int]:
 
 
 @bp.route("/staff/new", methods=["GET", "POST"])
-@admin_only
+@admin_page
 def staff_new() -> tuple[str, int] | Response:
     """Add a staff account."""
     form = _staff_form(NewStaffForm())
@@ -79,7 +80,7 @@ def staff_new() -> tuple[str, int] | Response:
 
 
 @bp.route(f"/staff/{ID % 'user_id'}", methods=["GET", "POST"])
-@admin_only
+@admin_page
 def staff_edit(user_id: int) -> tuple[str, int] | Response:
     """Change a staff member's role and counters."""
     user = db.session.get(User, user_id)
@@ -112,7 +113,7 @@ def staff_edit(user_id: int) -> tuple[str, int] | Response:
 
 
 @bp.post(f"/staff/{ID % 'user_id'}/active")
-@admin_only
+@admin_page
 def staff_active(user_id: int) -> Response:
     """Activate or deactivate an account (`active` = 1 or 0)."""
     form = ActionForm()
@@ -138,7 +139,7 @@ def staff_active(user_id: int) -> Response:
 
 
 @bp.route(f"/staff/{ID % 'user_id'}/password", methods=["GET", "POST"])
-@admin_only
+@admin_page
 def staff_password(user_id: int) -> tuple[str, int] | Response:
     """Give an account a new password."""
     user = db.session.get(User, user_id)
