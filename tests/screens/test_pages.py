@@ -190,7 +190,9 @@ def test_board_options_come_from_the_query_string(
     # A hall named by a malformed id is refused in words, as everywhere (web/common.site_id_arg):
     # a TV must not show another hall's queue because its address has a typo.
     refused = client.get("/display?site=abc")
-    assert refused.status_code == 422 and "site" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Alamat menyebut aula yang salah" in refused.get_data(
+        as_text=True
+    )
 
 
 def test_parse_numbers() -> None:
