@@ -5,11 +5,17 @@ mutation of one hall's queue, across processes; SQLite gets the same from BEGIN 
 that lock numbering, calling and admission cannot race, and the site's `seq` gives every event a
 gap-free, commit-ordered sequence number. One hall's mutations are short (a few ms), so the
 serial section is not the bottleneck of a mall; the lock is per site, so malls do not contend.
+
+What a lock does, and where the rest lives: this module locks, numbers (`seq`), records each
+step of a ticket or counter (the event log and its domain events) and looks up what the verbs
+read (from the read model of the lock's `seq` when this process holds it). Admission under the
+cap is services/admission.py, called by the verbs that free or take a place; the turn of the
+day (expiring what earlier days left) is services/day.py, which the first lock of a service day
+in a process runs.
 """
 
 from __future__ import annotations
 
-from collections import Counter as Tally
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,18 +23,16 @@ from enum import Enum
 from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, func, select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from ..domain.access import Actor
-from ..domain.admission import OutsideTicket, choose_admissions, room_left
 from ..domain.errors import CounterBusy, NotFound
 from ..domain.events import CounterChanged, DomainEvent, TicketChanged
 from ..domain.numbering import is_open_at, service_day, site_zone
 from ..domain.states import AT_COUNTER, INSIDE, Action, TicketState
 from ..domain.ticket_steps import apply, step
-from ..domain.vocabulary import CounterState
-from ..models import Counter, CounterService, Service, Site, Ticket, TicketEvent
+from ..models import Counter, Service, Site, Ticket, TicketEvent
 from .clock import utcnow
 from .hall_state import HallCounter, HallInputs, TicketRow
 
@@ -118,7 +122,9 @@ def _days_not_closed(session: Session) -> None:
 
 
 class Hall:
-    """One site, locked for the rest of the transaction, collecting the events it records."""
+    """One site, locked for the rest of the transaction, collecting the events it records (and
+    what admission needs to know of this lock's changes: `inside_delta`, `outside_delta`,
+    `new_outside`)."""
 
     def __init__(self, session: Session, site: Site, now: datetime) -> None:
         self.session = session
@@ -177,7 +183,11 @@ class Hall:
         hall = cls(session, site, now or utcnow())
         key = (str(session.get_bind().engine.url), site.id)
         if close_days or _days_closed.get(key) != hall.today:
-            hall.expired = hall.expire_earlier_days()
+            # The day turns at a process's first lock of a service day (services/day.py works
+            # on a locked hall, hence imported here rather than at the top).
+            from .day import expire_earlier_days
+
+            hall.expired = expire_earlier_days(hall)
             session.info.setdefault(DAYS_CLOSING, {})[key] = hall.today
         seen = seen_hall(site.id)
         fresh = seen is not None and seen.seq == site.seq and seen.today == hall.today
@@ -210,13 +220,13 @@ class Hall:
         detail: dict[str, Any] | None = None,
         counter_id: int | None = None,
         service_id: int | None = None,
+        hall_has_room: bool = True,
     ) -> TicketState:
         """Take one step of the ticket's life (domain.ticket_steps: its state and the fields it
         sets) and record it. `counter_id`: where a call sends it; `service_id`: where a transfer
-        does."""
+        does; `hall_has_room`: for a reinstated no-show, whether it goes back inside (the verb
+        asks services/admission.py) or waits outside."""
         before = TicketState(ticket.state)
-        # Only a reinstated no-show asks whether the hall has room (it may have to wait outside).
-        room = self.room() > 0 if action is Action.REINSTATE else True
         taken = step(
             ticket,
             action,
@@ -224,7 +234,7 @@ class Hall:
             counter_id=counter_id,
             staff_id=staff_id,
             service_id=service_id,
-            hall_has_room=room,
+            hall_has_room=hall_has_room,
         )
         apply(ticket, taken)
         self.record(
@@ -355,138 +365,6 @@ class Hall:
             )
             self._counter_numbers = {cid: number for cid, number in rows}
         return self._counter_numbers.get(counter_id)
-
-    def inside(self) -> int:
-        """People inside now: tickets waiting, called or serving."""
-        stmt = select(func.count(Ticket.id)).where(
-            Ticket.site_id == self.site.id, Ticket.state.in_(INSIDE_STATES)
-        )
-        return int(self.session.scalar(stmt) or 0)
-
-    def room(self) -> int:
-        """How many more may come in under the hall cap."""
-        if self.site.hall_capacity is None:
-            return room_left(None, 0)  # no cap: nothing to count
-        return room_left(self.site.hall_capacity, self.inside())
-
-    def open_counters(self) -> list[Counter]:
-        """This site's open counters."""
-        stmt = select(Counter).where(
-            Counter.site_id == self.site.id, Counter.state == CounterState.OPEN.value
-        )
-        return list(self.session.scalars(stmt))
-
-    # -- admission -------------------------------------------------------------------------
-
-    def admit(self) -> list[Ticket]:
-        """Admit tickets waiting outside while the hall has room (domain.admission decides who).
-
-        With the read model of this `seq` at hand (`seen`), who is inside and outside is known
-        without a query: nobody outside means nothing to do, and a new ticket alone outside
-        goes in as soon as there is room."""
-        if self.seen is not None:
-            outside_now = self.seen.outside + self.outside_delta
-            if outside_now <= 0:
-                return []
-            room = room_left(self.site.hall_capacity, self.seen.inside + self.inside_delta)
-            if room <= 0:
-                return []
-            if outside_now == len(self.new_outside):
-                return [self._admit(ticket) for ticket in list(self.new_outside)[:room]]
-        else:
-            room = self.room()
-            if room <= 0:
-                return []
-        outside = self._outside_heads(room)
-        if not outside:
-            return []
-        waiting = Tally(
-            self.session.scalars(
-                select(Ticket.service_id).where(
-                    Ticket.site_id == self.site.id, Ticket.state == TicketState.WAITING.value
-                )
-            )
-        )
-        # Open counters per service they serve (one row per counter × service).
-        serving: Tally[int] = Tally(
-            self.session.scalars(
-                select(CounterService.service_id)
-                .join(Counter, Counter.id == CounterService.counter_id)
-                .where(Counter.site_id == self.site.id, Counter.state == CounterState.OPEN.value)
-            )
-        )
-        chosen = choose_admissions(
-            room,
-            [
-                OutsideTicket(t.id, t.service_id, t.priority is not None, t.queue_at)
-                for t in outside
-            ],
-            waiting,
-            serving,
-        )
-        by_id = {t.id: t for t in outside}
-        return [self._admit(by_id[pick.ticket_id]) for pick in chosen]
-
-    def admits_at_once(self) -> bool:
-        """Whether a ticket issued now goes straight in, known without a query: the read model
-        of this `seq` is at hand, nobody waits outside and the hall has room (`admit` would
-        admit it alone). The issue then inserts it admitted instead of updating it after."""
-        if self.seen is None or self.seen.outside + self.outside_delta > 0:
-            return False
-        return room_left(self.site.hall_capacity, self.seen.inside + self.inside_delta) > 0
-
-    def _admit(self, ticket: Ticket) -> Ticket:
-        self.move(ticket, Action.ADMIT)
-        if ticket in self.new_outside:
-            self.new_outside.remove(ticket)
-        return ticket
-
-    def _outside_heads(self, room: int) -> list[Ticket]:
-        """The first `room` outside tickets of each service (nobody further back can get in)."""
-        # One query: each outside ticket's place in its service's line (priority first).
-        place = (
-            select(
-                Ticket.id.label("id"),
-                func.row_number()
-                .over(
-                    partition_by=Ticket.service_id,
-                    order_by=(Ticket.priority.is_(None), Ticket.queue_at, Ticket.id),
-                )
-                .label("place"),
-            )
-            .where(Ticket.site_id == self.site.id, Ticket.state == TicketState.ISSUED.value)
-            .subquery()
-        )
-        stmt = (
-            select(Ticket)
-            .join(place, place.c.id == Ticket.id)
-            .where(place.c.place <= room)
-            .order_by(Ticket.service_id, place.c.place)
-        )
-        return list(self.session.scalars(stmt))
-
-    # -- end of day ------------------------------------------------------------------------
-
-    def expire_earlier_days(self) -> list[Ticket]:
-        """Expire every ticket of an earlier service day still in the queue.
-
-        Runs on the first lock of a service day, so the day turns over at local midnight by
-        itself; the `close-day` command runs it on demand. Nothing is deleted: each gets an
-        `expire` event. A ticket called or being served when the day turns is with a clerk:
-        it is not expired, and is started and finished as usual (its service time recorded);
-        until then its counter is busy with it (read.ACTIVE_QUERY keeps it in the hall)."""
-        stmt = select(Ticket).where(
-            Ticket.site_id == self.site.id,
-            Ticket.state.in_(QUEUED_STATES),
-            Ticket.service_day < self.today,
-        )
-        expired = list(self.session.scalars(stmt.order_by(Ticket.id)))
-        for ticket in expired:
-            self.move(ticket, Action.EXPIRE, detail={"reason": "day_closed"})
-        if expired:
-            self.session.flush()
-            self.admit()
-        return expired
 
 
 def site_of(session: Session, model: type[Service | Counter | Ticket], key: int) -> int:

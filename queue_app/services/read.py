@@ -55,7 +55,7 @@ def default_site_id(session: Session) -> int:
 #: Today's tickets still queued or at a counter, in queue order within each service: one read
 #: gives the counts, the queues and places, the busy counters and the board's current tickets.
 #: A ticket at a counter when the day turned is in it too, whatever its day: it is still
-#: inside, with its clerk (services.hall.Hall.expire_earlier_days expires queued ones only).
+#: inside, with its clerk (services.day.expire_earlier_days expires queued ones only).
 ACTIVE_QUERY = (
     select(*TICKET_COLUMNS)
     .where(

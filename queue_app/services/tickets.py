@@ -34,6 +34,7 @@ from ..domain.states import AT_COUNTER, Action, TicketState
 from ..domain.ticket_steps import apply, step
 from ..domain.vocabulary import Channel, CounterState, Outcome, Priority
 from ..models import Counter, CounterService, Service, Ticket
+from . import admission
 from .hall import QUEUED_STATES, Hall, TouchedCounter, refuse_busy, site_of
 from .hall_state import TicketRow
 from .holders import HolderId, refuse_second_ticket
@@ -113,7 +114,7 @@ def issue_ticket(
     number = draw_number(session, service, hall.today)
     # Straight in when nobody waits outside and there is room: inserted admitted, so the row
     # is written once (its two events, issue and admit, say what happened).
-    at_once = hall.admits_at_once()
+    at_once = admission.admits_at_once(hall)
     ticket = Ticket(
         site_id=site_id,
         issued_service_id=service.id,
@@ -140,7 +141,7 @@ def issue_ticket(
     else:
         hall.record(ticket, Action.ISSUE, None, detail=detail)
         hall.new_outside.append(ticket)
-        hall.admit()
+        admission.admit(hall)
     session.flush()
     return ticket, hall.events
 
@@ -258,7 +259,7 @@ def finish(
     if note:
         detail["note"] = note
     hall.move(ticket, Action.FINISH, staff_id=actor.user_id, detail=detail)
-    hall.admit()
+    admission.admit(hall)
     session.flush()
     return ticket, hall.events
 
@@ -279,7 +280,7 @@ def no_show(session: Session, ticket_id: int, actor: Actor) -> Result:
                 wait_s=left,
             )
     hall.move(ticket, Action.NO_SHOW, staff_id=actor.user_id)
-    hall.admit()
+    admission.admit(hall)
     session.flush()
     return ticket, hall.events
 
@@ -288,7 +289,9 @@ def reinstate(session: Session, ticket_id: int, actor: Actor) -> Result:
     """A no-show came back: back of the queue, inside if the hall has room, else outside."""
     hall, ticket = _lock_ticket(session, ticket_id)
     actor.require_counter(ticket.counter_id)
-    hall.move(ticket, Action.REINSTATE, staff_id=actor.user_id)
+    # It goes back inside if the hall has room, else it waits outside like a new ticket.
+    room = admission.room(hall) > 0
+    hall.move(ticket, Action.REINSTATE, staff_id=actor.user_id, hall_has_room=room)
     session.flush()
     return ticket, hall.events
 
@@ -323,7 +326,7 @@ def cancel(session: Session, ticket_id: int, actor: Actor) -> Result:
         if not set(counters) & actor.counter_ids:
             raise Forbidden("none of your counters serves this ticket's service")
     hall.move(ticket, Action.CANCEL, staff_id=actor.user_id)
-    hall.admit()
+    admission.admit(hall)
     session.flush()
     return ticket, hall.events
 
@@ -351,7 +354,7 @@ def cancel_by_holder(session: Session, token: str) -> Result:
             "cannot cancel a ticket of an earlier day", state=ticket.state, action="cancel"
         )
     hall.move(ticket, Action.CANCEL, detail=dict(BY_HOLDER))
-    hall.admit()
+    admission.admit(hall)
     session.flush()
     return ticket, hall.events
 

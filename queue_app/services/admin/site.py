@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from ...domain.errors import InvalidInput
 from ...domain.numbering import site_zone
 from ...models import Site
-from .. import audit
+from .. import admission, audit
 from ..hall import Hall
 from ..holders import KINDS as HOLDER_KINDS
 from .changes import Applied, config_changed, diff
@@ -131,7 +131,7 @@ def update_site(
     if not changes:
         return site, Applied()
     session.flush()
-    hall.admit()
+    admission.admit(hall)
     audit.record_change(
         session,
         site_id=site.id,
