@@ -20,6 +20,7 @@ from .api import bp
 from .commit import commit_without_expiring
 from .common import site_id_arg
 from .guards import overseer_required
+from .survey_form import answers_of
 from .validation import json_object, parse_body, parse_id
 
 
@@ -35,18 +36,10 @@ def answer_survey(token: str) -> tuple[Response, int]:
     ticket = session.scalars(select(Ticket).where(Ticket.token == token)).first()
     if ticket is None:
         raise NotFound("no ticket with this token")
-    respondent = given.respondent
     survey.answer(
         session,
         ticket,
-        survey.Answers(
-            answers=list(given.answers),
-            comment=given.comment,
-            age_group=respondent.age_group if respondent else None,
-            sex=respondent.sex if respondent else None,
-            education=respondent.education if respondent else None,
-            occupation=respondent.occupation if respondent else None,
-        ),
+        answers_of(given),
         channel="phone",
         now=utcnow(),
     )

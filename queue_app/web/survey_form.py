@@ -9,8 +9,10 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from ..contract.survey import SurveyBody
 from ..domain import ikm
 from ..i18n import current_language
+from ..services import survey
 
 
 def _age_labels() -> dict[str, str]:
@@ -97,3 +99,16 @@ def survey_texts() -> dict[str, str]:
         "survey_failed": _("Could not send your answers. Check your connection and try again."),
         "survey_expired_page": _("The page is too old: reload it and try again."),
     }
+
+
+def answers_of(given: SurveyBody) -> survey.Answers:
+    """What a respondent sent (the phone's or the tablet's body), as the survey records it."""
+    respondent = given.respondent
+    return survey.Answers(
+        answers=list(given.answers),
+        comment=given.comment,
+        age_group=respondent.age_group if respondent else None,
+        sex=respondent.sex if respondent else None,
+        education=respondent.education if respondent else None,
+        occupation=respondent.occupation if respondent else None,
+    )

@@ -23,7 +23,7 @@ from ..models import Counter, Device
 from ..services import survey
 from ..services.clock import utcnow
 from .errors import ApiError
-from .survey_form import survey_form, survey_texts
+from .survey_form import answers_of, survey_form, survey_texts
 from .validation import json_object, parse_body, parse_id
 
 bp = Blueprint("survey_tablet", __name__)
@@ -100,19 +100,11 @@ def answer() -> tuple[Response, int]:
         raise ApiError(403, "forbidden", "only an enrolled survey tablet answers here") from None
     given = parse_body(TabletSurveyBody, json_object())
     counter = _counter(device, given.counter)
-    respondent = given.respondent
     survey.answer_at_counter(
         db_session(),
         counter,
         given.ticket,
-        survey.Answers(
-            answers=list(given.answers),
-            comment=given.comment,
-            age_group=respondent.age_group if respondent else None,
-            sex=respondent.sex if respondent else None,
-            education=respondent.education if respondent else None,
-            occupation=respondent.occupation if respondent else None,
-        ),
+        answers_of(given),
         now=utcnow(),
     )
     db.session.commit()
