@@ -115,6 +115,14 @@ def from_environment() -> dict[str, Any]:
         "ISSUE_RATE_LIMIT_PER_DEVICE": env.get(
             "ISSUE_RATE_LIMIT_PER_DEVICE", "30 per minute;600 per hour"
         ),
+        # "Not yet" at the kiosk's requirements step (POST /api/v1/services/<id>/not-ready): a
+        # visit saved, counted in the reports; per address, and per enrolled kiosk or account.
+        "NOT_READY_RATE_LIMIT_PER_IP": env.get(
+            "NOT_READY_RATE_LIMIT_PER_IP", "10 per minute;100 per hour"
+        ),
+        "NOT_READY_RATE_LIMIT_PER_DEVICE": env.get(
+            "NOT_READY_RATE_LIMIT_PER_DEVICE", "30 per minute;600 per hour"
+        ),
         # Phones leaving the queue (POST /api/v1/tickets/by-token/<token>/cancel), per address:
         # a mall's guest Wi-Fi puts many phones behind one address, so it is generous.
         "HOLDER_CANCEL_RATE_LIMIT_PER_IP": env.get(

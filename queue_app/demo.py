@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
 from .domain.vocabulary import CounterState, Role
-from .models import Counter, CounterService, Service, Site, User
+from .models import Counter, CounterService, Service, ServiceRequirement, Site, User
 from .services import staff
 
 
@@ -37,6 +37,33 @@ SERVICES = [
     DemoService("J", "Pertanahan (BPN)", "Land registry (BPN)", 2, 1200, 80),
     DemoService("K", "Perbankan (Bank DKI)", "Banking (Bank DKI)", 2, 300),
 ]
+#: The documents a few demo services ask for (persyaratan): (Indonesian, English, note). The
+#: kiosk lists them before issuing; the other services issue at once.
+REQUIREMENTS: dict[str, list[tuple[str, str, str]]] = {
+    "B": [
+        ("KTP elektronik asli", "Original electronic ID card (KTP)", ""),
+        ("Kartu Keluarga asli", "Original family card (KK)", ""),
+        (
+            "Akta kelahiran, ijazah atau buku nikah",
+            "Birth certificate, diploma or marriage book",
+            "asli, salah satu",
+        ),
+        ("Paspor lama", "Old passport", "untuk penggantian"),
+        ("Bukti pendaftaran online", "Online registration receipt", "M-Paspor"),
+    ],
+    "C": [
+        ("KTP asli pemilik kendaraan", "Owner's original ID card (KTP)", ""),
+        ("STNK asli", "Original vehicle registration (STNK)", ""),
+        ("BPKB asli", "Original vehicle ownership book (BPKB)", "untuk ganti 5 tahunan"),
+    ],
+    "H": [
+        ("KTP elektronik asli", "Original electronic ID card (KTP)", "dan fotokopi"),
+        ("Kartu Keluarga", "Family card (KK)", "fotokopi"),
+        ("Akta kelahiran atau ijazah", "Birth certificate or diploma", "fotokopi"),
+        ("Pas foto 4×6 latar merah", "Passport photos 4×6, red background", "6 lembar"),
+        ("Sidik jari", "Fingerprint card", "dari Polres, bila sudah ada"),
+    ],
+}
 HALL_CAPACITY = 150
 ADMIN = ("admin", "admin-loket")
 SUPERVISOR = ("supervisor", "supervisor-loket")
@@ -110,6 +137,18 @@ def seed_demo(session: Session, timezone: str = "Asia/Jakarta") -> list[str] | N
         )
         session.add(service)
         services.append(service)
+    session.flush()
+    for service in services:
+        for position, (name_id, name_en, note) in enumerate(REQUIREMENTS.get(service.code, [])):
+            session.add(
+                ServiceRequirement(
+                    service_id=service.id,
+                    position=position,
+                    name_id=name_id,
+                    name_en=name_en,
+                    note=note,
+                )
+            )
     session.flush()
     number = len(add_counters(session, site, services, lambda spec: spec.counters))
     staff.create_user(session, *ADMIN, Role.ADMIN)

@@ -81,6 +81,10 @@ ACTION_LABELS = {
     "reprint": _l("slip reprinted"),
     "enrolment_link": _l("new enrolment link"),
     "revoke": _l("revoked"),
+    "requirement_add": _l("requirement added"),
+    "requirement_update": _l("requirement changed"),
+    "requirement_move": _l("requirements reordered"),
+    "requirement_remove": _l("requirement removed"),
 }
 
 #: How the audit trail names what an admin change was about.
@@ -117,6 +121,7 @@ FIELD_LABELS = {
     "name_en": _l("name (English)"),
     "name_id": _l("name (Indonesian)"),
     "no_show_after_s": _l("no-show allowed after (s)"),
+    "note": _l("note"),
     "number": _l("number"),
     "opens_at": _l("opens at"),
     "order": _l("order"),
@@ -126,6 +131,8 @@ FIELD_LABELS = {
     "public_base_url": _l("public address"),
     "reason": _l("reason"),
     "recall_limit": _l("recall limit"),
+    "requirement": _l("requirement"),
+    "requirements": _l("requirements"),
     "role": _l("role"),
     "services": _l("services"),
     "services_missing": _l("unknown services"),

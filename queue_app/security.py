@@ -75,6 +75,8 @@ LIMIT_SETTINGS = (
     "LOGIN_RATE_LIMIT_PER_USER_ADDRESS",
     "HOLDER_CANCEL_RATE_LIMIT_PER_IP",
     "SURVEY_RATE_LIMIT_PER_IP",
+    "NOT_READY_RATE_LIMIT_PER_IP",
+    "NOT_READY_RATE_LIMIT_PER_DEVICE",
 )
 #: The forwarding headers (as WSGI environ keys) a request from an untrusted peer loses.
 FORWARDING_HEADERS = (
@@ -399,6 +401,12 @@ class Limit:
 ISSUE_PER_ADDRESS = Limit("ISSUE_RATE_LIMIT_PER_IP", client_address, exempt_when=_known_issuer)
 #: Issuing by enrolled kiosks (device_cookie.py) and signed-in accounts: per device or account.
 ISSUE_PER_DEVICE = Limit("ISSUE_RATE_LIMIT_PER_DEVICE", issuer_key, exempt_when=_anonymous)
+#: "Not yet" at the kiosk's requirements step (a visit saved), counted like issuing: per
+#: address for anonymous clients, per enrolled kiosk or account for known ones.
+NOT_READY_PER_ADDRESS = Limit(
+    "NOT_READY_RATE_LIMIT_PER_IP", client_address, exempt_when=_known_issuer
+)
+NOT_READY_PER_DEVICE = Limit("NOT_READY_RATE_LIMIT_PER_DEVICE", issuer_key, exempt_when=_anonymous)
 #: A holder's own actions by token (leave the queue, answer the survey): the token is the
 #: credential, so every try counts, per address (a guesser of tokens is throttled).
 HOLDER_CANCEL = Limit("HOLDER_CANCEL_RATE_LIMIT_PER_IP", client_address)

@@ -8,6 +8,8 @@ two of them for elderly applicants, four counters open, some tickets called, ser
     kiosk.png     1080×1920  the kiosk at the entrance, a portrait touch screen
     kiosk-landscape.png  1366×768  the same kiosk on a landscape screen
     kiosk-full.png       1080×1920  the kiosk once the hall is full (the cap set to who is inside)
+    kiosk-requirements.png, kiosk-requirements-landscape.png
+                         1080×1920 and 1366×768: Paspor's documents asked for before issuing
     ticket.png               the printed ticket (print styles, the 80 mm slip alone, 2× pixels)
     counter.png   1440×900   counter 1's terminal with a called ticket
     board.png     1920×1080  the lobby board after a few calls, its call flash gone
@@ -19,7 +21,8 @@ two of them for elderly applicants, four counters open, some tickets called, ser
     board-empty.png, board-closed.png
                   1920×1080: nobody called yet; a hall outside its opening hours
     phone.png     390×844    the phone status page of a waiting ticket with people ahead: the
-                             hall, when it was taken, the number now served, the leave button
+                             hall, when it was taken, the number now served, the documents to
+                             bring, the leave button
     admin-*.png   1440 wide  the admin console: services, a refused service form, counters,
                              staff, site settings, the audit trail (as the demo admin)
     overview.png  1440 wide  the supervisors' live hall overview, once the first waits have
@@ -147,6 +150,11 @@ def kiosk_pages(base: str, browser: Browser, out: Path) -> None:
         kiosk.goto(f"{base}/kiosk")
         connected(kiosk)
         shoot(kiosk, out, name)
+        # The requirements step of Paspor (B): its documents before a number is issued.
+        kiosk.click('.service[data-code="B"]')
+        kiosk.wait_for_selector("#requirements:not([hidden])")
+        shoot(kiosk, out, name.replace("kiosk", "kiosk-requirements"))
+        kiosk.context.close()
 
 
 def kiosk_full(base: str, browser: Browser, out: Path, database: Path) -> None:
@@ -218,8 +226,9 @@ def screenshots(
     terminal.wait_for_timeout(2500)  # let the "called since" timer run a little
     shoot(terminal, out, "counter.png")
 
-    # The phone and the printed ticket of someone still waiting, with people ahead.
-    waiting = [t for t in tickets if t["code"].startswith("A-")][-1]
+    # The phone and the printed ticket of someone still waiting, with people ahead, for Paspor
+    # (B): both list the documents to bring.
+    waiting = [t for t in tickets if t["code"].startswith("B-")][-1]
     phone = browser.new_context(
         viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
     ).new_page()

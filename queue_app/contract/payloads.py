@@ -48,6 +48,15 @@ class TicketService(TypedDict):
     name_en: str
 
 
+class Requirement(TypedDict):
+    """A document the applicant must bring for a service (*persyaratan*), in the service's
+    order."""
+
+    name: Annotated[str, Field(description="Indonesian name", examples=["KTP asli"])]
+    name_en: Annotated[str, Field(examples=["Original ID card (KTP)"])]
+    note: Annotated[str, Field(description='a remark, "" for none', examples=["dan fotokopi"])]
+
+
 class BoardService(TicketService):
     """A service's queue figures, as a board shows them."""
 
@@ -76,12 +85,23 @@ class BoardService(TicketService):
             examples=["A-012"],
         ),
     ]
+    requirements: Annotated[
+        list[Requirement],
+        Field(description="the documents to bring, in order; empty when the service asks none"),
+    ]
 
 
 class Service(BoardService):
     """A service's queue figures (`GET /api/v1/services`)."""
 
     counters_open: int
+
+
+class NotReady(TypedDict):
+    """The answer to `POST /api/v1/services/<id>/not-ready`: the visit saved was counted."""
+
+    service: TicketService
+    reason: Annotated[Literal["not_ready"], Field(description="as the reports count it")]
 
 
 class TicketCounter(TypedDict):

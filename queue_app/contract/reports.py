@@ -43,6 +43,13 @@ class Figures(TypedDict):
     transferred: Count
     refused_quota: Count
     closed_early: Count
+    visits_saved: Annotated[
+        Count,
+        Field(
+            description="applicants who saw the service's requirements at the kiosk, lacked a "
+            "document and took no number"
+        ),
+    ]
     wait: DurationStats
     walk: DurationStats
     service: DurationStats

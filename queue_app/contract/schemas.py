@@ -16,6 +16,7 @@ REF = "#/components/schemas/{model}"
 RESPONSES: list[Any] = [
     payloads.Error,
     payloads.Service,
+    payloads.NotReady,
     payloads.PublicTicket,
     payloads.IssuedTicket,
     payloads.StaffTicket,

@@ -222,6 +222,9 @@ class Figures:
     transferred: int = 0
     refused_quota: int = 0
     closed_early: int = 0
+    #: Applicants who saw at the kiosk that they lacked a document and took no number: a
+    #: wasted wait and counter visit saved (refusals with reason `not_ready`).
+    visits_saved: int = 0
     waits: list[float] = field(default_factory=list)
     walks: list[float] = field(default_factory=list)
     services: list[float] = field(default_factory=list)
@@ -358,6 +361,8 @@ def build_report(
         for g in groups(service=refusal.service_id, at=refusal.at):
             if refusal.reason == "closed_early":
                 g.closed_early += 1
+            elif refusal.reason == "not_ready":
+                g.visits_saved += 1
             else:
                 g.refused_quota += 1
 

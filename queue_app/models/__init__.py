@@ -3,7 +3,7 @@
 from .base import Base
 from .counter import Counter, CounterService
 from .device import Device
-from .service import Service
+from .service import Service, ServiceRequirement
 from .site import Site
 from .survey import SurveyResponse
 from .ticket import AdminChange, DayCounter, IssueRequest, Refusal, Ticket, TicketEvent
@@ -20,6 +20,7 @@ __all__ = [
     "IssueRequest",
     "Refusal",
     "Service",
+    "ServiceRequirement",
     "Site",
     "StaffSession",
     "SurveyResponse",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
@@ -32,3 +32,20 @@ class Service(Base):
     #: Stop issuing (the kiosk button closes) once the wait estimate says a new ticket cannot
     #: be served before the hall's closing time.
     closes_early: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+
+
+class ServiceRequirement(Base):
+    """One document an applicant must bring for a service (*persyaratan*), e.g. "KTP asli dan
+    fotokopi", in the order the kiosk lists them."""
+
+    __tablename__ = "service_requirements"
+    __table_args__ = (Index("ix_service_requirements_service", "service_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    #: Place in the service's list (0 first).
+    position: Mapped[int] = mapped_column(default=0)
+    name_id: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    #: An optional remark, e.g. "asli dan fotokopi" ("" = none).
+    note: Mapped[str] = mapped_column(String(200), default="")

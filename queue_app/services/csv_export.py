@@ -61,6 +61,7 @@ FIGURE_COLUMNS = [
     "transferred",
     "refused_quota",
     "closed_early",
+    "visits_saved",
 ]
 DURATION_COLUMNS = [
     f"{kind}_{stat}_s" for kind in ("wait", "walk", "service") for stat in ("mean", "median", "p90")

@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 
+from ..contract import payloads
 from ..domain.states import INSIDE, Action, TicketState
 from ..models import Service, Site, Ticket, TicketEvent
 
@@ -220,6 +221,9 @@ class HallInputs:
     recorded: RecordedTimes
     #: Today's calls, newest first.
     recent_calls: list[CallRow]
+    #: Service id → the documents it asks for, in order (set-up: a change of them is a config
+    #: change, after which the hall is read whole). Services asking none are left out.
+    requirements: dict[int, list[payloads.Requirement]] = field(default_factory=dict)
 
 
 def changes_query() -> Any:
@@ -364,4 +368,5 @@ def advance(
         issued_today=issued,
         recorded=RecordedTimes(rounds, arrivals),
         recent_calls=recent[:RECENT_CALLS_KEPT],
+        requirements=inputs.requirements,
     )

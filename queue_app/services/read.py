@@ -22,7 +22,7 @@ from ..domain.errors import NotFound
 from ..domain.numbering import is_open_at, service_day, site_zone
 from ..domain.states import AT_COUNTER, INSIDE, TicketState
 from ..domain.vocabulary import CounterState
-from ..models import Counter, Service, Site, Ticket, TicketEvent
+from ..models import Counter, Service, ServiceRequirement, Site, Ticket, TicketEvent
 from .clock import utcnow
 from .estimates import WaitEstimates
 from .hall_state import (
@@ -115,6 +115,7 @@ class HallView:
                 active=sorted(inputs.active.values(), key=queue_order),
                 issued_today=inputs.issued_today,
                 recent_calls=inputs.recent_calls,
+                requirements=inputs.requirements,
             )
             self._carried: HallInputs | None = inputs
         else:
@@ -152,12 +153,28 @@ class HallView:
             issued_today=dict(self.issued_today),
             recorded=self.estimates.recorded,
             recent_calls=self.recent_calls,
+            requirements=self.requirements,
         )
 
     @cached_property
     def services(self) -> list[Service]:
         stmt = select(Service).where(Service.site_id == self.site.id)
         return list(self.db.scalars(stmt.order_by(Service.position, Service.code)))
+
+    @cached_property
+    def requirements(self) -> dict[int, list[payloads.Requirement]]:
+        """Service id → the documents it asks applicants to bring, in order (one read of the
+        site's lists; services asking none are left out)."""
+        stmt = (
+            select(ServiceRequirement)
+            .join(Service, Service.id == ServiceRequirement.service_id)
+            .where(Service.site_id == self.site.id)
+            .order_by(ServiceRequirement.service_id, ServiceRequirement.position)
+        )
+        found: dict[int, list[payloads.Requirement]] = {}
+        for row in self.db.scalars(stmt):
+            found.setdefault(row.service_id, []).append(requirement_payload(row))
+        return found
 
     @cached_property
     def counters(self) -> list[Counter]:
@@ -338,6 +355,7 @@ class HallView:
             counters_open=self.open_counters_per_service[service.id],
             estimated_wait_s=self.estimates.new_ticket_s(service),
             now_serving=self.now_serving.get(service.id),
+            requirements=self.requirements.get(service.id, []),
         )
 
     def board_service(self, service: Service) -> payloads.BoardService:
@@ -359,6 +377,11 @@ class HallView:
             opens_at=site.opens_at.strftime("%H:%M"),
             closes_at=site.closes_at.strftime("%H:%M"),
         )
+
+
+def requirement_payload(row: ServiceRequirement) -> payloads.Requirement:
+    """A required document as the API and the screens show it."""
+    return payloads.Requirement(name=row.name_id, name_en=row.name_en, note=row.note)
 
 
 def ticket_service(service: Service) -> payloads.TicketService:

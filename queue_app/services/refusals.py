@@ -10,6 +10,10 @@ from ..domain.vocabulary import Channel, Priority
 from ..models import Refusal, Service, Site
 from .clock import utcnow
 
+#: The reason of an applicant who saw a service's requirements at the kiosk, lacked a document
+#: and took no number ("Belum"): a visit saved, not a refusal by the hall.
+NOT_READY = "not_ready"
+
 
 def refusal_reason(error: LoketError) -> str | None:
     """The reason recorded for a refused issue, or None when it is not a refusal for capacity

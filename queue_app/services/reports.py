@@ -365,6 +365,7 @@ def figures_json(figures: Figures) -> contract.Figures:
         transferred=figures.transferred,
         refused_quota=figures.refused_quota,
         closed_early=figures.closed_early,
+        visits_saved=figures.visits_saved,
         wait=stats_json(figures.wait),
         walk=stats_json(figures.walk),
         service=stats_json(figures.service),

@@ -18,20 +18,22 @@ from ..domain.errors import InvalidHolderId, NotFound
 from ..domain.events import DomainEvent
 from ..domain.vocabulary import Channel, CounterState, Role
 from ..extensions import db, db_session
-from ..models import IssueRequest, Site, Ticket, User
+from ..models import IssueRequest, Service, Site, Ticket, User
 from ..realtime import snapshots
 from ..realtime.snapshots import HallSnapshot
 from ..security import (
     HOLDER_CANCEL,
     ISSUE_PER_ADDRESS,
     ISSUE_PER_DEVICE,
+    NOT_READY_PER_ADDRESS,
+    NOT_READY_PER_DEVICE,
     SIGN_IN_PER_ADDRESS,
     SIGN_IN_PER_USER_ADDRESS,
     client_address,
     rate_limited,
 )
 from ..services import counters as counter_verbs
-from ..services import holders, idempotency, read, reports, staff, tickets
+from ..services import holders, idempotency, read, refusals, reports, staff, tickets
 from ..services.clock import utcnow
 from ..services.csv_export import report_tickets
 from ..services.durations import ticket_durations
@@ -78,6 +80,28 @@ def openapi() -> Response:
 def list_services() -> Response:
     """Every service with its queue length, quota left and estimated wait."""
     return jsonify(snapshots.current(db_session(), site_id_arg()).services)
+
+
+@bp.post(f"/services/<int(max={MAX_ID}):service_id>/not-ready")
+@rate_limited(NOT_READY_PER_ADDRESS, NOT_READY_PER_DEVICE)
+def service_not_ready(service_id: int) -> tuple[Response, int]:
+    """ "Not yet" at the kiosk's requirements step: the applicant lacks a document and takes no
+    number. Counted as a visit saved in the reports (a refusal with reason `not_ready`); it
+    changes no queue. No body."""
+    kiosk = current_kiosk() is not None or (
+        current_user.is_authenticated and current_user.role == Role.KIOSK.value
+    )
+    refusal = refusals.record_refusal(
+        db_session(),
+        service_id,
+        refusals.NOT_READY,
+        Channel.KIOSK if kiosk else Channel.API,
+    )
+    service = db.session.get(Service, refusal.service_id)
+    assert service is not None
+    data = payloads.NotReady(service=read.ticket_service(service), reason="not_ready")
+    commit_and_publish([])  # no queue changed: nothing to tell the screens
+    return jsonify(data), 201
 
 
 @bp.post("/tickets")

@@ -200,6 +200,25 @@ def openapi_document() -> Json:
                 },
             }
         },
+        "/api/v1/services/{service_id}/not-ready": {
+            "post": {
+                "summary": "Not yet: the applicant lacks a required document and takes no "
+                "number (the kiosk's requirements step); counted as a visit saved",
+                "tags": ["public"],
+                "parameters": [
+                    {"name": "service_id", "in": "path", "required": True, "schema": ID}
+                ],
+                "responses": {
+                    "201": _json(_ref(payloads.NotReady), "the visit saved was counted"),
+                    "404": _error("no such service"),
+                    "429": {
+                        **RATE_LIMITED,
+                        "description": "rate_limited: too many from this address or kiosk; "
+                        "detail.retry_after_s says when to retry",
+                    },
+                },
+            }
+        },
         "/api/v1/tickets": {
             "post": {
                 "summary": "Take a ticket",

@@ -143,6 +143,7 @@ def ticket_status(token: str) -> str:
         site_name=site.name,
         taken=taken_at(ticket.issued_at, site.timezone, ticket.service_day != snapshot.view.today),
         survey=state,
+        requirements=snapshot.view.requirements.get(ticket.service_id, []),
         # The form, while the survey is or may still become open.
         form=survey_form() if state == "open" or ticket.state in MAY_BE_DONE else None,
         survey_texts=survey_texts(),

@@ -115,6 +115,8 @@ def printed_ticket(token: str) -> str:
         ),
         status_url=url,
         site_name=site.name,
+        # The documents to bring, names only (the slip's short form).
+        requirements=snapshot.view.requirements.get(public["service"]["id"], []),
         qr_svg=qr_svg(url),
         kiosk_url=back or kiosk_home(ticket.site_id),
         reprinted=(

@@ -16,6 +16,8 @@
   var fresh = Loket.Freshness();
   var hall = cfg.board.hall;
   var services = {};
+  // Service id → the documents it asks for (the board's and the queue news' `requirements`).
+  var requirements = {};
   // Open counters per service. The board's figures leave the count out, so it is worked out
   // from the board's counter states and the counters' services (`counter_services`); the
   // queue news carries it itself.
@@ -39,6 +41,16 @@
     if (messageTimer) clearTimeout(messageTimer);
     messageTimer = null;
     message.hidden = true;
+    if (homeAfterMessage) goHome();
+  }
+
+  // After "not yet" the kiosk starts over for the next person, in the hall's first language,
+  // once its message has been read (or has closed by itself).
+  var homeAfterMessage = false;
+
+  function goHome() {
+    homeAfterMessage = false;
+    if (cfg.lang !== cfg.home_lang) location.replace(root.dataset.home);
   }
 
   // The next touch anywhere closes an error (the box covers the screen, so the touch reaches
@@ -65,6 +77,7 @@
     var button = document.querySelector('.service[data-id="' + s.id + '"]');
     if (!button) return;
     services[s.id] = s;
+    if (s.requirements) requirements[s.id] = s.requirements;
     if (typeof s.counters_open === "number") countersOpen[s.id] = s.counters_open;
     button.querySelector('[data-field="waiting"]').textContent = s.waiting;
     button.querySelector('[data-field="wait"]').textContent = waitText(s);
@@ -228,6 +241,7 @@
 
   function idle() {
     if (busy) { touched(); return; } // a ticket is on its way: its page takes over
+    closeRequirements();
     hide();
     setPriority(null);
     if (window.LoketHolder) window.LoketHolder.clear();
@@ -267,15 +281,75 @@
     return null;
   }
 
+  // -- the requirements step -------------------------------------------------------------
+  var step = document.getElementById("requirements");
+  var chosen = null; // {id, code} of the service whose documents are shown
+
+  function showRequirements(id, code, list) {
+    var s = services[id] || {};
+    chosen = { id: id, code: code };
+    document.getElementById("req-code").textContent = code;
+    var name = document.getElementById("req-name");
+    name.textContent = cfg.lang === "en" && s.name_en ? s.name_en : (s.name || "");
+    var box = document.getElementById("req-list");
+    box.textContent = "";
+    list.forEach(function (r) {
+      var item = box.appendChild(Loket.el("li"));
+      item.appendChild(Loket.el("span", "req-name", cfg.lang === "en" && r.name_en ? r.name_en : r.name));
+      if (r.note) item.appendChild(Loket.el("span", "req-note", r.note));
+    });
+    step.style.setProperty("--n", String(Math.max(list.length, 3)));
+    step.hidden = false;
+    document.getElementById("req-yes").focus();
+  }
+
+  function closeRequirements() {
+    step.hidden = true;
+    chosen = null;
+  }
+
+  document.getElementById("req-yes").addEventListener("click", function () {
+    if (!chosen) return;
+    var code = chosen.code;
+    closeRequirements();
+    issue(code);
+  });
+
+  document.getElementById("req-no").addEventListener("click", function () {
+    if (!chosen) return;
+    var id = chosen.id;
+    closeRequirements();
+    // Counted as a visit saved (the reports); nothing is issued. The kiosk does not wait for
+    // the answer: a lost count must not hold the next person up.
+    fetch("/api/v1/services/" + encodeURIComponent(id) + "/not-ready", {
+      method: "POST",
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+      keepalive: true,
+    }).catch(function () {});
+    setPriority(null);
+    if (window.LoketHolder) window.LoketHolder.clear();
+    homeAfterMessage = true;
+    show(t.not_ready, true);
+  });
+
   function take(button) {
     if (busy) return;
     var holder = window.LoketHolder; // one ticket per person: phone number or NIK (holder.js)
     if (holder && !holder.value()) { show(t.holder_missing, true); holder.focus(); return; }
     var problem = holder ? holderProblem(holder.kind, holder.value()) : null;
     if (problem) { show(problem, true); return; }
+    var list = requirements[button.dataset.id] || [];
+    if (list.length) { showRequirements(Number(button.dataset.id), button.dataset.code, list); return; }
+    issue(button.dataset.code);
+  }
+
+  function issue(code) {
+    if (busy) return;
+    var holder = window.LoketHolder;
     busy = true;
     show(t.busy, false);
-    var body = { service: button.dataset.code, channel: "kiosk" };
+    var body = { service: code, channel: "kiosk" };
     if (priority) body.priority = priority;
     if (holder) body.holder_id = holder.value();
     // One key per touch: if the answer is lost (the network dropped it), the one retry with

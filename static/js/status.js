@@ -39,6 +39,7 @@
     box.dataset.state = ticket.state;
     $("state-text").textContent = stateText();
     $("queue-facts").hidden = !queued();
+    if ($("requirements")) $("requirements").hidden = !queued(); // needed until the call
     $("now-serving").textContent = ticket.now_serving || "—";
     $("position").textContent = ticket.position;
     $("wait").textContent = Loket.minutes(t, ticket.estimated_wait_s);

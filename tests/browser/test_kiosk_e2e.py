@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import requests
 
+from queue_app.demo import SUPERVISOR
+
 from ..integration.live import gunicorn_server
 from .conftest import Watch
 from .test_screens_e2e import PRINT_STUB, connected, staff_headers, text
@@ -358,3 +360,210 @@ def test_no_button_says_no_wait_while_no_counter_serves_its_service(
     for shown in (page, fresh):
         wait_until_it_says(shown, "A", "belum ada loket yang buka")
     watch.assert_clean(console=True)
+
+
+#: Eight documents with notes, the most the step is laid out for (beyond the demo's five).
+EIGHT_DOCUMENTS = [
+    ("KTP elektronik asli", "Original electronic ID card", "dan fotokopi 2 lembar"),
+    ("Kartu Keluarga asli", "Original family card", "dan fotokopi"),
+    ("Akta kelahiran atau ijazah terakhir", "Birth certificate or last diploma", "asli"),
+    ("Pas foto 4×6 latar merah", "Photos 4×6, red background", "6 lembar"),
+    ("Surat pengantar kelurahan", "Cover letter from the village office", ""),
+    ("Buku nikah", "Marriage book", "bagi yang sudah menikah"),
+    ("Kartu sidik jari", "Fingerprint card", "dari Polres"),
+    ("Bukti pendaftaran online", "Online registration receipt", ""),
+]
+
+
+def set_documents(db: Path, code: str, documents: list[tuple[str, str, str]]) -> None:
+    """Give service `code` these documents (in order) instead of its own."""
+    with sqlite3.connect(db) as connection:
+        (service_id,) = connection.execute(
+            "SELECT id FROM services WHERE code = ?", (code,)
+        ).fetchone()
+        connection.execute("DELETE FROM service_requirements WHERE service_id = ?", (service_id,))
+        connection.executemany(
+            "INSERT INTO service_requirements (service_id, position, name_id, name_en, note)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [(service_id, i, *doc) for i, doc in enumerate(documents)],
+        )
+    changed(db)
+
+
+def supervisor_headers(base: str) -> dict[str, str]:
+    username, password = SUPERVISOR
+    response = requests.post(
+        f"{base}/api/v1/auth/token", json={"username": username, "password": password}, timeout=10
+    )
+    assert response.status_code == 201, response.text
+    return {"Authorization": f"Bearer {response.json()['token']}"}
+
+
+def report_of_today(base: str) -> dict[str, Any]:
+    today = requests.get(f"{base}/api/v1/board", timeout=10).json()["service_day"]
+    answer = requests.get(
+        f"{base}/api/v1/reports/daily",
+        params={"date": today},
+        headers=supervisor_headers(base),
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+    result: dict[str, Any] = answer.json()
+    return result
+
+
+def test_a_service_with_requirements_asks_for_the_documents_before_issuing(
+    browser: Browser, live_server: str, watch: Watch
+) -> None:
+    base = live_server
+    context = watch.context(browser, viewport=PORTRAIT, has_touch=True)
+    context.add_init_script(PRINT_STUB)
+    page = context.new_page()
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    page.goto(f"{base}/kiosk")
+    connected(page)
+
+    # A service that asks for nothing issues at the touch (demo: A); Paspor (B) asks first.
+    page.click('.service[data-code="B"]')
+    assert page.is_visible("#requirements")
+    assert text(page, "#req-title") == "Sudah membawa semua dokumen ini?"
+    items = page.locator("#req-list li")
+    assert items.count() == 5
+    assert items.nth(0).inner_text().startswith("KTP elektronik asli")
+    assert "asli, salah satu" in items.nth(2).inner_text()
+    assert text(page, "#req-yes") == "Ya, ambil nomor" and text(page, "#req-no") == "Belum"
+    assert posts == [], "a number was asked for before the answer"
+
+    # "Belum": nothing is issued, it is counted, and the kiosk starts over.
+    with page.expect_response(lambda r: "/not-ready" in r.url) as saved:
+        page.click("#req-no")
+    assert saved.value.status == 201
+    assert page.is_hidden("#requirements")
+    assert text(page, "#message-text").startswith("Tidak ada nomor yang diambil")
+    page.mouse.click(540, 960)  # a touch closes the message
+    assert page.is_hidden("#message")
+    assert not [url for url in posts if url.startswith(f"{base}/api/v1/tickets")]
+    b = next(
+        s for s in requests.get(f"{base}/api/v1/services", timeout=10).json() if s["code"] == "B"
+    )
+    assert b["waiting"] == 0
+    report = report_of_today(base)
+    assert next(s for s in report["services"] if s["code"] == "B")["visits_saved"] == 1
+    assert report["totals"]["issued"] == 0
+
+    # "Ya, ambil nomor": the ticket is issued and printed as before.
+    page.click('.service[data-code="B"]')
+    with page.expect_response(
+        lambda r: r.url.startswith(f"{base}/api/v1/tickets") and r.request.method == "POST"
+    ) as issued:
+        page.click("#req-yes")
+    assert issued.value.status == 201
+    page.wait_for_url(re.compile(re.escape(f"{base}/kiosk/ticket/")))
+    slip = page.inner_text("#slip")
+    assert "Bawa:" in slip and "Paspor lama" in slip
+    watch.assert_clean(console=True)
+
+
+def test_not_yet_in_english_returns_to_indonesian_for_the_next_person(
+    browser: Browser, live_server: str, watch: Watch
+) -> None:
+    page = kiosk_page(watch, browser, LANDSCAPE, "/kiosk?lang=en")
+    page.click('.prio[data-priority="pregnant"]')
+    page.click('.service[data-code="H"]')
+    assert text(page, "#req-title") == "Do you have all these documents with you?"
+    # The documents in the applicant's language.
+    assert (
+        page.locator("#req-list li")
+        .nth(3)
+        .inner_text()
+        .startswith("Passport photos 4×6, red background")
+    )
+    page.click("#req-no")
+    assert text(page, "#message-text").startswith("No number was taken")
+    page.click("#message-close")
+    page.wait_for_url(re.compile(r"/kiosk\?.*lang=id"))
+    connected(page)
+    assert text(page, "h1") == "Ambil nomor antrean"
+    assert page.locator('.prio[aria-pressed="true"]').count() == 0
+    watch.assert_clean(console=True)
+
+
+#: The requirements step as a user would see it go wrong: scrolling, or something off screen
+#: or cut off, or buttons too small.
+MEASURE_STEP = """(min) => {
+  const doc = document.scrollingElement;
+  const box = document.querySelector('.req-box');
+  const parts = [...document.querySelectorAll('#req-list li, #req-yes, #req-no, #req-title')];
+  const outside = parts.filter(e => {
+    const r = e.getBoundingClientRect();
+    return r.top < 0 || r.left < 0 || r.bottom > innerHeight + 0.5 || r.right > innerWidth + 0.5;
+  });
+  const buttons = [...document.querySelectorAll('#req-yes, #req-no')]
+    .map(e => e.getBoundingClientRect());
+  return {
+    scroll: [doc.scrollWidth, doc.scrollHeight],
+    viewport: [innerWidth, innerHeight],
+    outside: outside.map(e => e.textContent.trim().slice(0, 20)),
+    clipped: box.scrollHeight > box.clientHeight + 1,
+    small: buttons.filter(r => r.width < min || r.height < min).length,
+    item_px: parseFloat(getComputedStyle(document.querySelector('#req-list li')).fontSize),
+  };
+}"""
+
+
+def test_the_requirements_step_fits_portrait_and_landscape_in_large_text(
+    browser: Browser, live_server: str, watch: Watch, tmp_path: Path
+) -> None:
+    db = database(tmp_path)
+    set_documents(db, "B", EIGHT_DOCUMENTS)
+    sizes: dict[tuple[str, int], float] = {}
+    for count in (8, 2):
+        set_documents(db, "B", EIGHT_DOCUMENTS[:count])
+        for label, viewport in (("portrait", PORTRAIT), ("landscape", LANDSCAPE)):
+            page = kiosk_page(watch, browser, viewport, "/kiosk")
+            page.click('.service[data-code="B"]')
+            assert page.locator("#req-list li").count() == count
+            m = page.evaluate(MEASURE_STEP, MIN_TARGET_PX)
+            what = f"{label}, {count} documents"
+            assert m["scroll"] == m["viewport"], f"{what}: the page scrolls ({m})"
+            assert m["outside"] == [], f"{what}: off screen: {m['outside']}"
+            assert not m["clipped"], f"{what}: the list is cut off"
+            assert m["small"] == 0, f"{what}: buttons under {MIN_TARGET_PX} px"
+            sizes[(label, count)] = m["item_px"]
+            page.context.close()
+    # Large text: readable from a step back even with eight documents, larger with fewer.
+    assert min(sizes.values()) >= 24, sizes
+    for label in ("portrait", "landscape"):
+        assert sizes[(label, 2)] >= sizes[(label, 8)], sizes
+    watch.assert_clean(console=True)
+
+
+@pytest.fixture
+def quick_idle_requirements(browser_tools: None, tmp_path: Path) -> Iterator[str]:
+    with gunicorn_server(
+        f"sqlite:///{database(tmp_path)}", extra_env={"KIOSK_IDLE_S": "3"}
+    ) as base:
+        yield base
+
+
+def test_a_requirements_step_left_alone_goes_back_to_the_start(
+    browser: Browser, quick_idle_requirements: str
+) -> None:
+    watch = Watch(quick_idle_requirements)
+    try:
+        page = kiosk_page(watch, browser, PORTRAIT, "/kiosk?lang=en")
+        posts: list[str] = []
+        page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+        page.click('.service[data-code="B"]')
+        assert page.is_visible("#requirements")
+        page.wait_for_function(
+            "() => document.documentElement.lang === 'id'"
+            " && document.getElementById('requirements').hidden",
+            timeout=20_000,
+        )
+        assert posts == []  # walking away is neither a ticket nor a visit saved
+        watch.assert_clean(console=True)
+    finally:
+        for context in watch.contexts:
+            context.close()

@@ -31,7 +31,7 @@ from werkzeug.test import TestResponse
 
 from queue_app.domain.vocabulary import Role
 from queue_app.extensions import db, socketio
-from queue_app.models import Counter, Service, Site, Ticket, User
+from queue_app.models import Counter, Service, ServiceRequirement, Site, Ticket, User
 from queue_app.services import devices, staff, tickets
 
 from ..conftest import make_app
@@ -111,6 +111,22 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/admin/services/<int(max=2147483647):service_id>"): ADMINS,
     ("POST", "/admin/services/<int(max=2147483647):service_id>"): ADMINS,
     ("POST", "/admin/services/<int(max=2147483647):service_id>/move"): ADMINS,
+    ("POST", "/admin/services/<int(max=2147483647):service_id>/requirements"): ADMINS,
+    (
+        "POST",
+        "/admin/services/<int(max=2147483647):service_id>/requirements/"
+        "<int(max=2147483647):requirement_id>",
+    ): ADMINS,
+    (
+        "POST",
+        "/admin/services/<int(max=2147483647):service_id>/requirements/"
+        "<int(max=2147483647):requirement_id>/move",
+    ): ADMINS,
+    (
+        "POST",
+        "/admin/services/<int(max=2147483647):service_id>/requirements/"
+        "<int(max=2147483647):requirement_id>/remove",
+    ): ADMINS,
     ("GET", "/admin/counters"): ADMINS,
     ("GET", "/admin/counters/new"): ADMINS,
     ("POST", "/admin/counters/new"): ADMINS,
@@ -130,6 +146,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/openapi.json"): EVERYONE,
     ("GET", "/api/v1/services"): EVERYONE,
     ("POST", "/api/v1/tickets"): EVERYONE,
+    # "Not yet" at the kiosk's requirements step: public, like issuing (rate-limited).
+    ("POST", "/api/v1/services/<int(max=2147483647):service_id>/not-ready"): EVERYONE,
     ("GET", "/api/v1/tickets/by-token/<token>"): EVERYONE,
     # The holder leaving the queue: whoever holds the token (it is the credential).
     ("POST", "/api/v1/tickets/by-token/<token>/cancel"): EVERYONE,
@@ -234,6 +252,8 @@ def _build_hall(app: Flask) -> tuple[dict[str, int], dict[str, str]]:
     # A kiosk device account — even one given a counter by mistake acts at no counter.
     make_user(session, KIOSK, Role.KIOSK, [c1])
     device, code = devices.create(session, site.id, "kiosk", "Kiosk lobi", None)
+    requirement = ServiceRequirement(service_id=a.id, name_id="KTP asli", name_en="ID card")
+    session.add(requirement)
     session.commit()
     made: dict[str, Ticket] = {}
     made["N"], _ = tickets.issue_ticket(session, a.id)
@@ -253,6 +273,7 @@ def _build_hall(app: Flask) -> tuple[dict[str, int], dict[str, str]]:
         "counter_1": c1.id,
         "counter_2": c2.id,
         "clerk1": clerk1.id,
+        "requirement": requirement.id,
         **{name: t.id for name, t in made.items()},
     }
     return ids, {"code": code, **{name: t.token for name, t in made.items()}}
@@ -306,6 +327,7 @@ def concrete_url(matrix: Matrix, rule: str) -> str:
         "ticket_id": str(ticket),
         "counter_id": str(counter),
         "service_id": str(ids["A"]),
+        "requirement_id": str(ids["requirement"]),
         "user_id": str(ids["clerk1"]),
         "device_id": str(ids["device"]),
         "code": matrix.tokens["code"],

@@ -107,6 +107,7 @@ def app(database_url: str) -> Iterator[Flask]:
         "LOGIN_RATE_LIMIT_PER_USER_ADDRESS": f"{GUESSES} per minute",
         "SURVEY_RATE_LIMIT_PER_IP": f"{FLOOD} per minute",
         "HOLDER_CANCEL_RATE_LIMIT_PER_IP": f"{GUESSES} per minute",
+        "NOT_READY_RATE_LIMIT_PER_IP": f"{GUESSES} per minute",
     }
     with app_with_tables(database_url, **limits) as application:
         yield application
@@ -148,6 +149,14 @@ def exercise(app: Flask, api: Api) -> list[Record]:
     assert_error(
         api.post(f"{API}/tickets/by-token/not-a-token/cancel", **guesser), 429, "rate_limited"
     )
+    # "not yet" at the kiosk's requirements step: a visit saved, rate-limited per address
+    hurried = {"environ_base": {"REMOTE_ADDR": "10.9.9.7"}}
+    services = api.get(f"{API}/services").get_json()
+    a_id = next(s["id"] for s in services if s["code"] == "A")
+    assert api.post(f"{API}/services/{a_id}/not-ready", **hurried).status_code == 201
+    assert_error(api.post(f"{API}/services/{UNKNOWN}/not-ready", **hurried), 404)
+    assert api.post(f"{API}/services/{a_id}/not-ready", **hurried).status_code == 201
+    assert_error(api.post(f"{API}/services/{a_id}/not-ready", **hurried), 429, "rate_limited")
     for path in ("/services", "/counters", "/board"):
         assert api.get(f"{API}{path}", query_string={"site": hall.site_id}).status_code == 200
         assert_error(api.get(f"{API}{path}", query_string={"site": UNKNOWN}), 404)

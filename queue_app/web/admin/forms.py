@@ -43,6 +43,7 @@ from ...domain.errors import LoketError
 from ...domain.vocabulary import CounterState, DeviceKind, Role
 from ...i18n import decimal
 from ...labels import COUNTER_STATE_LABELS, ROLE_CHOICE_LABELS
+from ...services.admin.requirements import MAX_REQUIREMENTS
 from ...services.admin.site import normalise_base_url
 from ...services.passwords import MIN_PASSWORD
 
@@ -81,6 +82,8 @@ REASONS: dict[str, Any] = {
     "timezone": _l("Unknown time zone: use a name like Asia/Jakarta."),
     "device_kind": _l("Not a valid choice."),
     "name": _l("A name has 1 to 64 characters."),
+    "too_many": _l("A service asks for at most %(n)s documents.", n=MAX_REQUIREMENTS),
+    "too_long": _l("This text is too long."),
     "counter_busy": _l(
         "The counter still has a called or serving ticket: finish it first, then close."
     ),
@@ -201,6 +204,20 @@ class ServiceForm(AdminForm):
     def validate_code(self, field: Field) -> None:
         if field.data in self.codes_taken:
             raise ValidationError(str(REASONS["code_taken"]))
+
+
+class RequirementForm(AdminForm):
+    """One document of a service's requirements (added or changed on the service's page)."""
+
+    req_name_id = StringField(
+        _l("Document, in Indonesian"),
+        validators=[InputRequired(message=REQUIRED), Length(max=120)],
+    )
+    req_name_en = StringField(
+        _l("Document, in English"),
+        validators=[InputRequired(message=REQUIRED), Length(max=120)],
+    )
+    req_note = StringField(_l("Note (optional)"), validators=[Length(max=200)])
 
 
 class CounterForm(AdminForm):

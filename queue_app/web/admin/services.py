@@ -10,13 +10,14 @@ from werkzeug.wrappers import Response
 
 from ...domain.errors import LoketError
 from ...extensions import db, db_session
-from ...models import Service
+from ...models import Service, ServiceRequirement
+from ...services.admin import requirements as requirement_verbs
 from ...services.admin import services as verbs
 from ..guards import admin_page
 from . import bp
 from ._chrome import chosen_site, done, me, render
 from ._guards import ID
-from .forms import ActionForm, ServiceForm, field_error
+from .forms import ActionForm, RequirementForm, ServiceForm, field_error
 
 
 @bp.get("/services")
@@ -107,7 +108,127 @@ def service_edit(service_id: int) -> tuple[str, int] | Response:
             )
         service = db.session.get(Service, service_id)
     status = 422 if form.is_submitted() else 200
-    return render("admin/service_form.html", status, site_id=site_id, form=form, service=service)
+    return _edit_page(service, form, status=status)
+
+
+def _edit_page(
+    service: Service | None,
+    form: ServiceForm | None = None,
+    *,
+    status: int = 200,
+    requirement_form: RequirementForm | None = None,
+    failed: int | None = None,
+) -> tuple[str, int]:
+    """The service's page: its settings and its requirements; `requirement_form` with
+    `failed`: the requirement (None: the new one) whose change was refused, with its errors."""
+    if service is None:
+        abort(404)
+    if form is None:
+        form = ServiceForm(obj=service, formdata=None)
+        form.prior_minutes.data = _minutes(service.prior_service_s)
+    return render(
+        "admin/service_form.html",
+        status,
+        site_id=service.site_id,
+        form=form,
+        service=service,
+        requirements=requirement_verbs.of_service(db_session(), service.id),
+        # The refused form where it was sent (a row's or the new one's), blank elsewhere.
+        edit_form=requirement_form if failed is not None else None,
+        add_form=requirement_form
+        if requirement_form is not None and failed is None
+        else RequirementForm(formdata=None),
+        failed=failed,
+        max_requirements=requirement_verbs.MAX_REQUIREMENTS,
+        action=ActionForm(),
+    )
+
+
+def _requirement_values(form: RequirementForm) -> requirement_verbs.RequirementValues:
+    return requirement_verbs.RequirementValues(
+        name_id=form.req_name_id.data or "",
+        name_en=form.req_name_en.data or "",
+        note=form.req_note.data or "",
+    )
+
+
+def _requirement(service_id: int, requirement_id: int) -> tuple[Service, ServiceRequirement]:
+    service = db.session.get(Service, service_id)
+    row = db.session.get(ServiceRequirement, requirement_id)
+    if service is None or row is None or row.service_id != service.id:
+        abort(404)
+    return service, row
+
+
+def _back(service: Service) -> str:
+    return url_for("admin.service_edit", service_id=service.id) + "#requirements"
+
+
+@bp.post(f"/services/{ID % 'service_id'}/requirements")
+@admin_page
+def requirement_add(service_id: int) -> tuple[str, int] | Response:
+    """Add a document at the end of the service's requirements."""
+    service = db.session.get(Service, service_id)
+    if service is None:
+        abort(404)
+    form = RequirementForm()
+    if form.validate_on_submit():
+        try:
+            applied = requirement_verbs.add_requirement(
+                db_session(), service_id, me(), _requirement_values(form)
+            )[1]
+        except LoketError as exc:
+            db.session.rollback()
+            field_error(form, exc, "req_name_id")
+        else:
+            return done(applied, _("Requirement added."), _back(service))
+        service = db.session.get(Service, service_id)
+    return _edit_page(service, status=422, requirement_form=form)
+
+
+@bp.post(f"/services/{ID % 'service_id'}/requirements/{ID % 'requirement_id'}")
+@admin_page
+def requirement_edit(service_id: int, requirement_id: int) -> tuple[str, int] | Response:
+    """Change a document's names or note."""
+    service, _row = _requirement(service_id, requirement_id)
+    form = RequirementForm()
+    if form.validate_on_submit():
+        try:
+            applied = requirement_verbs.update_requirement(
+                db_session(), requirement_id, me(), _requirement_values(form)
+            )[1]
+        except LoketError as exc:
+            db.session.rollback()
+            field_error(form, exc, "req_name_id")
+        else:
+            return done(applied, _("Requirement saved."), _back(service))
+        service = db.session.get(Service, service_id)  # type: ignore[assignment]
+    return _edit_page(service, status=422, requirement_form=form, failed=requirement_id)
+
+
+@bp.post(f"/services/{ID % 'service_id'}/requirements/{ID % 'requirement_id'}/move")
+@admin_page
+def requirement_move(service_id: int, requirement_id: int) -> Response:
+    """Move a document one place up or down the list."""
+    service, _row = _requirement(service_id, requirement_id)
+    direction = request.form.get("direction")
+    if not ActionForm().validate_on_submit() or direction not in ("up", "down"):
+        abort(400)
+    applied = requirement_verbs.move_requirement(
+        db_session(), requirement_id, me(), -1 if direction == "up" else 1
+    )[1]
+    return done(applied, _("Requirement moved."), _back(service))
+
+
+@bp.post(f"/services/{ID % 'service_id'}/requirements/{ID % 'requirement_id'}/remove")
+@admin_page
+def requirement_remove(service_id: int, requirement_id: int) -> Response:
+    """Take a document off the list."""
+    service, _row = _requirement(service_id, requirement_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    applied = requirement_verbs.remove_requirement(db_session(), requirement_id, me())[1]
+    return done(applied, _("Requirement removed."), _back(service))
 
 
 @bp.post(f"/services/{ID % 'service_id'}/move")
