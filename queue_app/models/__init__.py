@@ -3,6 +3,7 @@
 from .base import Base
 from .counter import Counter, CounterService
 from .device import Device
+from .notification import Lease, Notification, TicketContact
 from .service import Service
 from .site import Site
 from .survey import SurveyResponse
@@ -18,12 +19,15 @@ __all__ = [
     "DayCounter",
     "Device",
     "IssueRequest",
+    "Lease",
+    "Notification",
     "Refusal",
     "Service",
     "Site",
     "StaffSession",
     "SurveyResponse",
     "Ticket",
+    "TicketContact",
     "TicketEvent",
     "User",
     "user_counters",
