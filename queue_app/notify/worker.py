@@ -141,7 +141,12 @@ class Worker:
 
     def deliver(self, session: Session, message: Notification) -> None:
         """Try one message and record what happened, in a commit of its own."""
-        message = session.merge(message)
+        # Read again: a process that held the lease before this one took it over may have
+        # delivered it since this round looked.
+        session.refresh(message)
+        if message.state not in notify.PENDING or message.next_try_at > self.clock():
+            session.commit()
+            return
         to = self.sealer.open(message.recipient) if message.recipient else None
         now = self.clock()
         if to is None:
