@@ -154,13 +154,11 @@ class Worker:
             message.last_error = "no readable number (purged, or sealed with another key)"
             session.commit()
             return
-        answer = webhook.post(
-            self.url,
-            self.secret,
-            webhook.payload(message, to, message.site_id),
-            now,
-            self.timeout_s,
-        )
+        body = webhook.payload(message, to, message.site_id)
+        # No transaction stays open while the gateway answers: on SQLite it would hold the
+        # write lock (every issue and call would wait), on PostgreSQL a connection.
+        session.commit()
+        answer = webhook.post(self.url, self.secret, body, now, self.timeout_s)
         message.tries += 1
         now = self.clock()
         if answer.delivered:

@@ -313,3 +313,23 @@ def test_a_clean_stop_releases_the_lease(app: Flask) -> None:
     first.run_forever(stop)
     with app.app_context():
         assert worker_of(app, holder="second").take_lease(db.session)
+
+
+@BACKENDS
+@pytest.mark.usefixtures("one_message")
+def test_the_hall_is_not_held_while_the_gateway_answers(
+    app: Flask, receiver: Receiver, clock: Clock
+) -> None:
+    issued: list[int] = []
+
+    def issue_meanwhile(_: object) -> None:
+        # While the gateway holds the worker's request, a kiosk issues (it needs the database's
+        # write lock on SQLite): the worker must not hold a transaction during the POST.
+        started = time.monotonic()
+        issued.append(app.test_client().post("/api/v1/tickets", json={"service": "A"}).status_code)
+        assert time.monotonic() - started < 0.4
+
+    receiver.on_request = issue_meanwhile
+    worker_of(app, clock).run_once()
+    assert issued == [201]
+    assert messages(app)[0].state == "sent"  # answered within NOTIFY_TIMEOUT_S (0.5 s)
