@@ -64,7 +64,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         engineio_logger=security.OneLineLogger("engineio.server"),
     )
 
-    from . import auth, cli, device_cookie, i18n
+    from . import auth, cli, device_cookie, i18n, notify
     from .web import (
         admin,
         api,
@@ -95,6 +95,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     snapshots.init_app(app)
     broadcast.init_app(app)
     cli.init_app(app)
+    notify.init_app(app)
     return app
 
 

@@ -1,5 +1,5 @@
 """Flask commands: seed-demo, check-demo-passwords, create-user, create-token, enrol-device,
-close-day, simulate-day."""
+close-day, simulate-day, purge-contacts, notify-worker."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from .domain.errors import LoketError
 from .domain.vocabulary import DeviceKind, Role
 from .extensions import db, db_session
 from .models import Site, User
+from .notify.commands import notify_worker_command, purge, purge_contacts_command
 from .services import devices, read, staff
 from .services.day import close_day
 from .simulate import Scenario, simulate_day, summary_lines
@@ -36,6 +37,8 @@ def init_app(app: Flask) -> None:
         enrol_device_command,
         close_day_command,
         simulate_day_command,
+        purge_contacts_command,
+        notify_worker_command,
     ):
         app.cli.add_command(command)
 
@@ -146,6 +149,8 @@ def close_day_command() -> None:
     expired, events = close_day(db_session())
     commit_and_publish(events)
     click.echo(f"Expired {len(expired)} ticket(s) left from earlier days.", err=True)
+    purged = purge()
+    click.echo(f"Deleted {purged.contacts} notification number(s) past retention.", err=True)
 
 
 @click.command("simulate-day")

@@ -158,9 +158,29 @@ def from_environment() -> dict[str, Any]:
         "SOCKET_MAX_PER_ADDRESS": count(env.get("SOCKET_MAX_PER_ADDRESS", "200")),
         "RESYNC_MIN_INTERVAL_S": float(env.get("RESYNC_MIN_INTERVAL_S", "2")),
         "SOCKET_MAX_PAYLOAD": count(env.get("SOCKET_MAX_PAYLOAD", "16384")),
+        # Notifications through an SMS/WhatsApp gateway (queue_app/notify/, docs/notifications.md).
+        **notify_settings(env),
         "SOCKET_ALLOWED_ORIGINS": [
             o.strip().rstrip("/")
             for o in env.get("SOCKET_ALLOWED_ORIGINS", "").split(",")
             if o.strip()
         ],
+    }
+
+
+def notify_settings(env: Any) -> dict[str, Any]:
+    """The notification settings: on by default once a gateway URL is set."""
+    url = env.get("NOTIFY_WEBHOOK_URL") or None
+    return {
+        "NOTIFY_ENABLED": flag(env.get("NOTIFY_ENABLED"), default=bool(url)),
+        "NOTIFY_WEBHOOK_URL": url,
+        "NOTIFY_WEBHOOK_SECRET": env.get("NOTIFY_WEBHOOK_SECRET") or None,
+        # A Fernet key for the numbers at rest; unset: derived from SECRET_KEY (not in production).
+        "NOTIFY_KEY": env.get("NOTIFY_KEY") or None,
+        "NOTIFY_RETENTION_DAYS": count(env.get("NOTIFY_RETENTION_DAYS", "7")),
+        "NOTIFY_RETRY_FOR_S": float(env.get("NOTIFY_RETRY_FOR_S") or 7200),
+        "NOTIFY_TIMEOUT_S": float(env.get("NOTIFY_TIMEOUT_S") or 10),
+        # Deliver from inside the server (a greenlet per process, one at a time by a lease);
+        # off when `flask notify-worker` runs alone.
+        "NOTIFY_IN_SERVER": flag(env.get("NOTIFY_IN_SERVER"), default=True),
     }

@@ -100,6 +100,21 @@ class IssueBody(Body):
             }
         ),
     ] = None
+    #: Normalised (and refused when not a mobile number) by the view: services/holders.py.
+    phone: Annotated[
+        str | None,
+        Strict(),
+        Field(
+            max_length=32,
+            description="an Indonesian mobile number (08…, +62…) to notify about this ticket "
+            "(SMS/WhatsApp, where the hall sends notifications); stored encrypted, deleted after "
+            "the retention period, never returned",
+        ),
+    ] = None
+    lang: Annotated[
+        Literal["id", "en"] | None,
+        Field(description="the language of the notifications (null or absent: id)"),
+    ] = None
 
     @property
     def category(self) -> Priority | None:
@@ -110,6 +125,8 @@ class IssueBody(Body):
         "service": "'service' is required (an id or a code)",
         "priority": f"'priority' must be one of {', '.join(Priority)} or null",
         "channel": f"'channel' must be one of {Channel.KIOSK}, {Channel.API} or null",
+        "phone": "'phone' must be an Indonesian mobile number (08…, +62…) or null",
+        "lang": "'lang' must be id, en or null",
     }
 
 

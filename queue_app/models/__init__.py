@@ -3,6 +3,7 @@
 from .base import Base
 from .counter import Counter, CounterService
 from .device import Device
+from .notification import Lease, Notification, TicketContact
 from .service import Service, ServiceRequirement
 from .site import Site
 from .survey import SurveyResponse
@@ -18,6 +19,8 @@ __all__ = [
     "DayCounter",
     "Device",
     "IssueRequest",
+    "Lease",
+    "Notification",
     "Refusal",
     "Service",
     "ServiceRequirement",
@@ -25,6 +28,7 @@ __all__ = [
     "StaffSession",
     "SurveyResponse",
     "Ticket",
+    "TicketContact",
     "TicketEvent",
     "User",
     "user_counters",

@@ -34,10 +34,11 @@ from ..domain.states import AT_COUNTER, Action, TicketState
 from ..domain.ticket_steps import apply, step
 from ..domain.vocabulary import Channel, CounterState, Outcome, Priority
 from ..models import Counter, CounterService, Service, Ticket
-from . import admission
+from . import admission, notifications
 from .hall import QUEUED_STATES, Hall, TouchedCounter, refuse_busy, site_of
 from .hall_state import TicketRow
 from .holders import HolderId, refuse_second_ticket
+from .notifications import Contact, notifying
 from .numbering import draw_number
 from .read import TOKEN_SHAPE, HallView, recalls_since_call
 
@@ -60,6 +61,7 @@ def resolve_service(session: Session, ref: int | str, site_id: int) -> Service:
     return service
 
 
+@notifying
 def issue_ticket(
     session: Session,
     service_id: int,
@@ -71,6 +73,7 @@ def issue_ticket(
     holder_for: Callable[[str | None], HolderId | None] | None = None,
     site_id: int | None = None,
     code: str | None = None,
+    contact: Contact | None = None,
 ) -> Result:
     """Issue the next number of a service. The ticket is admitted at once when the hall has
     room; otherwise it stays `issued` and waits outside.
@@ -84,7 +87,8 @@ def issue_ticket(
     lock read it (so a change of the site's policy is never missed), instead of `holder`.
     `site_id`: the service's site, when the caller knows it already. `code`: the letter code
     the caller found `service_id` by (from a read model that may be a change behind): checked
-    under the lock, and the service looked up again by it when they differ.
+    under the lock, and the service looked up again by it when they differ. `contact`: the
+    sealed number the holder gave for notifications (services/notifications.py).
     """
     site_id = site_id if site_id is not None else site_of(session, Service, service_id)
     hall = Hall.lock(session, site_id)
@@ -134,6 +138,8 @@ def issue_ticket(
         apply(ticket, step(ticket, Action.ADMIT, hall.now))
     session.add(ticket)
     session.flush()
+    if contact is not None:
+        notifications.attach(session, ticket, contact)
     detail = {"channel": channel.value}
     if at_once:
         hall.record(ticket, Action.ISSUE, None, detail=detail, to_state=TicketState.ISSUED)
@@ -146,6 +152,7 @@ def issue_ticket(
     return ticket, hall.events
 
 
+@notifying
 def call_next(
     session: Session, counter_id: int, actor: Actor
 ) -> tuple[Ticket | None, list[DomainEvent]]:
@@ -183,6 +190,7 @@ def call_next(
     return ticket, hall.events
 
 
+@notifying
 def call_ticket(session: Session, counter_id: int, ticket_id: int, actor: Actor) -> Result:
     """Call one waiting ticket the clerk picked from the counter's waiting list, instead of
     the one the rules would choose. The same rules as `call_next` otherwise: the counter must
@@ -245,6 +253,7 @@ def start(session: Session, ticket_id: int, actor: Actor) -> Result:
     return ticket, hall.events
 
 
+@notifying
 def finish(
     session: Session,
     ticket_id: int,
@@ -264,6 +273,7 @@ def finish(
     return ticket, hall.events
 
 
+@notifying
 def no_show(session: Session, ticket_id: int, actor: Actor) -> Result:
     """The called applicant did not come; the room it frees goes to someone outside. The
     site's `no_show_after_s` gives them that long after the latest call (`NoShowTooEarly`)."""
@@ -285,6 +295,7 @@ def no_show(session: Session, ticket_id: int, actor: Actor) -> Result:
     return ticket, hall.events
 
 
+@notifying
 def reinstate(session: Session, ticket_id: int, actor: Actor) -> Result:
     """A no-show came back: back of the queue, inside if the hall has room, else outside."""
     hall, ticket = _lock_ticket(session, ticket_id)
@@ -296,6 +307,7 @@ def reinstate(session: Session, ticket_id: int, actor: Actor) -> Result:
     return ticket, hall.events
 
 
+@notifying
 def requeue(session: Session, ticket_id: int, actor: Actor) -> Result:
     """Send a called ticket back to the end of its service's queue."""
     hall, ticket = _lock_ticket_at_counter(session, ticket_id, actor)
@@ -304,6 +316,7 @@ def requeue(session: Session, ticket_id: int, actor: Actor) -> Result:
     return ticket, hall.events
 
 
+@notifying
 def transfer(session: Session, ticket_id: int, to_service_id: int, actor: Actor) -> Result:
     """Send a called or serving ticket to another service, at the front of its queue."""
     hall, ticket = _lock_ticket_at_counter(session, ticket_id, actor)
@@ -316,6 +329,7 @@ def transfer(session: Session, ticket_id: int, to_service_id: int, actor: Actor)
     return ticket, hall.events
 
 
+@notifying
 def cancel(session: Session, ticket_id: int, actor: Actor) -> Result:
     """Cancel a ticket still in the queue (clerks of a counter serving its service, or above)."""
     hall, ticket = _lock_ticket(session, ticket_id)
@@ -336,6 +350,7 @@ def cancel(session: Session, ticket_id: int, actor: Actor) -> Result:
 BY_HOLDER = {"by": "holder"}
 
 
+@notifying
 def cancel_by_holder(session: Session, token: str) -> Result:
     """The holder leaves the queue from the phone status page: the ticket's public token is
     the credential. Allowed while it is queued (issued or waiting), else `InvalidTransition`

@@ -14,11 +14,12 @@ from ..contract import payloads
 from ..contract.bodies import FinishBody, IssueBody, TokenBody, TransferBody
 from ..device_cookie import current_kiosk
 from ..domain.access import Actor
-from ..domain.errors import InvalidHolderId, NotFound
+from ..domain.errors import InvalidHolderId, InvalidInput, NotFound
 from ..domain.events import DomainEvent
 from ..domain.vocabulary import Channel, CounterState, Role
 from ..extensions import db, db_session
 from ..models import IssueRequest, Service, Site, Ticket, User
+from ..notify.crypto import Sealer
 from ..realtime import snapshots
 from ..realtime.snapshots import HallSnapshot
 from ..security import (
@@ -38,8 +39,9 @@ from ..services.clock import utcnow
 from ..services.csv_export import report_tickets
 from ..services.durations import ticket_durations
 from ..services.holders import HolderId
+from ..services.notifications import Contact, outbox_on
 from .commit import commit_and_publish
-from .common import csv_response, site_id_arg, status_url
+from .common import csv_response, site_id_arg, status_base, status_url
 from .errors import ApiError
 from .guards import overseer_required, staff_required
 from .issuing import issue_or_refuse
@@ -138,6 +140,7 @@ def issue() -> tuple[Response, int]:
             holder_for=lambda kind: holder_arg(asks.holder_id, kind, channel),
             site_id=site_id,
             code=ref if isinstance(ref, str) else None,
+            contact=contact_arg(asks.phone, asks.lang, site_id),
         )
     except NotFound as exc:
         if "service" not in exc.detail:
@@ -213,6 +216,26 @@ def holder_arg(raw: Any, kind: str | None, channel: Channel) -> HolderId | None:
             kind=kind,
         )
     return holders.parse_holder_id(kind, raw, holders.holder_key(current_app.secret_key or ""))
+
+
+def contact_arg(raw: str | None, lang: str | None, site_id: int) -> Contact | None:
+    """The number to notify (`raw`: the body's `phone`), sealed; None when none was given or
+    the hall sends no notifications (then nothing is stored). 422 when it is not a mobile
+    number (the message never repeats it)."""
+    if raw is None or not raw.strip():
+        return None
+    number = holders.normalise_phone(raw)
+    if number is None:
+        raise InvalidInput("'phone' must be an Indonesian mobile number (08…, +62…)", field="phone")
+    if not outbox_on(db_session()):
+        return None
+    sealer = Sealer(current_app.config)
+    return Contact(
+        sealed=sealer.seal(number),
+        recipient_key=sealer.recipient_key(number),
+        lang=lang or "id",
+        link_base=status_base(site_id),
+    )
 
 
 @bp.get("/tickets/by-token/<token>")

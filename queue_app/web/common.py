@@ -25,13 +25,18 @@ def status_url(token: str, site_id: int, snapshot: HallSnapshot | None = None) -
     """The absolute URL of a ticket's phone status page (what its QR code holds): under the
     site's public base URL (admin console), else the PUBLIC_BASE_URL setting, else the address
     this request came to. `snapshot`: the hall's snapshot, whose site row is read already."""
+    return f"{status_base(site_id, snapshot)}/t/{token}"
+
+
+def status_base(site_id: int, snapshot: HallSnapshot | None = None) -> str:
+    """The base URL of a site's status pages (see `status_url`), without a trailing slash."""
     site = snapshot.view.site if snapshot is not None else db.session.get(Site, site_id)
     base = (
         (site.public_base_url if site is not None else None)
         or current_app.config.get("PUBLIC_BASE_URL")
         or request.host_url.rstrip("/")
     )
-    return f"{base.rstrip('/')}/t/{token}"
+    return base.rstrip("/")
 
 
 def enrol_url(code: str, site: Site | None) -> str:

@@ -17,6 +17,7 @@ from ..extensions import db, db_session
 from ..models import Ticket
 from ..services import refusals, tickets
 from ..services.holders import HolderId
+from ..services.notifications import Contact
 
 
 def issue_or_refuse(
@@ -28,6 +29,7 @@ def issue_or_refuse(
     holder_for: Callable[[str | None], HolderId | None] | None = None,
     site_id: int | None = None,
     code: str | None = None,
+    contact: Contact | None = None,
 ) -> tuple[Ticket, list[DomainEvent]]:
     """`tickets.issue_ticket`, recording a refusal for capacity before re-raising it.
 
@@ -42,6 +44,7 @@ def issue_or_refuse(
             holder_for=holder_for,
             site_id=site_id,
             code=code,
+            contact=contact,
         )
     except LoketError as refused:
         reason = refusals.refusal_reason(refused)

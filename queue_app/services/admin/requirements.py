@@ -85,7 +85,7 @@ def _audit(
         at=hall.now,
     )
     session.flush()
-    return Applied(config=config_changed(hall, audit.SERVICE))
+    return Applied(events=config_changed(hall, audit.SERVICE))
 
 
 def add_requirement(
