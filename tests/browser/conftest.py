@@ -28,7 +28,7 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 #: How long any single wait in these tests may take before it fails (ms).
-WAIT_MS = 10_000
+WAIT_MS = 20_000
 
 
 def zbarimg() -> str | None:

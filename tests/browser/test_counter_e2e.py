@@ -262,7 +262,9 @@ def test_the_terminal_applies_what_changed_and_never_fetches_it_again(
     page.wait_for_timeout(2000)  # a gap would ask for a resync after 1.5 s
     assert [f for f in frames if f[0] == "sent" and '"resync"' in f[1]] == []
     snapshots = [f for f in frames if f[0] == "received" and f[1].startswith('42["snapshot"')]
-    assert len(snapshots) == 1  # the one on connecting
+    # One snapshot per connection (a loaded machine may drop and remake one), none asked for.
+    connects = [f for f in frames if f[0] == "received" and f[1].startswith("40")]
+    assert len(snapshots) == len(connects) >= 1, (len(snapshots), len(connects))
     assert requests_made == [
         "POST /api/v1/counters/1/open",
         "POST /api/v1/counters/1/call-next",
