@@ -96,6 +96,7 @@ ENTITY_LABELS = {
     "session": _l("Session"),
     "device": _l("Device"),
     "ticket": _l("Ticket"),
+    "notification": _l("Notification"),
 }
 
 #: How the audit trail names the fields of a change and the details of an event.

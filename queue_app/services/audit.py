@@ -30,7 +30,7 @@ KINDS = ("ticket", "admin")
 
 #: What `AdminChange.entity` names.
 SERVICE, COUNTER, USER, SITE, SESSION = "service", "counter", "user", "site", "session"
-DEVICE, TICKET = "device", "ticket"
+DEVICE, TICKET, NOTIFICATION = "device", "ticket", "notification"
 
 
 # -- writing --------------------------------------------------------------------------------

@@ -16,15 +16,17 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Concatenate, ParamSpec, TypeVar
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from ..domain import notify
+from ..domain.errors import InvalidInput, NotFound
 from ..domain.events import DomainEvent, TicketChanged
 from ..domain.notify import Kind
 from ..domain.states import Action
 from ..models import Notification, Service, Site, Ticket, TicketContact
+from . import audit
 from .clock import utcnow
 from .hall import QUEUED_STATES
 
@@ -262,3 +264,67 @@ def purge_contacts(session: Session, today: date, retention_days: int) -> Purged
 
 def _count(result: object) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+# -- the delivery log (admin console) ---------------------------------------------------------
+
+#: The most messages the delivery log lists (newest first); the counts cover all of them.
+LOG_ROWS = 200
+
+
+@dataclass(frozen=True)
+class DeliveryLog:
+    """How a site's messages stand: how many in each state, and the latest ones."""
+
+    counts: dict[str, int]
+    messages: list[Notification]
+
+
+def delivery_log(session: Session, site_id: int) -> DeliveryLog:
+    """The site's outbox for the admin console (two queries). The number each message goes to
+    is not read: the console never shows it."""
+    counts = {state.value: 0 for state in notify.State}
+    for state, n in session.execute(
+        select(Notification.state, func.count(Notification.seq))
+        .where(Notification.site_id == site_id)
+        .group_by(Notification.state)
+    ):
+        counts[state] = int(n)
+    messages = list(
+        session.scalars(
+            select(Notification)
+            .where(Notification.site_id == site_id)
+            .order_by(Notification.seq.desc())
+            .limit(LOG_ROWS)
+        )
+    )
+    return DeliveryLog(counts, messages)
+
+
+def resend(session: Session, site_id: int, message_seq: int, user_id: int) -> Notification:
+    """Queue a dead message again, with the same id (the receiver de-duplicates on it), and
+    audit it. NotFound for a message of another site; InvalidInput when it is not dead, or its
+    number was purged."""
+    message = session.get(Notification, message_seq, with_for_update=True)
+    if message is None or message.site_id != site_id:
+        raise NotFound(f"no message {message_seq}")
+    if message.state != notify.State.DEAD.value:
+        raise InvalidInput("only a message that gave up (dead) can be sent again")
+    if message.recipient is None:
+        raise InvalidInput("the number of this message was deleted (retention): it cannot be sent")
+    now = utcnow()
+    message.state = notify.State.QUEUED.value
+    message.tries = 0
+    message.next_try_at = now
+    audit.record_change(
+        session,
+        site_id=site_id,
+        user_id=user_id,
+        entity=audit.NOTIFICATION,
+        entity_id=message.seq,
+        action="resend",
+        changes={"event": message.event, "ticket": message.ticket_code},
+        at=now,
+    )
+    session.flush()
+    return message

@@ -81,6 +81,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/admin/devices/<int(max=2147483647):device_id>/link"): ADMINS,
     ("POST", "/admin/devices/<int(max=2147483647):device_id>/revoke"): ADMINS,
     ("GET", "/admin/devices/status"): OVERSEERS,
+    ("GET", "/admin/notifications"): ADMINS,
+    ("POST", "/admin/notifications/<int(max=2147483647):message_seq>/resend"): ADMINS,
     ("GET", "/t/<token>"): EVERYONE,
     ("GET", "/static/<path:filename>"): EVERYONE,
     # The counter's survey tablet: an enrolled device of kind `survey` only, none of these
@@ -330,6 +332,7 @@ def concrete_url(matrix: Matrix, rule: str) -> str:
         "requirement_id": str(ids["requirement"]),
         "user_id": str(ids["clerk1"]),
         "device_id": str(ids["device"]),
+        "message_seq": "1",  # no such message: the admin is sent back with a notice
         "code": matrix.tokens["code"],
         "token": matrix.tokens["W" if rule.endswith("/cancel") else "X"],
         "filename": "css/loket.css",

@@ -22,4 +22,13 @@ from flask import Blueprint
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 # The pages: each module's routes join `bp` when it is imported.
-from . import audit, counters, devices, overview, services, site, staff  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    audit,
+    counters,
+    devices,
+    notifications,
+    overview,
+    services,
+    site,
+    staff,
+)
