@@ -85,6 +85,8 @@ ACTION_LABELS = {
     "requirement_update": _l("requirement changed"),
     "requirement_move": _l("requirements reordered"),
     "requirement_remove": _l("requirement removed"),
+    "resend": _l("sent again"),
+    "test_send": _l("test message sent"),
 }
 
 #: How the audit trail names what an admin change was about.

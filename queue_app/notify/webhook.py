@@ -8,6 +8,7 @@ import hmac
 import json
 import urllib.error
 import urllib.request
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -37,6 +38,29 @@ def payload(message: Notification, to: str, site: int) -> dict[str, Any]:
         "text": message.text,
         "lang": message.lang,
         "ticket": ticket,
+        "booking": None,
+    }
+
+
+#: The event of a test message (the admin console's test-send): never in the outbox.
+TEST_EVENT = "test"
+
+
+def test_payload(to: str, site: int, now: datetime, lang: str = "id") -> dict[str, Any]:
+    """The body of a test message: the shape of every message, with `event` "test"."""
+    text = {
+        "id": "Loket: pesan uji. Gateway notifikasi aula ini bekerja.",
+        "en": "Loket: test message. This hall's notification gateway works.",
+    }[lang]
+    return {
+        "id": uuid.uuid4().hex,
+        "event": TEST_EVENT,
+        "created_at": now.isoformat(),
+        "site": site,
+        "to": to,
+        "text": text,
+        "lang": lang,
+        "ticket": None,
         "booking": None,
     }
 

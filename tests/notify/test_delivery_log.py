@@ -4,6 +4,7 @@ and last error, a resend for a dead one (audited, same id), and never the number
 from __future__ import annotations
 
 import re
+import time
 
 from flask import Flask
 from sqlalchemy import select
@@ -13,8 +14,8 @@ from queue_app.models import AdminChange, Notification
 
 from ..conftest import build_hall
 from ..helpers import signed_in
-from .conftest import Clock, worker_of
-from .receiver import Receiver, Reply
+from .conftest import SECRET, Clock, worker_of
+from .receiver import Receiver, Reply, verify
 from .test_delivery import issue, messages
 
 PHONE = "081234567890"
@@ -61,3 +62,28 @@ def test_the_log_shows_a_dead_message_and_sends_it_again(
     assert signed_in(app, "clerk1").get("/admin/notifications").status_code == 403
     with app.app_context():
         assert db.session.scalars(select(Notification)).one().state == "sent"
+
+
+def test_a_test_message_reaches_the_gateway_signed_and_is_kept_nowhere(
+    app: Flask, receiver: Receiver
+) -> None:
+    with app.app_context():
+        build_hall()
+    admin = signed_in(app, "admin")
+    sent = admin.post("/admin/notifications/test", data={"to": "0812-3456-7890"})
+    assert sent.status_code == 302
+    (request,) = receiver.received
+    assert request.body["event"] == "test" and request.body["to"] == "+6281234567890"
+    signed = request.headers["x-loket-signature"]
+    assert verify(SECRET, signed, request.raw, time.time())  # signed as every message is
+    assert messages(app) == []  # not in the outbox
+    page = admin.get("/admin/notifications").get_data(as_text=True)
+    assert "HTTP 200" in page  # the flash says what the gateway answered
+    with app.app_context():
+        (audited,) = db.session.scalars(
+            select(AdminChange).where(AdminChange.action == "test_send")
+        ).all()
+        assert audited.changes == {"answer": 200, "error": None}
+        assert "8123" not in repr(audited.changes)
+    refused = admin.post("/admin/notifications/test", data={"to": "12"})
+    assert refused.status_code == 302 and len(receiver.received) == 1

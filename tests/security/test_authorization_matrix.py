@@ -82,6 +82,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/admin/devices/<int(max=2147483647):device_id>/revoke"): ADMINS,
     ("GET", "/admin/devices/status"): OVERSEERS,
     ("GET", "/admin/notifications"): ADMINS,
+    ("POST", "/admin/notifications/test"): ADMINS,
     ("POST", "/admin/notifications/<int(max=2147483647):message_seq>/resend"): ADMINS,
     ("GET", "/t/<token>"): EVERYONE,
     ("GET", "/static/<path:filename>"): EVERYONE,
