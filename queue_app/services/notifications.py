@@ -328,3 +328,17 @@ def resend(session: Session, site_id: int, message_seq: int, user_id: int) -> No
     )
     session.flush()
     return message
+
+
+def dead_on(session: Session, site_id: int, day: date) -> int:
+    """Messages of a service day that gave up (the supervisors' overview alerts on them)."""
+    return int(
+        session.scalar(
+            select(func.count(Notification.seq)).where(
+                Notification.site_id == site_id,
+                Notification.service_day == day,
+                Notification.state == notify.State.DEAD.value,
+            )
+        )
+        or 0
+    )

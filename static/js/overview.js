@@ -42,11 +42,16 @@
         found.push({ kind: "device_offline", text: Loket.fmt(t.device_offline, { device: d.name }) });
       }
     });
+    if (notificationsDead > 0) {
+      found.push({ kind: "notify_dead", text: Loket.fmt(t.notify_dead, { n: notificationsDead }) });
+    }
     return found;
   }
 
   // Enrolled kiosks and boards: with the page, then polled (their heartbeats are no hall news).
   var devices = data.devices || [];
+  // Today's notifications that gave up (polled with the devices).
+  var notificationsDead = data.notifications_dead || 0;
   function enrolled() { return devices.filter(function (d) { return d.enrolled && !d.revoked; }); }
   function online(d) {
     return !!d.last_seen_at && serverNow() - Date.parse(d.last_seen_at) < cfg.offline_after_s * 1000;
@@ -79,6 +84,7 @@
       .then(function (body) {
         if (!body) return;
         devices = body.devices;
+        notificationsDead = body.notifications_dead || 0;
         render();
       })
       .catch(function () { /* offline: the next poll tries again */ });

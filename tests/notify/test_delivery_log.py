@@ -87,3 +87,21 @@ def test_a_test_message_reaches_the_gateway_signed_and_is_kept_nowhere(
         assert "8123" not in repr(audited.changes)
     refused = admin.post("/admin/notifications/test", data={"to": "12"})
     assert refused.status_code == 302 and len(receiver.received) == 1
+
+
+def test_the_overview_alerts_when_messages_give_up(
+    app: Flask, receiver: Receiver, clock: Clock
+) -> None:
+    with app.app_context():
+        build_hall()
+    supervisor = signed_in(app, "super")
+    assert "could not be delivered" not in supervisor.get("/admin").get_data(as_text=True)
+    assert supervisor.get("/admin/devices/status").get_json()["notifications_dead"] == 0
+    issue(app)
+    receiver.script = [Reply(422)]
+    worker_of(app, clock).run_once()
+    assert messages(app)[0].state == "dead"
+    page = supervisor.get("/admin").get_data(as_text=True)
+    assert "1 pesan kepada pemohon tidak dapat dikirim hari ini" in page
+    # The page keeps it fresh from its half-minute poll.
+    assert supervisor.get("/admin/devices/status").get_json()["notifications_dead"] == 1

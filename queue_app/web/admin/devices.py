@@ -15,7 +15,7 @@ from ...domain.errors import LoketError
 from ...domain.numbering import site_zone
 from ...extensions import db, db_session
 from ...models import Device, Site
-from ...services import devices
+from ...services import devices, notifications, reports
 from ...services.clock import utcnow
 from ..common import enrol_url, qr_svg
 from ..guards import admin_page, overseer_page
@@ -112,12 +112,17 @@ def device_revoke(device_id: int) -> tuple[str, int]:
 @bp.get("/devices/status")
 @overseer_page
 def devices_status() -> Response:
-    """The hall's devices, online or not (the overview asks every half minute)."""
+    """What the overview asks every half minute because it is no hall news: the hall's
+    devices, online or not, and today's notifications that gave up."""
     site_id = chosen_site()
+    session = db_session()
     return jsonify(
         {
             "generated_at": utcnow().isoformat(),
-            "devices": devices.status_rows(db_session(), site_id),
+            "devices": devices.status_rows(session, site_id),
+            "notifications_dead": notifications.dead_on(
+                session, site_id, reports.site_today(session, site_id)
+            ),
         }
     )
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from ...domain.numbering import site_zone
 from ...extensions import db_session
-from ...services import devices, overview
+from ...services import devices, notifications, overview, reports
 from ..guards import overseer_page
 from . import bp
 from ._chrome import chosen_site, render
@@ -24,6 +24,12 @@ def overview_page() -> tuple[str, int]:
     # heartbeats are no hall news); the page raises the same offline alerts from them.
     data["devices"] = devices.status_rows(db_session(), site_id)
     data["alerts"] = data["alerts"] + devices.offline_alerts(data["devices"], data["hall"]["open"])
+    # Notifications that gave up today: polled with the devices (no hall news either).
+    data["notifications_dead"] = notifications.dead_on(
+        db_session(), site_id, reports.site_today(db_session(), site_id)
+    )
+    if data["notifications_dead"]:
+        data["alerts"].append({"kind": "notify_dead", "count": data["notifications_dead"]})
     return render(
         "admin/overview.html",
         site_id=site_id,
