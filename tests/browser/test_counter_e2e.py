@@ -43,6 +43,14 @@ def terminal(
     return page
 
 
+def open_counter(page: Page) -> None:
+    """Press O and wait for the answer (the counter's news may show it open a moment before the
+    answer arrives, and a key pressed while an action is out is refused with "wait")."""
+    with page.expect_response(lambda r: r.url.endswith("/open") and r.request.method == "POST"):
+        page.keyboard.press("o")
+    page.wait_for_selector('#counter-state[data-state="open"]')
+
+
 def error_text(page: Page) -> str:
     page.wait_for_selector("#error:not([hidden])")
     return page.inner_text("#error")
@@ -59,8 +67,7 @@ def test_no_show_asks_first_and_can_be_undone(
         return str(answer["state"])
 
     page = terminal(browser, watch, live_server)
-    page.keyboard.press("o")  # open the counter
-    page.wait_for_selector('#counter-state[data-state="open"]')
+    open_counter(page)
     page.keyboard.press(" ")
     page.wait_for_function(
         f"() => document.getElementById('current-code').textContent === '{code}'"
@@ -97,8 +104,7 @@ def test_a_key_that_cannot_act_says_why(browser: Browser, watch: Watch, live_ser
     # The demo's counters start closed: calling needs the counter open.
     page.keyboard.press(" ")
     assert "O" in error_text(page) and page.inner_text("#current-code") == "—"
-    page.keyboard.press("o")
-    page.wait_for_selector('#counter-state[data-state="open"]')
+    open_counter(page)
     page.keyboard.press("f")  # nothing to finish: no ticket here
     page.wait_for_function(
         "() => document.getElementById('error').textContent === Loket.config().t.why.no_ticket"
@@ -111,7 +117,7 @@ def test_pause_and_sign_out_are_on_screen_and_sign_out_works(
     browser: Browser, watch: Watch, live_server: str
 ) -> None:
     page = terminal(browser, watch, live_server)
-    page.keyboard.press("o")
+    open_counter(page)
     page.wait_for_selector("#pause:not([hidden])")
     height = page.evaluate("() => window.innerHeight")
     for selector in ("#pause", "#sign-out button", '[data-action="call-next"]'):
@@ -160,8 +166,7 @@ def test_the_clerk_sees_who_waits_and_calls_the_second_in_line(
     assert row.locator(".where").inner_text() == "Di dalam"
     # The counter is closed: its Call buttons wait for it to open.
     assert row.locator("button").is_disabled()
-    page.keyboard.press("o")
-    page.wait_for_selector('#counter-state[data-state="open"]')
+    open_counter(page)
     # 30+ waiting at 1366×768: the page itself does not scroll, the list does, inside its
     # card, and Pause and Sign out stay on screen.
     assert page.evaluate("() => document.scrollingElement.scrollHeight <= innerHeight")
@@ -232,8 +237,7 @@ def test_the_terminal_applies_what_changed_and_never_fetches_it_again(
             "([s, text]) => document.querySelector(s).textContent === text", arg=[selector, text]
         )
 
-    page.keyboard.press("o")
-    page.wait_for_selector('#counter-state[data-state="open"]')
+    open_counter(page)
     page.keyboard.press(" ")
     shows("#current-code", issued[0]["code"])
     assert page.inner_text("#current-state") == "Dipanggil"
@@ -295,8 +299,7 @@ def test_one_key_or_touch_per_outcome(browser: Browser, watch: Watch, live_serve
     for _ in range(4):
         requests.post(f"{live_server}/api/v1/tickets", json={"service": "A"})
     page = terminal(browser, watch, live_server)
-    page.keyboard.press("o")
-    page.wait_for_selector('#counter-state[data-state="open"]')
+    open_counter(page)
 
     def call() -> str:
         page.keyboard.press(" ")
