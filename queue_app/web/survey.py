@@ -7,12 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, jsonify, request
-from sqlalchemy import select
 
 from ..contract.survey import IkmReport, SurveyBody, SurveyReceipt
-from ..domain.errors import InvalidInput, NotFound
+from ..domain.errors import InvalidInput
 from ..extensions import db_session
-from ..models import Ticket
 from ..security import HOLDER_SURVEY, rate_limited
 from ..services import read, reports, survey
 from ..services.clock import utcnow
@@ -30,12 +28,8 @@ def answer_survey(token: str) -> tuple[Response, int]:
     """Answer the ticket's satisfaction survey: 201, or 409 `survey_closed` (not done yet,
     answered already, or served more than 7 days ago)."""
     given = parse_body(SurveyBody, json_object())
-    if not read.TOKEN_SHAPE.fullmatch(token):
-        raise NotFound("no ticket with this token")
     session = db_session()
-    ticket = session.scalars(select(Ticket).where(Ticket.token == token)).first()
-    if ticket is None:
-        raise NotFound("no ticket with this token")
+    ticket = read.ticket_by_token(session, token)
     survey.answer(
         session,
         ticket,
