@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash
 
 from .domain.vocabulary import CounterState, Role
 from .models import Counter, CounterService, Service, ServiceRequirement, Site, User
-from .services import staff
+from .services import mall, staff
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,7 @@ def add_counters(
             number = len(counters) + 1
             counter = Counter(
                 site_id=site.id,
+                zone_id=service.zone_id,
                 number=number,
                 label=f"Loket {number} — {serves}",
                 state=CounterState.CLOSED.value,
@@ -124,9 +125,12 @@ def seed_demo(session: Session, timezone: str = "Asia/Jakarta") -> list[str] | N
     session.add(site)
     session.flush()
     services = []
+    zone, agency = mall.home(session, site)
     for position, spec in enumerate(SERVICES):
         service = Service(
             site_id=site.id,
+            zone_id=zone.id,
+            agency_id=agency.id,
             code=spec.code,
             name_id=spec.name_id,
             name_en=spec.name_en,

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from queue_app.domain.access import Actor
 from queue_app.domain.vocabulary import CounterState, Role
 from queue_app.models import Counter, CounterService, Service, Site, User
-from queue_app.services import staff
+from queue_app.services import mall, staff
 
 
 def make_site(
@@ -48,8 +48,11 @@ def make_service(
     prior_s: int = 300,
     is_open: bool = True,
 ) -> Service:
+    zone, agency = mall.home(session, site)
     service = Service(
         site_id=site.id,
+        zone_id=zone.id,
+        agency_id=agency.id,
         code=code,
         name_id=f"Layanan {code}",
         name_en=f"Service {code}",
@@ -73,6 +76,7 @@ def make_counter(
 ) -> Counter:
     counter = Counter(
         site_id=site.id,
+        zone_id=services[0].zone_id if services else mall.home(session, site)[0].id,
         number=number,
         label=f"Loket {number}",
         state=state.value,

@@ -3,6 +3,7 @@
 from .base import Base
 from .counter import Counter, CounterService
 from .device import Device
+from .mall import Agency, Zone
 from .notification import Lease, Notification, TicketContact
 from .service import Service, ServiceRequirement
 from .site import Site
@@ -12,6 +13,7 @@ from .user import ApiToken, StaffSession, User, user_counters
 
 __all__ = [
     "AdminChange",
+    "Agency",
     "ApiToken",
     "Base",
     "Counter",
@@ -31,5 +33,6 @@ __all__ = [
     "TicketContact",
     "TicketEvent",
     "User",
+    "Zone",
     "user_counters",
 ]

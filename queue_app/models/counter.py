@@ -17,6 +17,8 @@ class Counter(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    #: The zone it stands in; it serves services of that zone.
+    zone_id: Mapped[int] = mapped_column(ForeignKey("zones.id"), index=True)
     number: Mapped[int]
     label: Mapped[str] = mapped_column(String(120))
     state: Mapped[str] = mapped_column(String(16), default="closed")

@@ -20,6 +20,9 @@ class Service(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    #: The agency offering it and the zone (floor or room) where it is served.
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    zone_id: Mapped[int] = mapped_column(ForeignKey("zones.id"), index=True)
     code: Mapped[str] = mapped_column(String(3))
     name_id: Mapped[str] = mapped_column(String(120))
     name_en: Mapped[str] = mapped_column(String(120))

@@ -111,9 +111,10 @@ class Refusal(Base):
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
     service_day: Mapped[date] = mapped_column(Date)
     at: Mapped[datetime]
-    #: `quota_reached`, `closed_early`, `service_closed`, or `not_ready` (the applicant lacked
+    #: `quota_reached`, `agency_cap_reached`, `walk_in_not_accepted`, `closed_early`,
+    #: `service_closed`, or `not_ready` (the applicant lacked
     #: a required document and took no number: a visit saved).
-    reason: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(24))
     channel: Mapped[str] = mapped_column(String(8))
     priority: Mapped[str | None] = mapped_column(String(16))
 

@@ -12,6 +12,7 @@ from .. import demo
 from ..domain.access import Actor
 from ..domain.vocabulary import Role
 from ..models import Service, Site, User
+from ..services import mall
 from ..services.passwords import hash_password
 from ..services.staff import actor_for
 from .scenario import SUPERVISOR, Scenario
@@ -44,9 +45,12 @@ def build_hall(session: Session, scenario: Scenario) -> SimHall:
     session.add(site)
     session.flush()
     services = []
+    zone, agency = mall.home(session, site)
     for position, spec in enumerate(demo.SERVICES):
         service = Service(
             site_id=site.id,
+            zone_id=zone.id,
+            agency_id=agency.id,
             code=spec.code,
             name_id=spec.name_id,
             name_en=spec.name_en,

@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from queue_app.models import Service, Site
+from queue_app.services import mall
 
 from ..integration.live import flask_command, gunicorn_server
 
@@ -55,10 +56,13 @@ def board_server(
     with Session(engine) as session:
         site = session.scalars(select(Site)).one()
         position = len(session.scalars(select(Service.id)).all())
+        zone, agency = mall.home(session, site)
         for offset, (code, name_id, name_en) in enumerate(EXTRA_SERVICES):
             session.add(
                 Service(
                     site_id=site.id,
+                    zone_id=zone.id,
+                    agency_id=agency.id,
                     code=code,
                     name_id=name_id,
                     name_en=name_en,

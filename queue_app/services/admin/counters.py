@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from ...domain.errors import InvalidInput, NotFound
 from ...domain.vocabulary import CounterState
 from ...models import Counter, CounterService, Service, Site
-from .. import audit
+from .. import audit, mall
 from ..hall import Hall, require_counter_free
 from .changes import Applied, config_changed, diff
 from .services import codes_by_id
@@ -126,6 +126,7 @@ def create_counter(
     service_ids = _service_ids(session, site_id, values.service_codes)
     counter = Counter(
         site_id=site_id,
+        zone_id=mall.zone_of(session, hall.site, service_ids),
         number=values.number,
         label=values.label.strip() or f"Loket {values.number}",
         state=values.state.value,

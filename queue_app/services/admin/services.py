@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ...domain.errors import InvalidInput, NotFound
 from ...domain.numbering import is_valid_service_code
 from ...models import Service, Ticket
-from .. import audit
+from .. import audit, mall
 from ..hall import Hall
 from .changes import Applied, config_changed, diff
 
@@ -125,8 +125,11 @@ def create_service(
     if position is None:
         last = session.scalar(select(func.max(Service.position)).where(Service.site_id == site_id))
         position = 0 if last is None else last + 1
+    zone, agency = mall.home(session, hall.site)
     service = Service(
         site_id=site_id,
+        zone_id=zone.id,
+        agency_id=agency.id,
         code=values.code,
         name_id=values.name_id.strip(),
         name_en=values.name_en.strip(),
