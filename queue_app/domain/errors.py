@@ -26,6 +26,18 @@ class QuotaReached(LoketError):
     code = "quota_reached"
 
 
+class AgencyCapReached(LoketError):
+    """The agency has issued its daily cap across all its services (Bank DKI: 50 a day)."""
+
+    code = "agency_cap_reached"
+
+
+class WalkInNotAccepted(LoketError):
+    """The agency takes no walk-ins: applicants register online first."""
+
+    code = "walk_in_not_accepted"
+
+
 class ServiceClosed(LoketError):
     """The service takes no new tickets now."""
 

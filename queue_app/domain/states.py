@@ -93,7 +93,8 @@ def transition(state: TicketState, action: Action, *, hall_has_room: bool = True
             action=action.value,
         )
     target = targets[state]
-    if action is Action.REINSTATE and not hall_has_room:
+    if action in (Action.REINSTATE, Action.TRANSFER) and not hall_has_room:
+        # A reinstated no-show, or a ticket sent to a full zone, waits outside.
         return S.ISSUED
     return target
 

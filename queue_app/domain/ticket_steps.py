@@ -55,7 +55,8 @@ def step(
     """Where `action` takes `ticket` at `now`, or `InvalidTransition`.
 
     `counter_id`, `staff_id`: who calls it (CALL); `service_id`: where a TRANSFER sends it;
-    `hall_has_room`: whether a reinstated no-show may come back inside."""
+    `hall_has_room`: whether a reinstated no-show, or a ticket transferred to another zone,
+    may be inside (else it waits outside)."""
     after = transition(TicketState(ticket.state), action, hall_has_room=hall_has_room)
     changes: dict[str, Any]
     at = ticket.counter_id

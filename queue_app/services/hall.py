@@ -16,6 +16,7 @@ in a process runs.
 
 from __future__ import annotations
 
+from collections import Counter as Tally
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -32,7 +33,7 @@ from ..domain.events import CounterChanged, DomainEvent, TicketChanged
 from ..domain.numbering import is_open_at, service_day, site_zone
 from ..domain.states import AT_COUNTER, INSIDE, Action, TicketState
 from ..domain.ticket_steps import apply, step
-from ..models import Counter, Service, Site, Ticket, TicketEvent
+from ..models import Agency, Counter, Service, Site, Ticket, TicketEvent, Zone
 from .clock import utcnow
 from .hall_state import HallCounter, HallInputs, TicketRow
 
@@ -87,6 +88,18 @@ class SeenHall(Protocol):
     @property
     def carried(self) -> HallInputs | None: ...
 
+    @property
+    def zones(self) -> list[Zone]: ...
+
+    @property
+    def agencies(self) -> list[Agency]: ...
+
+    @property
+    def zone_counts(self) -> dict[int, tuple[int, int]]: ...
+
+    @property
+    def issued_by_agency(self) -> dict[int, int]: ...
+
 
 #: The latest read model this process holds of a site, if any (set by the app: the services
 #: know nothing of where it is kept). Under the lock, a view at the site's current `seq` is
@@ -137,12 +150,17 @@ class Hall:
         self.expired: list[Ticket] = []
         self._counter_numbers: dict[int, int] | None = None
         self._service_codes: dict[int, str] = {}
+        self._service_zones: dict[int, int] = {}
         self._all_codes_read = False
+        self._zones: dict[int, Zone] | None = None
         #: The read model at this lock's `seq`, if this process holds it (see `seen_hall`).
         self.seen: SeenHall | None = None
-        #: Changes of today's inside and outside counts made under this lock.
+        #: Changes of today's inside and outside counts made under this lock (the building's,
+        #: and per zone).
         self.inside_delta = 0
         self.outside_delta = 0
+        self.zone_inside_delta: Tally[int] = Tally()
+        self.zone_outside_delta: Tally[int] = Tally()
         #: Tickets this lock made that still wait outside (a new issue).
         self.new_outside: list[Ticket] = []
 
@@ -195,6 +213,9 @@ class Hall:
             hall.seen = seen
             # Codes and numbers never change without a `seq` step: take them from the view.
             hall._service_codes.update({s.id: s.code for s in seen.services})
+            hall._service_zones.update({s.id: s.zone_id for s in seen.services})
+            hall._all_codes_read = True
+            hall._zones = {z.id: z for z in seen.zones}
             hall._counter_numbers = dict(seen.counter_numbers)
         return hall
 
@@ -227,6 +248,7 @@ class Hall:
         does; `hall_has_room`: for a reinstated no-show, whether it goes back inside (the verb
         asks services/admission.py) or waits outside."""
         before = TicketState(ticket.state)
+        from_service_id = ticket.service_id
         taken = step(
             ticket,
             action,
@@ -238,7 +260,13 @@ class Hall:
         )
         apply(ticket, taken)
         self.record(
-            ticket, action, before, staff_id=staff_id, detail=detail, counter_id=taken.counter_id
+            ticket,
+            action,
+            before,
+            staff_id=staff_id,
+            detail=detail,
+            counter_id=taken.counter_id,
+            from_service_id=from_service_id,
         )
         return taken.state
 
@@ -252,17 +280,25 @@ class Hall:
         detail: dict[str, Any] | None = None,
         to_state: TicketState | None = None,
         counter_id: int | Literal[Unset.TICKET] | None = Unset.TICKET,
+        from_service_id: int | None = None,
     ) -> TicketChanged:
         """Append one row to the event log and keep the matching domain event (`to_state`:
         where this step led, when the ticket has moved on already: an issue inserted
         admitted; `counter_id`: the counter the step concerns, when not the ticket's now —
-        a requeue names the counter that sent it back)."""
+        a requeue names the counter that sent it back; `from_service_id`: the service it was
+        in before this step, when a transfer moved it)."""
         seq = self.next_seq()
         self.touch(ticket)
         after = to_state or TicketState(ticket.state)
         at = ticket.counter_id if counter_id is Unset.TICKET else counter_id
         self.inside_delta += (after in INSIDE) - (before in INSIDE)
         self.outside_delta += (after is TicketState.ISSUED) - (before is TicketState.ISSUED)
+        zone_before = self.zone_of(from_service_id or ticket.service_id)
+        zone_after = self.zone_of(ticket.service_id)
+        self.zone_inside_delta[zone_before] -= before in INSIDE
+        self.zone_inside_delta[zone_after] += after in INSIDE
+        self.zone_outside_delta[zone_before] -= before is TicketState.ISSUED
+        self.zone_outside_delta[zone_after] += after is TicketState.ISSUED
         self.session.add(
             TicketEvent(
                 site_id=self.site.id,
@@ -339,20 +375,55 @@ class Hall:
         if service is None or service.site_id != self.site.id:
             raise NotFound(f"no service {service_id}")
         self._service_codes[service.id] = service.code
+        self._service_zones[service.id] = service.zone_id
         return service
 
     def service_code(self, service_id: int) -> str:
         """The letter code of a service of this site (read once per lock)."""
-        if service_id not in self._service_codes and not self._all_codes_read:
-            rows = self.session.execute(
-                select(Service.id, Service.code).where(Service.site_id == self.site.id)
-            )
-            self._service_codes.update({sid: code for sid, code in rows})
-            self._all_codes_read = True
+        self._read_codes(service_id)
         code = self._service_codes.get(service_id)
         if code is None:
             raise NotFound(f"no service {service_id}")
         return code
+
+    def zone_of(self, service_id: int) -> int:
+        """The zone a service of this site is in (read once per lock, with the codes)."""
+        self._read_codes(service_id)
+        zone = self._service_zones.get(service_id)
+        if zone is None:
+            raise NotFound(f"no service {service_id}")
+        return zone
+
+    def _read_codes(self, service_id: int) -> None:
+        if service_id not in self._service_zones and not self._all_codes_read:
+            rows = self.session.execute(
+                select(Service.id, Service.code, Service.zone_id).where(
+                    Service.site_id == self.site.id
+                )
+            )
+            for sid, code, zone in rows:
+                self._service_codes[sid] = code
+                self._service_zones[sid] = zone
+            self._all_codes_read = True
+
+    def zones(self) -> dict[int, Zone]:
+        """The site's zones by id (from the read model of this `seq` when at hand: a zone
+        changes only with a `seq` step; those objects are read-only)."""
+        if self._zones is None:
+            found = self.session.scalars(select(Zone).where(Zone.site_id == self.site.id))
+            self._zones = {z.id: z for z in found}
+        return self._zones
+
+    def agency(self, agency_id: int) -> Agency:
+        """An agency of this site (read-only from the read model when at hand)."""
+        if self.seen is not None:
+            seen = next((a for a in self.seen.agencies if a.id == agency_id), None)
+            if seen is not None:
+                return seen
+        agency = self.session.get(Agency, agency_id)
+        if agency is None or agency.site_id != self.site.id:
+            raise NotFound(f"no agency {agency_id}")
+        return agency
 
     def counter_number(self, counter_id: int | None) -> int | None:
         """The number shown for a counter of this site (read once per lock, without loading

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from ..contract import payloads
 from ..domain.states import INSIDE, Action, TicketState
-from ..models import Service, Site, Ticket, TicketEvent
+from ..models import Agency, Service, Site, Ticket, TicketEvent, Zone
 
 #: States of a ticket still in today's hall (queued outside, queued inside, at a counter).
 ACTIVE_STATES = frozenset(s.value for s in (TicketState.ISSUED, *INSIDE))
@@ -224,6 +224,9 @@ class HallInputs:
     #: Service id → the documents it asks for, in order (set-up: a change of them is a config
     #: change, after which the hall is read whole). Services asking none are left out.
     requirements: dict[int, list[payloads.Requirement]] = field(default_factory=dict)
+    #: The site's zones and agencies, in display order (set-up, like the services).
+    zones: list[Zone] = field(default_factory=list)
+    agencies: list[Agency] = field(default_factory=list)
 
 
 def changes_query() -> Any:
@@ -369,4 +372,6 @@ def advance(
         recorded=RecordedTimes(rounds, arrivals),
         recent_calls=recent[:RECENT_CALLS_KEPT],
         requirements=inputs.requirements,
+        zones=inputs.zones,
+        agencies=inputs.agencies,
     )

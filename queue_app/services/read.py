@@ -22,7 +22,16 @@ from ..domain.errors import NotFound
 from ..domain.numbering import is_open_at, service_day, site_zone
 from ..domain.states import AT_COUNTER, INSIDE, TicketState
 from ..domain.vocabulary import CounterState
-from ..models import Counter, Service, ServiceRequirement, Site, Ticket, TicketEvent
+from ..models import (
+    Agency,
+    Counter,
+    Service,
+    ServiceRequirement,
+    Site,
+    Ticket,
+    TicketEvent,
+    Zone,
+)
 from .clock import utcnow
 from .estimates import WaitEstimates
 from .hall_state import (
@@ -116,6 +125,8 @@ class HallView:
                 issued_today=inputs.issued_today,
                 recent_calls=inputs.recent_calls,
                 requirements=inputs.requirements,
+                zones=inputs.zones,
+                agencies=inputs.agencies,
             )
             self._carried: HallInputs | None = inputs
         else:
@@ -154,6 +165,8 @@ class HallView:
             recorded=self.estimates.recorded,
             recent_calls=self.recent_calls,
             requirements=self.requirements,
+            zones=self.zones,
+            agencies=self.agencies,
         )
 
     @cached_property
@@ -175,6 +188,53 @@ class HallView:
         for row in self.db.scalars(stmt):
             found.setdefault(row.service_id, []).append(requirement_payload(row))
         return found
+
+    @cached_property
+    def zones(self) -> list[Zone]:
+        """The site's zones (floors, rooms), in display order."""
+        stmt = select(Zone).where(Zone.site_id == self.site.id)
+        return list(self.db.scalars(stmt.order_by(Zone.position, Zone.id)))
+
+    @cached_property
+    def agencies(self) -> list[Agency]:
+        """The site's agencies, in display order."""
+        stmt = select(Agency).where(Agency.site_id == self.site.id)
+        return list(self.db.scalars(stmt.order_by(Agency.position, Agency.id)))
+
+    @cached_property
+    def zone_by_service(self) -> dict[int, int]:
+        """Service id → its zone's id."""
+        return {s.id: s.zone_id for s in self.services}
+
+    @cached_property
+    def zone_counts(self) -> dict[int, tuple[int, int]]:
+        """Zone id → (people inside, people outside) today."""
+        inside: Tally[int] = Tally()
+        outside: Tally[int] = Tally()
+        for (service_id, state), n in self.counts.items():
+            zone = self.zone_by_service.get(service_id)
+            if zone is None:
+                continue
+            if state == TicketState.ISSUED.value:
+                outside[zone] += n
+            elif TicketState(state) in INSIDE:
+                inside[zone] += n
+        return {z.id: (inside[z.id], outside[z.id]) for z in self.zones}
+
+    @cached_property
+    def issued_by_agency(self) -> dict[int, int]:
+        """Numbers drawn today per agency (what an agency's daily cap counts)."""
+        agency_of = {s.id: s.agency_id for s in self.services}
+        tally: Tally[int] = Tally()
+        for service_id, n in self.issued_today.items():
+            if service_id in agency_of:
+                tally[agency_of[service_id]] += n
+        return dict(tally)
+
+    def zone_cap(self, zone: Zone) -> int | None:
+        """People allowed inside a zone: its own cap, and the building's when smaller."""
+        caps = [c for c in (zone.cap, self.site.hall_capacity) if c is not None]
+        return min(caps) if caps else None
 
     @cached_property
     def counters(self) -> list[Counter]:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from ..domain.errors import ClosedEarly, LoketError, NotFound, QuotaReached
+from ..domain.errors import (
+    AgencyCapReached,
+    ClosedEarly,
+    LoketError,
+    NotFound,
+    QuotaReached,
+    WalkInNotAccepted,
+)
 from ..domain.numbering import service_day, site_zone
 from ..domain.vocabulary import Channel, Priority
 from ..models import Refusal, Service, Site
@@ -20,6 +27,10 @@ def refusal_reason(error: LoketError) -> str | None:
     (a service switched off, the hall outside its hours, bad input …)."""
     if isinstance(error, QuotaReached):
         return "quota_reached"
+    if isinstance(error, AgencyCapReached):
+        return "agency_cap_reached"
+    if isinstance(error, WalkInNotAccepted):
+        return "walk_in_not_accepted"
     if isinstance(error, ClosedEarly):
         return "closed_early"
     return None

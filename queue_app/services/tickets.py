@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from ..domain.access import Actor
 from ..domain.errors import (
+    AgencyCapReached,
     ClosedEarly,
     CounterNotOpen,
     Forbidden,
@@ -26,6 +27,7 @@ from ..domain.errors import (
     NotFound,
     RecallLimitReached,
     ServiceClosed,
+    WalkInNotAccepted,
 )
 from ..domain.events import DomainEvent
 from ..domain.numbering import display_code
@@ -34,7 +36,7 @@ from ..domain.states import AT_COUNTER, Action, TicketState
 from ..domain.ticket_steps import apply, step
 from ..domain.vocabulary import Channel, CounterState, Outcome, Priority
 from ..models import Counter, CounterService, Service, Ticket
-from . import admission, notifications
+from . import admission, mall, notifications
 from .hall import QUEUED_STATES, Hall, TouchedCounter, refuse_busy, site_of
 from .hall_state import TicketRow
 from .holders import HolderId, refuse_second_ticket
@@ -105,6 +107,7 @@ def issue_ticket(
         raise HallClosed(f"the hall is closed now (open {opening})", opening_hours=opening)
     if not service.is_open:
         raise ServiceClosed(f"service {service.code} is closed", service=service.code)
+    _refuse_over_agency(hall, service)
     holder_hash = holder.digest(hall.today) if holder is not None else None
     if holder_hash is not None:
         refuse_second_ticket(session, service.id, hall.today, holder_hash)
@@ -118,7 +121,7 @@ def issue_ticket(
     number = draw_number(session, service, hall.today)
     # Straight in when nobody waits outside and there is room: inserted admitted, so the row
     # is written once (its two events, issue and admit, say what happened).
-    at_once = admission.admits_at_once(hall)
+    at_once = admission.admits_at_once(hall, service.zone_id)
     ticket = Ticket(
         site_id=site_id,
         issued_service_id=service.id,
@@ -150,6 +153,31 @@ def issue_ticket(
         admission.admit(hall)
     session.flush()
     return ticket, hall.events
+
+
+def _refuse_over_agency(hall: Hall, service: Service) -> None:
+    """`WalkInNotAccepted` for an agency that takes no walk-ins, `AgencyCapReached` once its
+    services together issued its daily cap today (counted under the lock: exact)."""
+    agency = hall.agency(service.agency_id)
+    if not agency.walk_in:
+        raise WalkInNotAccepted(
+            f"{agency.name_en} takes no walk-ins: register online first",
+            agency=agency.code,
+            service=service.code,
+        )
+    if agency.daily_cap is None:
+        return
+    if hall.seen is not None:
+        issued = hall.seen.issued_by_agency.get(agency.id, 0)
+    else:
+        issued = mall.issued_by_agency(hall.session, hall.site.id, hall.today).get(agency.id, 0)
+    if issued >= agency.daily_cap:
+        raise AgencyCapReached(
+            f"{agency.name_en} has issued its {agency.daily_cap} tickets for today",
+            agency=agency.code,
+            service=service.code,
+            cap=agency.daily_cap,
+        )
 
 
 @notifying
@@ -301,7 +329,7 @@ def reinstate(session: Session, ticket_id: int, actor: Actor) -> Result:
     hall, ticket = _lock_ticket(session, ticket_id)
     actor.require_counter(ticket.counter_id)
     # It goes back inside if the hall has room, else it waits outside like a new ticket.
-    room = admission.room(hall) > 0
+    room = admission.room(hall, hall.zone_of(ticket.service_id)) > 0
     hall.move(ticket, Action.REINSTATE, staff_id=actor.user_id, hall_has_room=room)
     session.flush()
     return ticket, hall.events
@@ -318,13 +346,27 @@ def requeue(session: Session, ticket_id: int, actor: Actor) -> Result:
 
 @notifying
 def transfer(session: Session, ticket_id: int, to_service_id: int, actor: Actor) -> Result:
-    """Send a called or serving ticket to another service, at the front of its queue."""
+    """Send a called or serving ticket to another service, at the front of its queue. In
+    another zone it is inside that zone only when the zone has room; else it waits outside,
+    first of its new service's line (domain.admission), and the place it left in its old
+    zone goes to whoever waits outside there."""
     hall, ticket = _lock_ticket_at_counter(session, ticket_id, actor)
     target = hall.service(to_service_id)
     if target.id == ticket.service_id:
         raise InvalidInput("the ticket is already in that service", service=target.code)
     detail = {"from_service_id": ticket.service_id}
-    hall.move(ticket, Action.TRANSFER, staff_id=actor.user_id, detail=detail, service_id=target.id)
+    other_zone = hall.zone_of(ticket.service_id) != target.zone_id
+    room = not other_zone or admission.room(hall, target.zone_id) > 0
+    hall.move(
+        ticket,
+        Action.TRANSFER,
+        staff_id=actor.user_id,
+        detail=detail,
+        service_id=target.id,
+        hall_has_room=room,
+    )
+    if other_zone:
+        admission.admit(hall)
     session.flush()
     return ticket, hall.events
 

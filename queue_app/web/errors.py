@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException, SecurityError
 
 from ..contract import payloads
 from ..domain.errors import (
+    AgencyCapReached,
     AlreadyHolding,
     CounterBusy,
     CounterNotOpen,
@@ -29,6 +30,7 @@ from ..domain.errors import (
     QuotaReached,
     ServiceClosed,
     SurveyClosed,
+    WalkInNotAccepted,
 )
 from ..extensions import rollback_session
 from ..security import retry_after_s
@@ -38,6 +40,8 @@ log = logging.getLogger(__name__)
 STATUS: dict[type[LoketError], int] = {
     InvalidTransition: 409,
     QuotaReached: 409,
+    AgencyCapReached: 409,
+    WalkInNotAccepted: 409,
     ServiceClosed: 409,
     HallClosed: 409,
     CounterNotOpen: 409,

@@ -40,8 +40,8 @@ ALL_PAIRS = list(itertools.product(TicketState, TRANSITION_ACTIONS))
 
 def _expected(state: TicketState, action: Action, hall_has_room: bool) -> TicketState | None:
     target = EXPECTED.get((state, action))
-    if target is not None and action is A.REINSTATE and not hall_has_room:
-        # A reinstated no-show waits outside when the hall is full, so the cap holds.
+    if target is not None and action in (A.REINSTATE, A.TRANSFER) and not hall_has_room:
+        # A reinstated no-show, or a ticket sent to a full zone, waits outside: the cap holds.
         return S.ISSUED
     return target
 
