@@ -8,7 +8,9 @@ The words for coded values (states, roles, audit actions …) are in labels.py.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, request, session
@@ -34,6 +36,7 @@ def init_app(app: Flask, root: str) -> None:
         state_labels=STATE_LABELS,
         counter_states=COUNTER_STATE_LABELS,
         role_names=ROLE_NAMES,
+        zone_place=zone_place,
     )
     app.jinja_env.filters["decimal"] = decimal
 
@@ -47,6 +50,16 @@ def decimal(value: float | int | Decimal | None, places: int = 1, *, fixed: bool
         return "–"
     decimals = ("0" if fixed else "#") * places
     return str(format_decimal(value, format="#,##0" + (f".{decimals}" if places else "")))
+
+
+def zone_place(zone: Mapping[str, Any]) -> str:
+    """Where a zone is, as a ticket tells its holder: "Lantai 3, Ruang Imigrasi" (the floor
+    is left out when the zone's name says it already: "Lantai 2")."""
+    floor = str(gettext("Floor %(n)s", n=zone["floor"]))
+    name = str(zone["name"])
+    if name.casefold().startswith(floor.split()[0].casefold()):
+        return name
+    return f"{floor}, {name}"
 
 
 def select_language() -> str:

@@ -207,6 +207,7 @@ def user(username: str) -> User:
 SHARED_GROUPS = {
     "tests/cluster/": "postgres-load",
     "tests/services/test_concurrency.py": "postgres-load",
+    "tests/services/test_mall.py": "postgres-load",
     "tests/browser/": "browser",
 }
 

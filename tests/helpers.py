@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from queue_app.domain.access import Actor
 from queue_app.domain.vocabulary import CounterState, Role
-from queue_app.models import Counter, CounterService, Service, Site, User
+from queue_app.models import Agency, Counter, CounterService, Service, Site, User, Zone
 from queue_app.services import mall, staff
 
 
@@ -47,12 +47,14 @@ def make_service(
     quota: int | None = None,
     prior_s: int = 300,
     is_open: bool = True,
+    zone: Zone | None = None,
+    agency: Agency | None = None,
 ) -> Service:
-    zone, agency = mall.home(session, site)
+    home_zone, home_agency = mall.home(session, site)
     service = Service(
         site_id=site.id,
-        zone_id=zone.id,
-        agency_id=agency.id,
+        zone_id=(zone or home_zone).id,
+        agency_id=(agency or home_agency).id,
         code=code,
         name_id=f"Layanan {code}",
         name_en=f"Service {code}",
@@ -64,6 +66,51 @@ def make_service(
     session.add(service)
     session.flush()
     return service
+
+
+def make_zone(
+    session: Session,
+    site: Site,
+    name: str,
+    *,
+    floor: int = 1,
+    room_capacity: int | None = None,
+    distancing_pct: int = 100,
+) -> Zone:
+    mall.home(session, site)  # the site's first zone stays its home zone
+    zone = Zone(
+        site_id=site.id,
+        name=name,
+        floor=floor,
+        room_capacity=room_capacity,
+        distancing_pct=distancing_pct,
+        position=floor,
+    )
+    session.add(zone)
+    session.flush()
+    return zone
+
+
+def make_agency(
+    session: Session,
+    site: Site,
+    code: str,
+    *,
+    walk_in: bool = True,
+    daily_cap: int | None = None,
+) -> Agency:
+    mall.home(session, site)
+    agency = Agency(
+        site_id=site.id,
+        code=code,
+        name_id=f"Instansi {code}",
+        name_en=f"Agency {code}",
+        walk_in=walk_in,
+        daily_cap=daily_cap,
+    )
+    session.add(agency)
+    session.flush()
+    return agency
 
 
 def make_counter(

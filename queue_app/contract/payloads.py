@@ -57,8 +57,54 @@ class Requirement(TypedDict):
     note: Annotated[str, Field(description='a remark, "" for none', examples=["dan fotokopi"])]
 
 
+class ZoneRef(TypedDict):
+    """The zone (floor or room) where a service is served."""
+
+    id: int
+    name: Annotated[str, Field(examples=["Ruang Imigrasi"])]
+    floor: Annotated[int, Field(examples=[3])]
+
+
+class AgencyRef(TypedDict):
+    """The agency (*instansi*) offering a service."""
+
+    id: int
+    code: Annotated[str, Field(examples=["IMI"])]
+    name: Annotated[str, Field(description="Indonesian name")]
+
+
+class Zone(ZoneRef):
+    """A zone with its cap and who is in it (`GET /api/v1/zones`)."""
+
+    capacity: Annotated[
+        int | None,
+        Field(
+            description="people allowed inside at once: the room's capacity times its "
+            "distancing factor, or the building's cap when smaller; null: no cap"
+        ),
+    ]
+    inside: Annotated[int, Field(description="waiting, called or being served in the zone")]
+    outside: Annotated[int, Field(description="holding a ticket, waiting outside for room")]
+
+
+class Agency(TypedDict):
+    """An agency of the mall (`GET /api/v1/agencies`)."""
+
+    id: int
+    code: str
+    name: Annotated[str, Field(description="Indonesian name")]
+    name_en: str
+    colour: Annotated[str, Field(description="its tile colour, #rrggbb", examples=["#c0392b"])]
+    walk_in: Annotated[bool, Field(description="false: register online, no kiosk tickets")]
+    daily_cap: Annotated[int | None, Field(description="tickets a day across its services")]
+    issued_today: int
+
+
 class BoardService(TicketService):
     """A service's queue figures, as a board shows them."""
+
+    agency: AgencyRef
+    zone: ZoneRef
 
     open: Annotated[bool, Field(description="takes tickets now")]
     closed_early: Annotated[
@@ -117,6 +163,7 @@ class PublicTicket(TypedDict):
     code: Annotated[str, Field(examples=["A-007"])]
     number: int
     service: TicketService
+    zone: Annotated[ZoneRef, Field(description="where to go: the floor and room")]
     state: StateName
     priority: PriorityName
     service_day: Day
@@ -245,6 +292,7 @@ class Board(TypedDict):
 
     seq: Annotated[int, Field(description="the site's change sequence")]
     site: SiteRef
+    zone: Annotated[ZoneRef | None, Field(description="one zone's board (?zone=); null: all")]
     service_day: Day
     generated_at: Timestamp
     hall: Hall

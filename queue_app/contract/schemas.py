@@ -16,6 +16,8 @@ REF = "#/components/schemas/{model}"
 RESPONSES: list[Any] = [
     payloads.Error,
     payloads.Service,
+    payloads.Zone,
+    payloads.Agency,
     payloads.NotReady,
     payloads.PublicTicket,
     payloads.IssuedTicket,

@@ -107,6 +107,24 @@ class HallSnapshot:
         """What a lobby screen shows (`GET /api/v1/board`)."""
         return read.board(None, self.site_id, view=self.view)  # type: ignore[arg-type]
 
+    def zone_board(self, zone_id: int) -> payloads.Board:
+        """One zone's board (`GET /api/v1/board?zone=`), made once per snapshot; NotFound
+        for a zone not of this site."""
+        known = self._zone_boards.get(zone_id)
+        if known is None:
+            zone = read.zone_of(self.view, zone_id)
+            known = self._zone_boards[zone_id] = read.board(
+                None,  # type: ignore[arg-type]
+                self.site_id,
+                view=self.view,
+                zone=zone,
+            )
+        return known
+
+    @cached_property
+    def _zone_boards(self) -> dict[int, payloads.Board]:
+        return {}
+
     @cached_property
     def services(self) -> list[payloads.Service]:
         """Every service's queue figures (`GET /api/v1/services`), in the board's order."""
@@ -284,6 +302,7 @@ class HallSnapshot:
             "code": ticket.code,
             "number": ticket.number,
             "service": self.service_info[ticket.service_id],
+            "zone": self.view.zone_refs[self.view.zone_by_service[ticket.service_id]],
             "state": state,
             "priority": ticket.priority,
             "service_day": ticket.service_day.isoformat(),

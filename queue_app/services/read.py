@@ -231,6 +231,60 @@ class HallView:
                 tally[agency_of[service_id]] += n
         return dict(tally)
 
+    @cached_property
+    def zone_refs(self) -> dict[int, payloads.ZoneRef]:
+        """Zone id → how a service or ticket names it."""
+        return {z.id: zone_ref(z) for z in self.zones}
+
+    @cached_property
+    def agency_refs(self) -> dict[int, payloads.AgencyRef]:
+        return {
+            a.id: payloads.AgencyRef(id=a.id, code=a.code, name=a.name_id) for a in self.agencies
+        }
+
+    def zone_summaries(self) -> list[payloads.Zone]:
+        """Every zone with its cap and who is in it (`GET /api/v1/zones`)."""
+        return [
+            payloads.Zone(
+                **zone_ref(z),
+                capacity=self.zone_cap(z),
+                inside=self.zone_counts[z.id][0],
+                outside=self.zone_counts[z.id][1],
+            )
+            for z in self.zones
+        ]
+
+    def agency_summaries(self) -> list[payloads.Agency]:
+        """Every agency with its policy and today's count (`GET /api/v1/agencies`)."""
+        return [
+            payloads.Agency(
+                id=a.id,
+                code=a.code,
+                name=a.name_id,
+                name_en=a.name_en,
+                colour=a.colour,
+                walk_in=a.walk_in,
+                daily_cap=a.daily_cap,
+                issued_today=self.issued_by_agency.get(a.id, 0),
+            )
+            for a in self.agencies
+        ]
+
+    def zone_hall_summary(self, zone: Zone) -> payloads.Hall:
+        """`hall_summary` of one zone: its cap, who is in it and outside it."""
+        whole = self.hall_summary()
+        cap = self.zone_cap(zone)
+        inside, outside = self.zone_counts[zone.id]
+        return payloads.Hall(
+            capacity=cap,
+            inside=inside,
+            outside=outside,
+            full=cap is not None and inside >= cap,
+            open=whole["open"],
+            opens_at=whole["opens_at"],
+            closes_at=whole["closes_at"],
+        )
+
     def zone_cap(self, zone: Zone) -> int | None:
         """People allowed inside a zone: its own cap, and the building's when smaller."""
         caps = [c for c in (zone.cap, self.site.hall_capacity) if c is not None]
@@ -279,6 +333,18 @@ class HallView:
         ]
         admitted.sort(key=lambda t: (t.admitted_at, t.id), reverse=True)
         return [t.code for t in admitted[:RECENT_CALLS]]
+
+    def recently_admitted_to(self, zone_id: int) -> list[str]:
+        """`recently_admitted`, of one zone's services only."""
+        if len(self.zones) <= 1:
+            return self.recently_admitted
+        codes = {
+            t.code
+            for t in self.active
+            if self.zone_by_service.get(t.service_id) == zone_id
+            and t.state == TicketState.WAITING.value
+        }
+        return [code for code in self.recently_admitted if code in codes]
 
     @cached_property
     def now_serving(self) -> dict[int, str]:
@@ -405,6 +471,8 @@ class HallView:
             code=service.code,
             name=service.name_id,
             name_en=service.name_en,
+            agency=self.agency_refs[service.agency_id],
+            zone=self.zone_refs[service.zone_id],
             open=service.is_open and not self.closed_early(service),
             closed_early=self.closed_early(service),
             waiting=inside + outside,
@@ -437,6 +505,18 @@ class HallView:
             opens_at=site.opens_at.strftime("%H:%M"),
             closes_at=site.closes_at.strftime("%H:%M"),
         )
+
+
+def zone_ref(zone: Zone) -> payloads.ZoneRef:
+    return payloads.ZoneRef(id=zone.id, name=zone.name, floor=zone.floor)
+
+
+def zone_of(view: HallView, zone_id: int) -> Zone:
+    """A zone of the view's site, or NotFound (404: `?zone=` names no zone of this site)."""
+    zone = next((z for z in view.zones if z.id == zone_id), None)
+    if zone is None:
+        raise NotFound(f"no zone {zone_id}", zone=zone_id)
+    return zone
 
 
 def requirement_payload(row: ServiceRequirement) -> payloads.Requirement:
@@ -474,24 +554,43 @@ def counters_overview(session: Session, site_id: int) -> list[payloads.Counter]:
 
 
 def board(
-    session: Session, site_id: int, recent: int = RECENT_CALLS, view: HallView | None = None
+    session: Session,
+    site_id: int,
+    recent: int = RECENT_CALLS,
+    view: HallView | None = None,
+    zone: Zone | None = None,
 ) -> payloads.Board:
     """`GET /api/v1/board` and the board's snapshot: what a lobby screen shows (`view`: the
-    hall read in the same transaction, when the caller has one)."""
+    hall read in the same transaction, when the caller has one; `zone`: one zone's board, its
+    services, counters, calls and admission line only)."""
     view = view or HallView(session, site_id)
     current = view.current_by_counter
+    services = view.services
+    counters = view.estimates.counters
+    admitted = view.recently_admitted
+    hall = view.hall_summary()
+    if zone is not None:
+        services = [s for s in services if s.zone_id == zone.id]
+        ids = {s.id for s in services}
+        counters = [c for c in counters if ids.intersection(c.service_ids)]
+        admitted = view.recently_admitted_to(zone.id)
+        hall = view.zone_hall_summary(zone)
+    numbers = {c.id for c in counters}
     # A recalled ticket appears once, at the time of its newest call.
     latest: dict[str, CallRow] = {}
     for call in view.recent_calls:
+        if zone is not None and call.counter_id not in numbers:
+            continue
         if call.code not in latest and len(latest) < recent:
             latest[call.code] = call
     site = view.site
     return payloads.Board(
         seq=view.seq,
         site=payloads.SiteRef(id=site.id, name=site.name, timezone=site.timezone),
+        zone=zone_ref(zone) if zone is not None else None,
         service_day=view.today.isoformat(),
         generated_at=view.now.isoformat(),
-        hall=view.hall_summary(),
+        hall=hall,
         counters=[
             payloads.BoardCounter(
                 id=c.id,
@@ -500,7 +599,7 @@ def board(
                 state=c.state,
                 current=_current_ticket(current[c.id]) if c.id in current else None,
             )
-            for c in view.estimates.counters
+            for c in counters
         ],
         recent_calls=[
             payloads.RecentCall(
@@ -514,9 +613,9 @@ def board(
             )
             for call in latest.values()
         ],
-        services=[view.board_service(s) for s in view.services],
+        services=[view.board_service(s) for s in services],
         # Codes let in from outside most recently, for the entrance's "silakan masuk" line.
-        recently_admitted=view.recently_admitted[:recent],
+        recently_admitted=admitted[:recent],
     )
 
 
@@ -562,6 +661,7 @@ def ticket_public(
         code=ticket.code,
         number=ticket.number,
         service=ticket_service(service),
+        zone=view.zone_refs[service.zone_id],
         state=ticket.state,
         priority=ticket.priority,
         service_day=ticket.service_day.isoformat(),

@@ -41,7 +41,7 @@ from ..services.durations import ticket_durations
 from ..services.holders import HolderId
 from ..services.notifications import Contact, outbox_on
 from .commit import commit_and_publish
-from .common import csv_response, site_id_arg, status_base, status_url
+from .common import csv_response, id_arg, site_id_arg, status_base, status_url
 from .errors import ApiError
 from .guards import overseer_required, staff_required
 from .issuing import issue_or_refuse
@@ -80,8 +80,29 @@ def openapi() -> Response:
 
 @bp.get("/services")
 def list_services() -> Response:
-    """Every service with its queue length, quota left and estimated wait."""
-    return jsonify(snapshots.current(db_session(), site_id_arg()).services)
+    """Every service with its queue length, quota left and estimated wait; `?zone=` and
+    `?agency=` keep one zone's or one agency's."""
+    zone, agency = id_arg("zone"), id_arg("agency")
+    services = snapshots.current(db_session(), site_id_arg()).services
+    if zone is not None or agency is not None:
+        services = [
+            s
+            for s in services
+            if zone in (None, s["zone"]["id"]) and agency in (None, s["agency"]["id"])
+        ]
+    return jsonify(services)
+
+
+@bp.get("/zones")
+def list_zones() -> Response:
+    """The mall's zones (floors, rooms): each one's cap, people inside and outside."""
+    return jsonify(snapshots.current(db_session(), site_id_arg()).view.zone_summaries())
+
+
+@bp.get("/agencies")
+def list_agencies() -> Response:
+    """The mall's agencies: walk-in policy, daily cap and tickets issued today."""
+    return jsonify(snapshots.current(db_session(), site_id_arg()).view.agency_summaries())
 
 
 @bp.post(f"/services/<int(max={MAX_ID}):service_id>/not-ready")
@@ -264,8 +285,13 @@ def list_counters() -> Response:
 
 @bp.get("/board")
 def board() -> Response:
-    """What a lobby screen shows; the same as the Socket.IO snapshot."""
-    return jsonify(snapshots.current(db_session(), site_id_arg()).board)
+    """What a lobby screen shows; the same as the Socket.IO snapshot. `?zone=`: one zone's
+    board (its services, counters, calls and admission line)."""
+    zone = id_arg("zone")
+    snapshot = snapshots.current(db_session(), site_id_arg())
+    if zone is None:
+        return jsonify(snapshot.board)
+    return jsonify(snapshot.zone_board(zone))
 
 
 @bp.post("/auth/token")

@@ -93,6 +93,18 @@ def csv_response(text: str, filename: str, *, bom: bool = False) -> Response:
     )
 
 
+def id_arg(name: str) -> int | None:
+    """An optional id in the query string (`?zone=`, `?agency=`): None when absent; a
+    malformed one is 422 (`invalid_input`), as for `?site=`."""
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    found = parse_id(raw)
+    if found is None:
+        raise InvalidInput(f"'{name}' must be an id", field=name)
+    return found
+
+
 def site_id_arg() -> int:
     """The hall `?site=<id>` names, the default hall without it. One rule for the API and every
     page: a malformed id is 422 (`invalid_input`); an unknown one is 404 where the hall is read

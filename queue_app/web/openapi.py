@@ -59,6 +59,20 @@ IDEMPOTENCY_KEY = {
     "retry with the same key and body within 24 hours answers the first request's ticket "
     "again instead of issuing a second one",
 }
+ZONE_PARAM = {
+    "name": "zone",
+    "in": "query",
+    "required": False,
+    "schema": ID,
+    "description": "a zone id: that zone's only",
+}
+AGENCY_PARAM = {
+    "name": "agency",
+    "in": "query",
+    "required": False,
+    "schema": ID,
+    "description": "an agency id: that agency's only",
+}
 SITE_ERRORS = {
     "404": _error("no such site"),
     "422": _error("'site' is not a site id"),
@@ -193,9 +207,32 @@ def openapi_document() -> Json:
             "get": {
                 "summary": "Services with queue length, quota left and estimated wait",
                 "tags": ["public"],
-                "parameters": [SITE_PARAM],
+                "parameters": [SITE_PARAM, ZONE_PARAM, AGENCY_PARAM],
                 "responses": {
                     "200": _json({"type": "array", "items": _ref(payloads.Service)}, "services"),
+                    "404": _error("no such site"),
+                    "422": _error("'site', 'zone' or 'agency' is not an id"),
+                },
+            }
+        },
+        "/api/v1/zones": {
+            "get": {
+                "summary": "The mall's zones (floors, rooms) with their caps, inside and outside",
+                "tags": ["public"],
+                "parameters": [SITE_PARAM],
+                "responses": {
+                    "200": _json({"type": "array", "items": _ref(payloads.Zone)}, "zones"),
+                    **SITE_ERRORS,
+                },
+            }
+        },
+        "/api/v1/agencies": {
+            "get": {
+                "summary": "The mall's agencies with their walk-in policy and daily cap",
+                "tags": ["public"],
+                "parameters": [SITE_PARAM],
+                "responses": {
+                    "200": _json({"type": "array", "items": _ref(payloads.Agency)}, "agencies"),
                     **SITE_ERRORS,
                 },
             }
@@ -233,9 +270,11 @@ def openapi_document() -> Json:
                     ),
                     "404": _error("no such site"),
                     "409": _error(
-                        "quota_reached, service_closed, hall_closed (outside opening hours), "
-                        "or already_holding (this phone number or NIK holds an active ticket "
-                        "of the service today)"
+                        "quota_reached, agency_cap_reached (the agency issued its daily cap "
+                        "across its services), walk_in_not_accepted (the agency takes no "
+                        "walk-ins: register online), service_closed, hall_closed (outside "
+                        "opening hours), or already_holding (this phone number or NIK holds "
+                        "an active ticket of the service today)"
                     ),
                     "413": _error("body too large"),
                     "415": _error("body not sent as JSON"),
@@ -298,8 +337,12 @@ def openapi_document() -> Json:
             "get": {
                 "summary": "What a lobby screen shows (equals the Socket.IO snapshot)",
                 "tags": ["public"],
-                "parameters": [SITE_PARAM],
-                "responses": {"200": _json(_ref(payloads.Board), "the board"), **SITE_ERRORS},
+                "parameters": [SITE_PARAM, ZONE_PARAM],
+                "responses": {
+                    "200": _json(_ref(payloads.Board), "the board (one zone's with ?zone=)"),
+                    "404": _error("no such site, or no such zone in it"),
+                    "422": _error("'site' or 'zone' is not an id"),
+                },
             }
         },
         "/api/v1/auth/token": {

@@ -144,6 +144,8 @@ def ticket_status(token: str) -> str:
         taken=taken_at(ticket.issued_at, site.timezone, ticket.service_day != snapshot.view.today),
         survey=state,
         requirements=snapshot.view.requirements.get(ticket.service_id, []),
+        # A mall names the floor and room to go to (a single hall has one: nothing to say).
+        show_zone=len(snapshot.view.zones) > 1,
         # The form, while the survey is or may still become open.
         form=survey_form() if state == "open" or ticket.state in MAY_BE_DONE else None,
         survey_texts=survey_texts(),

@@ -117,6 +117,7 @@ def printed_ticket(token: str) -> str:
         site_name=site.name,
         # The documents to bring, names only (the slip's short form).
         requirements=snapshot.view.requirements.get(public["service"]["id"], []),
+        show_zone=len(snapshot.view.zones) > 1,
         qr_svg=qr_svg(url),
         kiosk_url=back or kiosk_home(ticket.site_id),
         reprinted=(

@@ -34,10 +34,19 @@
     }
   }
 
+  /** "Lantai 3, Ruang Imigrasi" (i18n.zone_place): a transfer may send the ticket to another
+   * floor. */
+  function zonePlace(zone) {
+    var floor = t.floor.replace("{n}", zone.floor);
+    var word = floor.split(" ")[0].toLowerCase();
+    return zone.name.toLowerCase().indexOf(word) === 0 ? zone.name : floor + ", " + zone.name;
+  }
+
   function render() {
     var box = $("ticket");
     box.dataset.state = ticket.state;
     $("state-text").textContent = stateText();
+    if ($("zone") && ticket.zone) $("zone").textContent = zonePlace(ticket.zone);
     $("queue-facts").hidden = !queued();
     if ($("requirements")) $("requirements").hidden = !queued(); // needed until the call
     $("now-serving").textContent = ticket.now_serving || "—";

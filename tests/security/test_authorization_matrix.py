@@ -148,6 +148,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     # -- API: public --------------------------------------------------------------------------
     ("GET", "/api/v1/openapi.json"): EVERYONE,
     ("GET", "/api/v1/services"): EVERYONE,
+    ("GET", "/api/v1/zones"): EVERYONE,
+    ("GET", "/api/v1/agencies"): EVERYONE,
     ("POST", "/api/v1/tickets"): EVERYONE,
     # "Not yet" at the kiosk's requirements step: public, like issuing (rate-limited).
     ("POST", "/api/v1/services/<int(max=2147483647):service_id>/not-ready"): EVERYONE,

@@ -15,7 +15,11 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from werkzeug.test import TestResponse
 
+from queue_app.extensions import db
+from queue_app.models import Site
+
 from ..conftest import app_with_tables
+from ..helpers import make_agency, make_service
 from .conftest import (
     API,
     COUNTER_VERBS,
@@ -121,6 +125,14 @@ def exercise(app: Flask, api: Api) -> list[Record]:
     add_service(app, hall.site_id, "C")  # no counter serves C
     add_service(app, hall.site_id, "Q", quota=1)
     add_service(app, hall.site_id, "X", is_open=False)
+    with app.app_context():
+        site = db.session.get(Site, hall.site_id)
+        assert site is not None
+        bank = make_agency(db.session, site, "BANK", daily_cap=1)
+        online = make_agency(db.session, site, "ONL", walk_in=False)
+        make_service(db.session, site, "K", agency=bank)
+        make_service(db.session, site, "O", agency=online)
+        db.session.commit()
 
     # public reads and issuing
     api.get(f"{API}/openapi.json")
@@ -131,6 +143,9 @@ def exercise(app: Flask, api: Api) -> list[Record]:
     api.issue("Q")
     assert_error(api.post(f"{API}/tickets", json={"service": "Q"}), 409, "quota_reached")
     assert_error(api.post(f"{API}/tickets", json={"service": "X"}), 409, "service_closed")
+    api.issue("K")
+    assert_error(api.post(f"{API}/tickets", json={"service": "K"}), 409, "agency_cap_reached")
+    assert_error(api.post(f"{API}/tickets", json={"service": "O"}), 409, "walk_in_not_accepted")
     assert_error(api.post(f"{API}/tickets", data=HUGE_BODY, content_type="application/json"), 413)
     assert_error(api.post(f"{API}/tickets", data="A", content_type="text/plain"), 415)
     assert_error(api.post(f"{API}/tickets", json={"service": "ZZ"}), 422, "unknown_service")
@@ -157,7 +172,12 @@ def exercise(app: Flask, api: Api) -> list[Record]:
     assert_error(api.post(f"{API}/services/{UNKNOWN}/not-ready", **hurried), 404)
     assert api.post(f"{API}/services/{a_id}/not-ready", **hurried).status_code == 201
     assert_error(api.post(f"{API}/services/{a_id}/not-ready", **hurried), 429, "rate_limited")
-    for path in ("/services", "/counters", "/board"):
+    zone = api.get(f"{API}/zones").get_json()[0]["id"]
+    assert api.get(f"{API}/board", query_string={"zone": zone}).status_code == 200
+    assert_error(api.get(f"{API}/board", query_string={"zone": UNKNOWN}), 404)
+    assert_error(api.get(f"{API}/services", query_string={"agency": "x"}), 422)
+    assert api.get(f"{API}/services", query_string={"zone": zone}).status_code == 200
+    for path in ("/services", "/counters", "/board", "/zones", "/agencies"):
         assert api.get(f"{API}{path}", query_string={"site": hall.site_id}).status_code == 200
         assert_error(api.get(f"{API}{path}", query_string={"site": UNKNOWN}), 404)
         assert_error(api.get(f"{API}{path}", query_string={"site": "x"}), 422)
