@@ -69,6 +69,14 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def _foreign_keys(connection, *, on):
+    """Switch SQLite's foreign-key enforcement on the raw connection, outside a transaction
+    (inside one the pragma does nothing; a statement through SQLAlchemy would begin one)."""
+    cursor = connection.connection.dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    cursor.close()
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -94,6 +102,14 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch migrations rebuild a table (copy, drop, rename). With foreign keys enforced
+            # (the app turns them on for every connection), dropping a table other rows refer
+            # to fails, so a database holding tickets could not upgrade. SQLite's own advice:
+            # switch enforcement off around the rebuild (outside any transaction), and check
+            # every reference afterwards (below).
+            _foreign_keys(connection, on=False)
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
@@ -104,6 +120,12 @@ def run_migrations_online():
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
                 )
             context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                if broken:
+                    raise RuntimeError(f"the migration left broken references: {broken[:5]}")
+        if sqlite:
+            _foreign_keys(connection, on=True)
 
 
 if context.is_offline_mode():
