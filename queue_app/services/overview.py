@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..domain.states import TicketState
+from ..domain.vocabulary import CounterState
 from ..models import Counter, CounterService, Ticket, User
 from .read import HallView
 
@@ -112,6 +113,7 @@ def hall_overview(session: Session, site_id: int, view: HallView | None = None) 
                 "estimated_wait_s": summary["estimated_wait_s"],
                 "oldest_code": head.code if head else None,
                 "oldest_issued_at": _iso(head.issued_at) if head else None,
+                "zone_id": service.zone_id,
             }
         )
     counters = []
@@ -169,6 +171,7 @@ def hall_overview(session: Session, site_id: int, view: HallView | None = None) 
             "wait_alert_min": view.site.wait_alert_min,
         },
         "hall": view.hall_summary(),
+        "zones": _zones(view, services),
         "services": services,
         "counters": counters,
         # Today's latest no-shows, which a supervisor may reinstate from the overview.
@@ -201,6 +204,31 @@ def alerts(overview: Json, now: datetime) -> list[Json]:
         if waiting and not service["counters_open"] and overview["hall"]["open"]:
             found.append({"kind": "unserved", "service": service["code"], "waiting": waiting})
     return found
+
+
+def _zones(view: HallView, services: list[Json]) -> list[Json]:
+    """Each zone with its cap, who is in it and outside, its open counters and its longest
+    wait (the overview groups the hall by zone in a mall)."""
+    zones = []
+    for zone in view.zone_summaries():
+        own = [s for s in services if s["zone_id"] == zone["id"]]
+        waited = [s for s in own if s["oldest_issued_at"] is not None]
+        oldest = min(waited, key=lambda s: s["oldest_issued_at"]) if waited else None
+        zones.append(
+            {
+                **zone,
+                "full": zone["capacity"] is not None and zone["inside"] >= zone["capacity"],
+                "counters_open": sum(
+                    1
+                    for c in view.estimates.counters
+                    if c.state == CounterState.OPEN.value
+                    and any(view.zone_by_service.get(sid) == zone["id"] for sid in c.service_ids)
+                ),
+                "oldest_code": oldest["oldest_code"] if oldest else None,
+                "oldest_issued_at": oldest["oldest_issued_at"] if oldest else None,
+            }
+        )
+    return zones
 
 
 def _iso(value: datetime | None) -> str | None:

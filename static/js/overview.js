@@ -119,6 +119,41 @@
     return alerted;
   }
 
+  /** "Lantai 3, Ruang Imigrasi" (i18n.zone_place). */
+  function zonePlace(zone) {
+    var floor = t.floor.replace("{n}", zone.floor);
+    var word = floor.split(" ")[0].toLowerCase();
+    return zone.name.toLowerCase().indexOf(word) === 0 ? zone.name : floor + ", " + zone.name;
+  }
+
+  /** In a mall, each zone: inside against its cap, outside, open counters, longest wait. */
+  function renderZones() {
+    var zones = data.zones || [];
+    $("ov-zones-box").hidden = zones.length < 2;
+    var body = $("ov-zones");
+    body.textContent = "";
+    zones.forEach(function (z) {
+      var row = Loket.el("tr", z.full && z.outside ? "alerted" : null);
+      row.dataset.id = z.id;
+      var head = Loket.el("th", null, zonePlace(z));
+      head.scope = "row";
+      row.appendChild(head);
+      [z.capacity === null ? z.inside : z.inside + " / " + z.capacity, z.outside,
+        z.counters_open].forEach(function (value) {
+        row.appendChild(Loket.el("td", "num", value));
+      });
+      var longest = Loket.el("td", "num");
+      var waited = minutesSince(z.oldest_issued_at);
+      longest.textContent = waited === null ? "–" : waited + " " + t.min;
+      if (z.oldest_code) {
+        longest.appendChild(document.createTextNode(" "));
+        longest.appendChild(Loket.el("span", "muted", "(" + z.oldest_code + ")"));
+      }
+      row.appendChild(longest);
+      body.appendChild(row);
+    });
+  }
+
   function renderServices(alerted) {
     var body = $("ov-services");
     body.textContent = "";
@@ -318,6 +353,7 @@
       $("ov-clock").textContent = new Date(serverNow()).toLocaleTimeString("en-GB",
         { hour: "2-digit", minute: "2-digit", timeZone: data.site.timezone });
       renderHall();
+      renderZones();
       renderServices(renderAlerts());
       renderDevices();
     } else {
@@ -329,6 +365,7 @@
     $("ov-clock").textContent = new Date(serverNow()).toLocaleTimeString("en-GB",
       { hour: "2-digit", minute: "2-digit", timeZone: data.site.timezone });
     renderHall();
+    renderZones();
     renderServices(renderAlerts());
     renderCounters();
     renderMissed();

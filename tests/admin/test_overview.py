@@ -120,3 +120,28 @@ def test_the_overview_follows_the_hall_live_and_only_for_overseers(app: Flask, h
         app, query_string=f"overview={hall.site_id}", flask_test_client=Browser(app, "admin").client
     )
     assert admin.is_connected()
+
+
+def test_a_malls_overview_is_grouped_by_zone(app: Flask) -> None:
+    from tests.services.test_mall import build_mall
+
+    with app.app_context():
+        mall = build_mall(db.session, caps=(2, 3))
+    for service in ("A", "B", "A", "C"):
+        issue(app, service)  # the second A waits outside: floor 2 holds two
+    age(app, "C-001", 12)
+    page = Browser(app, f"boss{mall.site_id}").get("/admin/overview").get_data(as_text=True)
+    zones = page.split('id="ov-zones"')[1].split("</tbody>")[0]
+    rows = zones.split("<tr")[1:]
+    assert "Lantai 2" in rows[0] and "Lantai 3" in rows[1]
+    # Floor 2 is full with one outside (marked), floor 3 has room.
+    assert 'class="alerted"' in rows[0] and '<td class="num">2 / 2</td>' in rows[0]
+    assert '<td class="num">1</td>' in rows[0]
+    assert 'class="alerted"' not in rows[1] and '<td class="num">1 / 3</td>' in rows[1]
+    assert "12 menit" in rows[1] and "(C-001)" in rows[1]
+    with app.app_context():
+        data = overview.hall_overview(db.session, mall.site_id)
+    assert [(z["inside"], z["outside"], z["counters_open"]) for z in data["zones"]] == [
+        (2, 1, 2),
+        (1, 0, 2),
+    ]
