@@ -256,7 +256,7 @@ class ZoneForm(AdminForm):
         validators=[Optional(), _range(0, 100_000)],
     )
     distancing_pct = IntegerField(
-        _l("Places in use, % of the room's capacity (50 under distancing)"),
+        _l("Places in use: percent of the room's capacity (50 under distancing)"),
         validators=[InputRequired(message=REQUIRED), _range(1, 100)],
     )
     position = IntegerField(
