@@ -254,7 +254,9 @@ def test_a_service_with_active_tickets_of_today_keeps_its_zone(
         before = changes_count()
     refused = admin.submit(f"/admin/services/{c_id}?lang=en", {**SERVICE, "zone_id": str(zone_id)})
     assert refused.status_code == 422
-    assert any("1 tickets of today waiting or at a counter" in e for e in field_errors(refused))
+    assert any(
+        "still waiting or at a counter for this service (1)" in e for e in field_errors(refused)
+    )
     with app.app_context():
         c = db.session.get(Service, c_id)
         assert c is not None and c.zone_id == home

@@ -88,8 +88,8 @@ REASONS: dict[str, Any] = {
         "A counter serves the services of one zone only; these lie in several: %(spread)s."
     ),
     "zone_busy": _l(
-        "This service has %(n)s tickets of today waiting or at a counter: move it to another "
-        "zone once they are done, or tomorrow."
+        "Tickets of today are still waiting or at a counter for this service (%(n)s): move it "
+        "to another zone once they are done, or tomorrow."
     ),
     "zone_counter": _l(
         "Counter %(counter)s also serves %(codes)s, which stay in this zone: change the "
