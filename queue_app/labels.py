@@ -99,20 +99,28 @@ ENTITY_LABELS = {
     "device": _l("Device"),
     "ticket": _l("Ticket"),
     "notification": _l("Notification"),
+    "zone": _l("Zone"),
+    "agency": _l("Agency"),
 }
 
 #: How the audit trail names the fields of a change and the details of an event.
 FIELD_LABELS = {
     "active": _l("active"),
+    "agency": _l("agency"),
     "api_tokens_revoked": _l("API tokens revoked"),
     "address": _l("address"),
     "channel": _l("channel"),
+    "cap": _l("cap"),
     "closes_at": _l("closes at"),
     "closes_early": _l("may close early"),
+    "colour": _l("colour"),
     "code": _l("code"),
     "counters": _l("counters"),
     "counters_unknown": _l("unknown counters"),
+    "daily_cap": _l("daily cap"),
+    "distancing_pct": _l("places in use (%)"),
     "daily_quota": _l("daily quota"),
+    "floor": _l("floor"),
     "from_service_id": _l("from service"),
     "hall_capacity": _l("hall capacity"),
     "holder_id_kind": _l("one ticket per person, by"),
@@ -136,6 +144,7 @@ FIELD_LABELS = {
     "recall_limit": _l("recall limit"),
     "requirement": _l("requirement"),
     "requirements": _l("requirements"),
+    "room_capacity": _l("room capacity"),
     "role": _l("role"),
     "services": _l("services"),
     "services_missing": _l("unknown services"),
@@ -144,8 +153,10 @@ FIELD_LABELS = {
     "ticket_state": _l("state of the ticket"),
     "timezone": _l("time zone"),
     "username": _l("username"),
+    "walk_in": _l("walk-ins"),
     "via": _l("via"),
     "wait_alert_min": _l("wait alert (min)"),
+    "zone": _l("zone"),
 }
 
 #: Words for the coded values the trail records (a value not listed shows as it is).

@@ -24,7 +24,8 @@ two of them for elderly applicants, four counters open, some tickets called, ser
                              hall, when it was taken, the number now served, the documents to
                              bring, the leave button
     admin-*.png   1440 wide  the admin console: services, a refused service form, counters,
-                             staff, site settings, the audit trail (as the demo admin)
+                             zones and agencies (after adding a floor and Bank DKI), staff,
+                             site settings, the audit trail (as the demo admin)
     overview.png  1440 wide  the supervisors' live hall overview, once the first waits have
                              passed the alert limit the admin set to one minute, with a
                              no-show to reinstate and a refused close of a busy counter
@@ -282,6 +283,7 @@ def admin_pages(base: str, browser: Browser, out: Path, started: float, hall: Ha
     shoot(admin, out, "admin-service-form.png", full_page=True)
     admin.goto(f"{base}/admin/counters")
     shoot(admin, out, "admin-counters.png", full_page=True)
+    mall_pages(admin, base, out)
     admin.goto(f"{base}/admin/staff")
     shoot(admin, out, "admin-staff.png")
     admin.goto(f"{base}/admin/site")
@@ -315,6 +317,28 @@ def admin_pages(base: str, browser: Browser, out: Path, started: float, hall: Ha
     clerk.click(".reprint-form button[type=submit]")
     clerk.wait_for_selector("#reprint-error")
     shoot(clerk, out, "reprint.png")
+
+
+def mall_pages(admin: Page, base: str, out: Path) -> None:
+    """The Zona and Instansi pages, once the admin has added a floor at 50% and Bank DKI with
+    its cap of 50 a day through their forms."""
+    admin.goto(f"{base}/admin/zones/new")
+    admin.fill("#name", "Lantai 3")
+    admin.fill("#floor", "3")
+    admin.fill("#room_capacity", "60")
+    admin.fill("#distancing_pct", "50")
+    admin.click("form.admin-form button[type=submit]")
+    admin.wait_for_selector(".notice")
+    shoot(admin, out, "admin-zones.png", full_page=True)
+    admin.goto(f"{base}/admin/agencies/new")
+    admin.fill("#code", "BDKI")
+    admin.fill("#name_id", "Bank DKI")
+    admin.fill("#name_en", "Bank DKI")
+    admin.fill("#colour", "#c8102e")
+    admin.fill("#daily_cap", "50")
+    admin.click("form.admin-form button[type=submit]")
+    admin.wait_for_selector(".notice")
+    shoot(admin, out, "admin-agencies.png", full_page=True)
 
 
 def board_page(browser: Browser, base: str, size: tuple[int, int]) -> Page:

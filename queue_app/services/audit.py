@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from ..domain.errors import InvalidInput, NotFound
 from ..domain.numbering import local_midnight_utc, site_zone
-from ..models import AdminChange, Counter, Service, Site, Ticket, TicketEvent, User
+from ..models import AdminChange, Agency, Counter, Service, Site, Ticket, TicketEvent, User, Zone
 from .clock import utcnow
 
 #: What `kind` may filter on.
@@ -31,6 +31,7 @@ KINDS = ("ticket", "admin")
 #: What `AdminChange.entity` names.
 SERVICE, COUNTER, USER, SITE, SESSION = "service", "counter", "user", "site", "session"
 DEVICE, TICKET, NOTIFICATION = "device", "ticket", "notification"
+ZONE, AGENCY = "zone", "agency"
 
 
 # -- writing --------------------------------------------------------------------------------
@@ -285,8 +286,9 @@ def _admin_entries(
 def _entity_names(
     session: Session, changes: list[AdminChange]
 ) -> dict[tuple[str, int | None], str]:
-    """`A`, `3`, `budi`, `A-007`: the service code, counter number, username or ticket code of
-    each entity these changes are about (the site has no name here: there is one per page)."""
+    """`A`, `3`, `budi`, `A-007`, `Lantai 3`, `IMI`: the service code, counter number,
+    username, ticket code, zone name or agency code of each entity these changes are about
+    (the site has no name here: there is one per page)."""
     ids: dict[str, set[int]] = {}
     for change in changes:
         if change.entity_id is not None:
@@ -302,6 +304,16 @@ def _entity_names(
             select(Counter.id, Counter.number).where(Counter.id.in_(ids["counter"]))
         ):
             names[("counter", cid)] = str(number)
+    if ids.get("zone"):
+        for zid, zone_name in session.execute(
+            select(Zone.id, Zone.name).where(Zone.id.in_(ids["zone"]))
+        ):
+            names[("zone", zid)] = zone_name
+    if ids.get("agency"):
+        for aid, agency_code in session.execute(
+            select(Agency.id, Agency.code).where(Agency.id.in_(ids["agency"]))
+        ):
+            names[("agency", aid)] = agency_code
     if ids.get("ticket"):
         for tid, code in session.execute(
             select(Ticket.id, Ticket.code).where(Ticket.id.in_(ids["ticket"]))

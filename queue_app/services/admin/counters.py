@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from ...domain.errors import InvalidInput, NotFound
 from ...domain.vocabulary import CounterState
-from ...models import Counter, CounterService, Service, Site
+from ...models import Counter, CounterService, Service, Site, Zone
 from .. import audit, mall
 from ..hall import Hall, require_counter_free
 from .changes import Applied, config_changed, diff
@@ -68,12 +68,14 @@ def every_counter(session: Session) -> list[tuple[int, int, str, str]]:
 # -- changing -------------------------------------------------------------------------------
 
 
-def _counter_fields(counter: Counter, codes: dict[int, str]) -> dict[str, Any]:
+def _counter_fields(session: Session, counter: Counter, codes: dict[int, str]) -> dict[str, Any]:
+    zone = session.get(Zone, counter.zone_id) if counter.zone_id is not None else None
     return {
         "number": counter.number,
         "label": counter.label,
         "services": [codes.get(link.service_id, "?") for link in counter.links],
         "state": counter.state,
+        "zone": zone.name if zone is not None else None,
     }
 
 
@@ -105,6 +107,29 @@ def _service_ids(session: Session, site_id: int, wanted: Iterable[str]) -> list[
     return [known[code] for code in codes]
 
 
+def _zone_of(session: Session, site: Site, service_ids: list[int]) -> int:
+    """The zone the counter stands in: its services' (`mall.zone_of`), refused in words naming
+    each zone's services when they lie in two or more."""
+    rows = session.execute(
+        select(Service.code, Zone.name)
+        .join(Zone, Zone.id == Service.zone_id)
+        .where(Service.id.in_(service_ids))
+        .order_by(Zone.position, Zone.id, Service.position, Service.code)
+    )
+    by_zone: dict[str, list[str]] = {}
+    for code, zone_name in rows:
+        by_zone.setdefault(zone_name, []).append(code)
+    if len(by_zone) > 1:
+        spread = "; ".join(f"{', '.join(codes)} in {name}" for name, codes in by_zone.items())
+        raise InvalidInput(
+            f"a counter serves the services of one zone only: {spread}",
+            field="services",
+            reason="zones",
+            spread=spread,
+        )
+    return mall.zone_of(session, site, service_ids)
+
+
 def _check_number(session: Session, site_id: int, number: int, own: int | None) -> None:
     if number <= 0:
         raise InvalidInput("counter numbers start at 1", field="number", reason="range")
@@ -126,7 +151,7 @@ def create_counter(
     service_ids = _service_ids(session, site_id, values.service_codes)
     counter = Counter(
         site_id=site_id,
-        zone_id=mall.zone_of(session, hall.site, service_ids),
+        zone_id=_zone_of(session, hall.site, service_ids),
         number=values.number,
         label=values.label.strip() or f"Loket {values.number}",
         state=values.state.value,
@@ -142,7 +167,7 @@ def create_counter(
         entity=audit.COUNTER,
         entity_id=counter.id,
         action="create",
-        changes=_counter_fields(counter, codes_by_id(session, site_id)),
+        changes=_counter_fields(session, counter, codes_by_id(session, site_id)),
         at=hall.now,
     )
     session.flush()
@@ -158,13 +183,15 @@ def update_counter(
     hall = Hall.lock(session, site_id)
     counter = _counter(session, counter_id)
     codes = codes_by_id(session, site_id)
-    before = _counter_fields(counter, codes)
+    before = _counter_fields(session, counter, codes)
     _check_number(session, site_id, values.number, counter.id)
     service_ids = _service_ids(session, site_id, values.service_codes)
+    zone_id = _zone_of(session, hall.site, service_ids)
     if values.state is CounterState.CLOSED and counter.state != CounterState.CLOSED.value:
         require_counter_free(session, counter)
     counter.number = values.number
     counter.label = values.label.strip() or f"Loket {values.number}"
+    counter.zone_id = zone_id
     links = {link.service_id: link for link in counter.links}
     kept = []
     for rank, sid in enumerate(service_ids):
@@ -178,7 +205,7 @@ def update_counter(
         counter.staff_id = None
     session.flush()
     session.refresh(counter, ["links"])
-    changes = diff(before, _counter_fields(counter, codes))
+    changes = diff(before, _counter_fields(session, counter, codes))
     if not changes:
         return counter, Applied()
     applied = Applied()

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from ...domain.errors import InvalidInput, NotFound
 from ...domain.numbering import is_valid_service_code
-from ...models import Service, Ticket
+from ...models import Agency, Counter, CounterService, Service, Ticket, Zone
 from .. import audit, mall
-from ..hall import Hall
+from ..hall import ACTIVE_STATES, Hall
 from .changes import Applied, config_changed, diff
 
 
@@ -30,6 +30,9 @@ class ServiceValues:
     closes_early: bool
     #: Place on kiosks and boards (lower first); None = after the others.
     position: int | None
+    #: Its zone and agency; None = the site's first (`mall.home`).
+    zone_id: int | None = None
+    agency_id: int | None = None
 
 
 # -- reading --------------------------------------------------------------------------------
@@ -78,7 +81,9 @@ def codes_taken(session: Session, site_id: int, own: int | None) -> frozenset[st
 # -- changing -------------------------------------------------------------------------------
 
 
-def _service_fields(service: Service) -> dict[str, Any]:
+def _service_fields(session: Session, service: Service) -> dict[str, Any]:
+    zone = session.get(Zone, service.zone_id)
+    agency = session.get(Agency, service.agency_id)
     return {
         "code": service.code,
         "name_id": service.name_id,
@@ -88,6 +93,8 @@ def _service_fields(service: Service) -> dict[str, Any]:
         "is_open": service.is_open,
         "closes_early": service.closes_early,
         "position": service.position,
+        "zone": zone.name if zone is not None else None,
+        "agency": agency.code if agency is not None else None,
     }
 
 
@@ -113,6 +120,66 @@ def _check_service(session: Session, site_id: int, values: ServiceValues, own: i
         )
     if not values.name_id.strip() or not values.name_en.strip():
         raise InvalidInput("a service needs both names", field="name_id", reason="required")
+    if values.zone_id is not None:
+        zone = session.get(Zone, values.zone_id)
+        if zone is None or zone.site_id != site_id:
+            raise InvalidInput("no such zone in this hall", field="zone_id", reason="choice")
+    if values.agency_id is not None:
+        agency = session.get(Agency, values.agency_id)
+        if agency is None or agency.site_id != site_id:
+            raise InvalidInput("no such agency in this hall", field="agency_id", reason="choice")
+
+
+def _move_zone(session: Session, hall: Hall, service: Service, zone_id: int) -> list[Counter]:
+    """Move `service` to zone `zone_id`, with the counters that serve it: refused while today's
+    tickets of it are queued or at a counter (they would change rooms, and caps, under way),
+    and when a counter serves it beside services that stay (a counter stands in one zone).
+    Returns the counters moved with it."""
+    active = session.scalar(
+        select(func.count(Ticket.id)).where(
+            Ticket.service_id == service.id,
+            Ticket.service_day == hall.today,
+            Ticket.state.in_(ACTIVE_STATES),
+        )
+    )
+    if active:
+        raise InvalidInput(
+            f"service {service.code} has {active} tickets of today waiting or at a counter: "
+            "move it to another zone once they are done (or tomorrow)",
+            field="zone_id",
+            reason="zone_busy",
+            n=int(active),
+        )
+    counters = list(
+        session.scalars(
+            select(Counter)
+            .join(CounterService, CounterService.counter_id == Counter.id)
+            .where(CounterService.service_id == service.id)
+            .order_by(Counter.number)
+        )
+    )
+    for counter in counters:
+        others = list(
+            session.scalars(
+                select(Service.code)
+                .join(CounterService, CounterService.service_id == Service.id)
+                .where(CounterService.counter_id == counter.id, Service.id != service.id)
+                .order_by(CounterService.rank)
+            )
+        )
+        if others:
+            raise InvalidInput(
+                f"counter {counter.number} also serves {', '.join(others)}, which stay in "
+                "their zone: change the counter's services first",
+                field="zone_id",
+                reason="zone_counter",
+                counter=counter.number,
+                codes=", ".join(others),
+            )
+    service.zone_id = zone_id
+    for counter in counters:
+        counter.zone_id = zone_id
+    return counters
 
 
 def create_service(
@@ -128,8 +195,8 @@ def create_service(
     zone, agency = mall.home(session, hall.site)
     service = Service(
         site_id=site_id,
-        zone_id=zone.id,
-        agency_id=agency.id,
+        zone_id=values.zone_id or zone.id,
+        agency_id=values.agency_id or agency.id,
         code=values.code,
         name_id=values.name_id.strip(),
         name_en=values.name_en.strip(),
@@ -148,7 +215,7 @@ def create_service(
         entity=audit.SERVICE,
         entity_id=service.id,
         action="create",
-        changes=_service_fields(service),
+        changes=_service_fields(session, service),
         at=hall.now,
     )
     session.flush()
@@ -172,7 +239,7 @@ def update_service(
             field="code",
             reason="code_fixed",
         )
-    before = _service_fields(service)
+    before = _service_fields(session, service)
     service.code = values.code
     service.name_id = values.name_id.strip()
     service.name_en = values.name_en.strip()
@@ -182,7 +249,13 @@ def update_service(
     service.closes_early = values.closes_early
     if values.position is not None:
         service.position = values.position
-    changes = diff(before, _service_fields(service))
+    if values.agency_id is not None:
+        service.agency_id = values.agency_id
+    moved: list[Counter] = []
+    if values.zone_id is not None and values.zone_id != service.zone_id:
+        moved = _move_zone(session, hall, service, values.zone_id)
+    session.flush()
+    changes = diff(before, _service_fields(session, service))
     if not changes:
         return service, Applied()
     audit.record_change(
@@ -195,6 +268,18 @@ def update_service(
         changes=changes,
         at=hall.now,
     )
+    for counter in moved:
+        # The counter follows its service: its own line in the trail says so.
+        audit.record_change(
+            session,
+            site_id=service.site_id,
+            user_id=user_id,
+            entity=audit.COUNTER,
+            entity_id=counter.id,
+            action="update",
+            changes={"zone": changes["zone"]},
+            at=hall.now,
+        )
     session.flush()
     return service, Applied(events=config_changed(hall, audit.SERVICE))
 

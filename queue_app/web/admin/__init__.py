@@ -7,8 +7,9 @@ Who sees what (checked server-side on every route, `_guards.py`):
 - not signed in: sent to the sign-in page.
 
 One module per entity, each adding its routes to this blueprint: `overview`, `services`,
-`counters`, `staff`, `site`, `devices` and `audit`; `forms` holds the console's forms and
-`_chrome` what every page shares (the hall it is about, the frame, the end of a change).
+`counters`, `mall` (zones and agencies), `staff`, `site`, `devices` and `audit`; `forms`
+holds the console's forms and `_chrome` what every page shares (the hall it is about, the
+frame, the end of a change).
 
 Every change: form → verb of services/admin/<entity>.py (flush, audit row) → one commit →
 news (web/commit.commit_and_publish: its ConfigChanged too) → redirect with a message. Every
@@ -26,6 +27,7 @@ from . import (  # noqa: E402, F401
     audit,
     counters,
     devices,
+    mall,
     notifications,
     overview,
     services,

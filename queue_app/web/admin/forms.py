@@ -84,6 +84,21 @@ REASONS: dict[str, Any] = {
     "name": _l("A name has 1 to 64 characters."),
     "too_many": _l("A service asks for at most %(n)s documents.", n=MAX_REQUIREMENTS),
     "too_long": _l("This text is too long."),
+    "zones": _l(
+        "A counter serves the services of one zone only; these lie in several: %(spread)s."
+    ),
+    "zone_busy": _l(
+        "Tickets of today are still waiting or at a counter for this service (%(n)s): move it "
+        "to another zone once they are done, or tomorrow."
+    ),
+    "zone_counter": _l(
+        "Counter %(counter)s also serves %(codes)s, which stay in this zone: change the "
+        "counter's services first."
+    ),
+    "zone_name_taken": _l("Another zone already has this name."),
+    "agency_code_format": _l("An agency code is 1 to 12 capital letters or digits, e.g. IMI."),
+    "agency_code_taken": _l("Another agency already has this code."),
+    "colour": _l("Write a colour as # and six hexadecimal digits, e.g. #1f6f8b."),
     "counter_busy": _l(
         "The counter still has a called or serving ticket: finish it first, then close."
     ),
@@ -158,6 +173,15 @@ class LocalDecimalField(DecimalField):
         super().process_formdata(valuelist)
 
 
+class KeepSelect(SelectField):
+    """A select whose absence keeps what is stored (a form posted without it, e.g. by an older
+    page or a script): only a value that is sent must be one of the choices."""
+
+    def pre_validate(self, form: Form) -> None:
+        if self.data is not None:
+            super().pre_validate(form)
+
+
 class ServiceForm(AdminForm):
     code = StringField(
         _l("Code (ticket prefix)"),
@@ -196,6 +220,8 @@ class ServiceForm(AdminForm):
         _l("Order on kiosks and boards (lower first; empty: last)"),
         validators=[Optional(), _range(0, 999)],
     )
+    agency_id = KeepSelect(_l("Agency"), coerce=int)
+    zone_id = KeepSelect(_l("Zone (floor or room)"), coerce=int)
 
     #: Codes the hall's other services use (set by the view, so that every mistake shows at
     #: once; services.admin checks again under the hall's lock).
@@ -204,6 +230,89 @@ class ServiceForm(AdminForm):
     def validate_code(self, field: Field) -> None:
         if field.data in self.codes_taken:
             raise ValidationError(str(REASONS["code_taken"]))
+
+
+def _upper(value: Any) -> Any:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+def _lower(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+class ZoneForm(AdminForm):
+    """A floor or a service room with its own cap (the *Zona* page)."""
+
+    name = StringField(
+        _l("Name"),
+        validators=[InputRequired(message=REQUIRED), Length(max=120)],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+    )
+    floor = IntegerField(
+        _l("Floor"), validators=[InputRequired(message=REQUIRED), _range(-10, 200)]
+    )
+    room_capacity = IntegerField(
+        _l("Room capacity: places in normal times (empty: no cap of its own)"),
+        validators=[Optional(), _range(0, 100_000)],
+    )
+    distancing_pct = IntegerField(
+        _l("Places in use: percent of the room's capacity (50 under distancing)"),
+        validators=[InputRequired(message=REQUIRED), _range(1, 100)],
+    )
+    position = IntegerField(
+        _l("Order on kiosks and boards (lower first; empty: last)"),
+        validators=[Optional(), _range(0, 999)],
+    )
+
+    #: Names the site's other zones use, case-folded (set by the view).
+    names_taken: frozenset[str] = frozenset()
+
+    def validate_name(self, field: Field) -> None:
+        if isinstance(field.data, str) and field.data.casefold() in self.names_taken:
+            raise ValidationError(str(REASONS["zone_name_taken"]))
+
+
+class AgencyForm(AdminForm):
+    """An agency (*instansi*) of the mall (the *Instansi* page)."""
+
+    code = StringField(
+        _l("Code"),
+        validators=[
+            InputRequired(message=REQUIRED),
+            Regexp(r"^[A-Z0-9]{1,12}$", message=REASONS["agency_code_format"]),
+        ],
+        filters=[_upper],
+    )
+    name_id = StringField(
+        _l("Name in Indonesian"), validators=[InputRequired(message=REQUIRED), Length(max=120)]
+    )
+    name_en = StringField(
+        _l("Name in English"), validators=[InputRequired(message=REQUIRED), Length(max=120)]
+    )
+    colour = StringField(
+        _l("Colour of its kiosk tile"),
+        validators=[
+            InputRequired(message=REQUIRED),
+            Regexp(r"^#[0-9a-f]{6}$", message=REASONS["colour"]),
+        ],
+        filters=[_lower],
+    )
+    walk_in = BooleanField(_l("Takes walk-ins: the kiosk issues tickets for its services"))
+    daily_cap = IntegerField(
+        _l("Daily cap: tickets a day across its services (empty: no cap)"),
+        validators=[Optional(), _range(0, 100_000)],
+    )
+    position = IntegerField(
+        _l("Order on kiosks and boards (lower first; empty: last)"),
+        validators=[Optional(), _range(0, 999)],
+    )
+
+    #: Codes the site's other agencies use (set by the view).
+    codes_taken: frozenset[str] = frozenset()
+
+    def validate_code(self, field: Field) -> None:
+        if field.data in self.codes_taken:
+            raise ValidationError(str(REASONS["agency_code_taken"]))
 
 
 class RequirementForm(AdminForm):

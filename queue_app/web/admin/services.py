@@ -10,7 +10,9 @@ from werkzeug.wrappers import Response
 
 from ...domain.errors import LoketError
 from ...extensions import db, db_session
-from ...models import Service, ServiceRequirement
+from ...models import Service, ServiceRequirement, Site
+from ...services import mall
+from ...services.admin import mall as mall_admin
 from ...services.admin import requirements as requirement_verbs
 from ...services.admin import services as verbs
 from ..guards import admin_page
@@ -25,8 +27,16 @@ from .forms import ActionForm, RequirementForm, ServiceForm, field_error
 def services() -> tuple[str, int]:
     """The hall's services in kiosk order."""
     site_id = chosen_site()
-    rows = verbs.of_site(db_session(), site_id)
-    return render("admin/services.html", site_id=site_id, services=rows, action=ActionForm())
+    session = db_session()
+    rows = verbs.of_site(session, site_id)
+    return render(
+        "admin/services.html",
+        site_id=site_id,
+        services=rows,
+        action=ActionForm(),
+        zones={z.id: z for z in mall_admin.zones(session, site_id)},
+        agencies={a.id: a for a in mall_admin.agencies(session, site_id)},
+    )
 
 
 def _service_values(form: ServiceForm) -> verbs.ServiceValues:
@@ -40,7 +50,17 @@ def _service_values(form: ServiceForm) -> verbs.ServiceValues:
         is_open=bool(form.is_open.data),
         closes_early=bool(form.closes_early.data),
         position=form.position.data,
+        zone_id=form.zone_id.data,
+        agency_id=form.agency_id.data,
     )
+
+
+def _with_choices(form: ServiceForm, site_id: int) -> ServiceForm:
+    """The site's zones and agencies to choose from."""
+    session = db_session()
+    form.zone_id.choices = mall_admin.zone_choices(session, site_id)
+    form.agency_id.choices = mall_admin.agency_choices(session, site_id)
+    return form
 
 
 def _minutes(seconds: int) -> Decimal:
@@ -57,11 +77,15 @@ def _minutes(seconds: int) -> Decimal:
 def service_new() -> tuple[str, int] | Response:
     """Add a service."""
     site_id = chosen_site()
-    form = ServiceForm()
+    form = _with_choices(ServiceForm(), site_id)
     form.codes_taken = verbs.codes_taken(db_session(), site_id, None)
     if request.method == "GET":
         form.is_open.data = True
         form.prior_minutes.data = Decimal(5)
+        site = db.session.get(Site, site_id)
+        assert site is not None  # chosen_site
+        zone, agency = mall.home(db_session(), site)
+        form.zone_id.data, form.agency_id.data = zone.id, agency.id
     if form.validate_on_submit():
         try:
             service, applied = verbs.create_service(
@@ -88,7 +112,7 @@ def service_edit(service_id: int) -> tuple[str, int] | Response:
     if service is None:
         abort(404)
     site_id = service.site_id
-    form = ServiceForm(obj=service)
+    form = _with_choices(ServiceForm(obj=service), site_id)
     form.codes_taken = verbs.codes_taken(db_session(), site_id, service.id)
     if request.method == "GET":
         form.prior_minutes.data = _minutes(service.prior_service_s)
@@ -124,7 +148,7 @@ def _edit_page(
     if service is None:
         abort(404)
     if form is None:
-        form = ServiceForm(obj=service, formdata=None)
+        form = _with_choices(ServiceForm(obj=service, formdata=None), service.site_id)
         form.prior_minutes.data = _minutes(service.prior_service_s)
     return render(
         "admin/service_form.html",
