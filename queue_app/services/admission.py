@@ -73,6 +73,9 @@ def admit(hall: Hall) -> list[Ticket]:
     building, zones = _rooms(hall, inside)
     if building <= 0:
         return []
+    if hall.locked_zones is not None:
+        # A lock of some zones admits into those only: the others have their own verbs.
+        outside = {z: n for z, n in outside.items() if z in hall.locked_zones}
     waiting_zones = [z for z, n in outside.items() if n > 0 and zones.get(z, building) > 0]
     if hall.seen is not None and not waiting_zones:
         return []
@@ -88,6 +91,8 @@ def admit(hall: Hall) -> list[Ticket]:
         return admitted
     space = max([building if z not in zones else min(building, zones[z]) for z in outside] or [0])
     heads = _outside_heads(hall, min(space, building)) if space > 0 else []
+    if hall.locked_zones is not None:
+        heads = [t for t in heads if hall.zone_of(t.service_id) in hall.locked_zones]
     if not heads:
         return []
     waiting = Tally(

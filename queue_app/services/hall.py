@@ -18,14 +18,15 @@ from __future__ import annotations
 
 from collections import Counter as Tally
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import Enum
 from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..domain.access import Actor
 from ..domain.errors import CounterBusy, NotFound
@@ -132,6 +133,18 @@ def _days_closed_with_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _days_not_closed(session: Session) -> None:
     session.info.pop(DAYS_CLOSING, None)
+    session.info.pop(PENDING, None)
+
+
+#: Session info key: the halls whose events wait for their `seq` until the commit.
+PENDING = "loket_pending_events"
+
+
+@event.listens_for(Session, "before_commit")
+def _seal_events(session: Session) -> None:
+    """Give the transaction's events their `seq` and write their rows (`Hall.seal`)."""
+    for hall in session.info.pop(PENDING, []):
+        hall.seal()
 
 
 class Hall:
@@ -163,6 +176,12 @@ class Hall:
         self.zone_outside_delta: Tally[int] = Tally()
         #: Tickets this lock made that still wait outside (a new issue).
         self.new_outside: list[Ticket] = []
+        #: Event-log rows waiting for their `seq` (`seal`), by their event's index; how many
+        #: of `events` have theirs.
+        self._rows: list[tuple[int, TicketEvent]] = []
+        self._sealed = 0
+        #: The zones this lock holds, when it holds zones only (PostgreSQL); None: the site.
+        self.locked_zones: set[int] | None = None
 
     @classmethod
     def lock(
@@ -178,14 +197,79 @@ class Hall:
         The first lock of a service day in this process expires what earlier days left
         (`close_days` forces it: the close-day command)."""
         stmt = select(Site).where(Site.id == site_id)
+        if session.get_bind().dialect.name == "postgresql":
+            # Every zone first (in id order, as zone verbs take them), then the site row.
+            session.execute(
+                select(Zone.id).where(Zone.site_id == site_id).order_by(Zone.id).with_for_update()
+            )
         return cls._locked(session, stmt, f"no site {site_id}", now, close_days)
 
     @classmethod
     def lock_of(cls, session: Session, model: type[Service | Counter | Ticket], key: int) -> Hall:
         """Lock the hall a service, counter or ticket belongs to (found and locked in one
-        statement), or NotFound."""
+        statement), or NotFound.
+
+        On PostgreSQL only its zone is locked (`_zone_locked`), so that the zones of a mall
+        do not wait for each other; SQLite has one writer at a time anyway."""
+        missing = f"no {model.__tablename__[:-1]} {key}"
+        if session.get_bind().dialect.name == "postgresql":
+            hall = cls._zone_locked(session, model, key, missing)
+            if hall is not None:
+                return hall
         stmt = select(Site).join(model, model.site_id == Site.id).where(model.id == key)
-        return cls._locked(session, stmt, f"no {model.__tablename__[:-1]} {key}", None, False)
+        return cls._locked(session, stmt, missing, None, False)
+
+    @classmethod
+    def _zone_locked(
+        cls, session: Session, model: type[Service | Counter | Ticket], key: int, missing: str
+    ) -> Hall | None:
+        """Lock the zone of a service, counter or ticket (its row, `FOR UPDATE`): a verb of
+        one zone then waits only for verbs of that zone. None when the whole site must be
+        locked instead: a building cap (admission counts every zone), or the day's first
+        change in this process (it expires what earlier days left in every zone).
+
+        Lock order everywhere: zone rows (in id order), then the site row, which a zone's
+        verb takes only at its commit (`seal`), or here for a building cap."""
+        session.info.pop(TOUCHED, None)
+        session.expire_all()
+        if model is Ticket:
+            join = Service.zone_id == Zone.id
+            stmt = (
+                select(Zone)
+                .join(Service, join)
+                .join(Ticket, Ticket.service_id == Service.id)
+                .where(Ticket.id == key)
+            )
+        elif model is Counter:
+            stmt = select(Zone).join(Counter, Counter.zone_id == Zone.id).where(Counter.id == key)
+        else:
+            stmt = select(Zone).join(Service, Service.zone_id == Zone.id).where(Service.id == key)
+        zone = session.scalars(stmt.with_for_update(of=Zone)).first()
+        if zone is None:
+            raise NotFound(missing)
+        site = session.get(Site, zone.site_id)
+        assert site is not None
+        key_ = (str(session.get_bind().engine.url), site.id)
+        today = service_day(utcnow(), site_zone(site.timezone))
+        if site.hall_capacity is not None or _days_closed.get(key_) != today:
+            return None  # the caller locks the site (the zone lock is held: same order)
+        hall = cls(session, site, utcnow())
+        hall.locked_zones = {zone.id}
+        hall._take_seen()
+        if model is Ticket:
+            # A transfer (which locks the whole site) may have moved the ticket to another
+            # zone while this waited: lock that one too.
+            ticket = session.get(Ticket, key)
+            if ticket is not None and hall.zone_of(ticket.service_id) != zone.id:
+                hall.lock_zone(hall.zone_of(ticket.service_id))
+        return hall
+
+    def lock_zone(self, zone_id: int) -> None:
+        """Also lock another zone of this hall (no-op when the whole site is locked)."""
+        if self.locked_zones is None or zone_id in self.locked_zones:
+            return
+        self.session.execute(select(Zone.id).where(Zone.id == zone_id).with_for_update())
+        self.locked_zones.add(zone_id)
 
     @classmethod
     def _locked(
@@ -207,17 +291,29 @@ class Hall:
 
             hall.expired = expire_earlier_days(hall)
             session.info.setdefault(DAYS_CLOSING, {})[key] = hall.today
-        seen = seen_hall(site.id)
-        fresh = seen is not None and seen.seq == site.seq and seen.today == hall.today
-        if fresh and not hall.expired and seen is not None:
-            hall.seen = seen
-            # Codes and numbers never change without a `seq` step: take them from the view.
-            hall._service_codes.update({s.id: s.code for s in seen.services})
-            hall._service_zones.update({s.id: s.zone_id for s in seen.services})
-            hall._all_codes_read = True
-            hall._zones = {z.id: z for z in seen.zones}
-            hall._counter_numbers = dict(seen.counter_numbers)
+        if not hall.expired:
+            hall._take_seen()
         return hall
+
+    def _take_seen(self) -> None:
+        """Read from this process's read model when it is at the site's `seq` (see
+        `seen_hall`)."""
+        seen = seen_hall(self.site.id)
+        fresh = (
+            seen is not None
+            and seen.seq == self.site.seq
+            and seen.today == self.today
+            # Changes of this transaction not committed yet are not in any read model.
+            and not self.session.info.get(PENDING)
+        )
+        if fresh and seen is not None:
+            self.seen = seen
+            # Codes and numbers never change without a `seq` step: take them from the view.
+            self._service_codes.update({s.id: s.code for s in seen.services})
+            self._service_zones.update({s.id: s.zone_id for s in seen.services})
+            self._all_codes_read = True
+            self._zones = {z.id: z for z in seen.zones}
+            self._counter_numbers = dict(seen.counter_numbers)
 
     @property
     def is_open(self) -> bool:
@@ -227,10 +323,41 @@ class Hall:
 
     # -- recording -------------------------------------------------------------------------
 
-    def next_seq(self) -> int:
-        """The next sequence number of this site."""
-        self.site.seq += 1
-        return self.site.seq
+    def stamp(self, event: DomainEvent, row: TicketEvent | None = None) -> None:
+        """Keep a domain event (and its event-log row) until the transaction commits, when
+        `seal` gives it the site's next `seq` (until then its `seq` is 0)."""
+        if row is not None:
+            self._rows.append((len(self.events), row))
+        self.events.append(event)
+        pending = self.session.info.setdefault(PENDING, [])
+        if self not in pending:
+            pending.append(self)
+
+    def seal(self) -> None:
+        """Number this hall's events with the site's next `seq`s and write their rows (the
+        session's `before_commit`). The site row is updated, and so locked, only here: a
+        verb that locked a zone holds the site row just for its commit, so `seq` stays
+        gap-free and in commit order while zones do not wait for each other."""
+        todo = self.events[self._sealed :]
+        if not todo:
+            return
+        n = len(todo)
+        last = self.session.execute(
+            update(Site)
+            .where(Site.id == self.site.id)
+            .values(seq=Site.seq + n)
+            .returning(Site.seq)
+            .execution_options(synchronize_session=False)
+        ).scalar_one()
+        first = last - n + 1
+        for offset, changed in enumerate(todo):
+            self.events[self._sealed + offset] = replace(changed, seq=first + offset)
+        for index, row in self._rows:
+            row.seq = self.events[index].seq
+            self.session.add(row)
+        self._rows.clear()
+        self._sealed = len(self.events)
+        set_committed_value(self.site, "seq", last)
 
     def move(
         self,
@@ -287,7 +414,6 @@ class Hall:
         admitted; `counter_id`: the counter the step concerns, when not the ticket's now —
         a requeue names the counter that sent it back; `from_service_id`: the service it was
         in before this step, when a transfer moved it)."""
-        seq = self.next_seq()
         self.touch(ticket)
         after = to_state or TicketState(ticket.state)
         at = ticket.counter_id if counter_id is Unset.TICKET else counter_id
@@ -299,24 +425,22 @@ class Hall:
         self.zone_inside_delta[zone_after] += after in INSIDE
         self.zone_outside_delta[zone_before] -= before is TicketState.ISSUED
         self.zone_outside_delta[zone_after] += after is TicketState.ISSUED
-        self.session.add(
-            TicketEvent(
-                site_id=self.site.id,
-                seq=seq,
-                ticket_id=ticket.id,
-                action=action.value,
-                from_state=before.value if before else None,
-                to_state=after.value,
-                at=self.now,
-                service_id=ticket.service_id,
-                counter_id=at,
-                staff_id=staff_id,
-                detail=detail,
-            )
+        row = TicketEvent(
+            site_id=self.site.id,
+            seq=0,
+            ticket_id=ticket.id,
+            action=action.value,
+            from_state=before.value if before else None,
+            to_state=after.value,
+            at=self.now,
+            service_id=ticket.service_id,
+            counter_id=at,
+            staff_id=staff_id,
+            detail=detail,
         )
         event = TicketChanged(
             site_id=self.site.id,
-            seq=seq,
+            seq=0,
             at=self.now,
             action=action,
             ticket_id=ticket.id,
@@ -331,7 +455,7 @@ class Hall:
             staff_id=staff_id,
             token=ticket.token,
         )
-        self.events.append(event)
+        self.stamp(event, row)
         return event
 
     def touch(self, changed: Ticket | TouchedCounter) -> None:
@@ -348,10 +472,10 @@ class Hall:
 
     def record_counter(self, counter: Counter, staff_id: int | None) -> None:
         """Keep a domain event for a counter's state change."""
-        self.events.append(
+        self.stamp(
             CounterChanged(
                 site_id=self.site.id,
-                seq=self.next_seq(),
+                seq=0,
                 at=self.now,
                 counter_id=counter.id,
                 number=counter.number,

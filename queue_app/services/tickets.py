@@ -35,7 +35,7 @@ from ..domain.selection import QueuedTicket, choose_next, choose_this
 from ..domain.states import AT_COUNTER, Action, TicketState
 from ..domain.ticket_steps import apply, step
 from ..domain.vocabulary import Channel, CounterState, Outcome, Priority
-from ..models import Counter, CounterService, Service, Ticket
+from ..models import Agency, Counter, CounterService, Service, Ticket
 from . import admission, mall, notifications
 from .hall import QUEUED_STATES, Hall, TouchedCounter, refuse_busy, site_of
 from .hall_state import TicketRow
@@ -92,14 +92,20 @@ def issue_ticket(
     under the lock, and the service looked up again by it when they differ. `contact`: the
     sealed number the holder gave for notifications (services/notifications.py).
     """
-    site_id = site_id if site_id is not None else site_of(session, Service, service_id)
-    hall = Hall.lock(session, site_id)
+    try:
+        hall = Hall.lock_of(session, Service, service_id)
+    except NotFound as exc:
+        raise NotFound(exc.message, service=code or service_id) from exc
+    if site_id is not None and hall.site.id != site_id:
+        raise NotFound(f"no service {service_id}", service=code or service_id)
+    site_id = hall.site.id
     try:
         service = hall.service(service_id)
     except NotFound as exc:
         raise NotFound(exc.message, service=code or service_id) from exc
     if code is not None and service.code != code.upper():
         service = hall.service(resolve_service(session, code, site_id).id)
+        hall.lock_zone(service.zone_id)
     if holder_for is not None:
         holder = holder_for(hall.site.holder_id_kind)
     if not hall.is_open:
@@ -167,7 +173,12 @@ def _refuse_over_agency(hall: Hall, service: Service) -> None:
         )
     if agency.daily_cap is None:
         return
-    if hall.seen is not None:
+    if hall.locked_zones is not None:
+        # Its services may be in other zones, whose locks this does not hold: the agency's
+        # row serialises its issues (and only its).
+        hall.session.execute(select(Agency.id).where(Agency.id == agency.id).with_for_update())
+        issued = mall.issued_by_agency(hall.session, hall.site.id, hall.today).get(agency.id, 0)
+    elif hall.seen is not None:
         issued = hall.seen.issued_by_agency.get(agency.id, 0)
     else:
         issued = mall.issued_by_agency(hall.session, hall.site.id, hall.today).get(agency.id, 0)
@@ -350,7 +361,11 @@ def transfer(session: Session, ticket_id: int, to_service_id: int, actor: Actor)
     another zone it is inside that zone only when the zone has room; else it waits outside,
     first of its new service's line (domain.admission), and the place it left in its old
     zone goes to whoever waits outside there."""
-    hall, ticket = _lock_ticket_at_counter(session, ticket_id, actor)
+    # The whole site: a transfer may change zones (and is rare).
+    hall = Hall.lock(session, site_of(session, Ticket, ticket_id))
+    ticket = session.get(Ticket, ticket_id)
+    assert ticket is not None  # tickets are never deleted
+    actor.require_counter(ticket.counter_id)
     target = hall.service(to_service_id)
     if target.id == ticket.service_id:
         raise InvalidInput("the ticket is already in that service", service=target.code)

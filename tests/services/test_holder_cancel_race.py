@@ -105,7 +105,7 @@ def test_whoever_takes_the_lock_first_wins_and_the_other_sees_its_change(
 
     holding = threading.Event()
     local = threading.local()
-    locked = Hall._locked.__func__  # type: ignore[attr-defined]
+    locked = Hall.lock_of.__func__  # type: ignore[attr-defined]
 
     def slow_lock(cls: type[Hall], *args: Any, **kwargs: Any) -> Hall:
         taken = locked(cls, *args, **kwargs)
@@ -114,7 +114,7 @@ def test_whoever_takes_the_lock_first_wins_and_the_other_sees_its_change(
             time.sleep(0.4)
         return taken
 
-    monkeypatch.setattr(Hall, "_locked", classmethod(slow_lock))
+    monkeypatch.setattr(Hall, "lock_of", classmethod(slow_lock))
 
     def leave() -> Any:
         local.hold = first == "cancel"

@@ -337,3 +337,60 @@ def test_concurrent_issuing_and_serving_never_overfill_a_zone(app: Flask) -> Non
         for zone, cap in mall.caps.items():
             if outside[zone]:
                 assert inside[zone] == cap
+
+
+@pytest.mark.parametrize("db_backend", ["postgres"], indirect=True)
+def test_a_held_zone_lock_does_not_delay_the_other_zone(app: Flask) -> None:
+    """PostgreSQL: while a transaction holds floor 2's lock (an issue not yet committed),
+    floor 3 issues and calls at once; floor 2's next issue waits for it. `seq` stays gap-free
+    and in commit order."""
+    import threading
+    import time
+
+    with app.app_context():
+        mall = build_mall(db.session, caps=(5, 5))
+        boss = f"boss{mall.site_id}"
+    headers = bearer(app, boss)
+    client = app.test_client()
+    for code in "AC":  # the day's first change in this process locks the whole site
+        assert client.post("/api/v1/tickets", json={"service": code}).status_code == 201
+    holding, committed = threading.Event(), threading.Event()
+
+    def hold_floor_2() -> None:
+        with app.app_context():
+            tickets.issue_ticket(db.session, mall.services["A"])
+            holding.set()
+            time.sleep(1.5)
+            db.session.commit()
+            committed.set()
+
+    holder = threading.Thread(target=hold_floor_2)
+    holder.start()
+    assert holding.wait(10)
+    started = time.monotonic()
+    issued = client.post("/api/v1/tickets", json={"service": "D"})
+    called = client.post(f"/api/v1/counters/{mall.counters[3]}/call-next", headers=headers)
+    took = time.monotonic() - started
+    assert issued.status_code == 201 and called.status_code == 200
+    assert not committed.is_set() and took < 1.0, f"floor 3 waited {took:.2f} s for floor 2"
+
+    same_floor = client.post("/api/v1/tickets", json={"service": "B"})
+    assert same_floor.status_code == 201
+    assert committed.is_set(), "floor 2's next issue must wait for the lock it needs"
+    holder.join()
+    with app.app_context():
+        events = db.session.scalars(
+            select(TicketEvent).where(TicketEvent.site_id == mall.site_id).order_by(TicketEvent.id)
+        ).all()
+        seqs = [e.seq for e in events]
+        assert sorted(seqs) == list(range(1, len(seqs) + 1))
+        issue_seqs = {e.ticket_id: e.seq for e in events if e.action == "issue"}
+        tickets_by_code = {
+            code: tid
+            for code, tid in db.session.execute(
+                select(Ticket.code, Ticket.id).where(Ticket.site_id == mall.site_id)
+            )
+        }
+        # Floor 3's issue committed first, so it has the earlier `seq`.
+        assert issue_seqs[tickets_by_code["D-001"]] < issue_seqs[tickets_by_code["A-002"]]
+        assert issue_seqs[tickets_by_code["A-002"]] < issue_seqs[tickets_by_code["B-001"]]

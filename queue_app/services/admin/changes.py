@@ -25,5 +25,5 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
 def config_changed(hall: Hall, what: str) -> list[DomainEvent]:
     """Record the set-up news of a change to `what` (an audit entity) under the hall's next
     `seq`, among the hall's events; returns them."""
-    hall.events.append(ConfigChanged(site_id=hall.site.id, seq=hall.next_seq(), what=what))
+    hall.stamp(ConfigChanged(site_id=hall.site.id, seq=0, what=what))
     return hall.events
