@@ -71,7 +71,10 @@
   var dateFormat = formatter({ weekday: "long", day: "numeric", month: "long", year: "numeric" });
   function tick() {
     var now = new Date(Date.now() + skew);
-    $("clock").textContent = timeFormat.format(now);
+    var parts = {};
+    timeFormat.formatToParts(now).forEach(function (p) { parts[p.type] = p.value; });
+    $("clock").textContent = parts.hour + ":" + parts.minute; // "HH:MM", as the floors' boards
+
     $("date").textContent = dateFormat.format(now);
   }
 
