@@ -465,6 +465,13 @@ def test_a_zone_board_hears_only_its_floor_and_the_door_shows_every_floor(
     layout = door.evaluate(LAYOUT.replace('document.getElementById("admission")', "document.body"))
     assert layout["cut"] == [] and layout["scroll"][1] <= layout["vh"]
     shot(door, "board-entrance-1920x1080")
+    portrait = boards.open(mall_hall, (1080, 1920), "/display?entrance=1")
+    layout = portrait.evaluate(
+        LAYOUT.replace('document.getElementById("admission")', "document.body")
+    )
+    assert layout["cut"] == [] and layout["scroll"][1] <= layout["vh"], layout["cut"]
+    assert min(t["font"] for t in layout["texts"]) >= 0.025 * layout["vh"] - 0.5
+    shot(portrait, "board-entrance-1080x1920")
 
     # A door board that lost its connection heals from its snapshot on reconnect.
     door.evaluate("() => window.LoketSocket.disconnect()")
