@@ -185,7 +185,7 @@ def _publish_queues(
         },
         to=board_room(site_id),
     )
-    _publish_zone_queues(snapshot, seq, shown)
+    _publish_zone_queues(snapshot, seq, shown, _transferred(events))
     for service_id, summary in summaries.items():
         socketio.emit(
             "queue", {"seq": seq, "hall": hall, "services": [summary]}, to=service_room(service_id)
@@ -199,15 +199,26 @@ def _publish_queues(
     _places(snapshot, seq, list(summaries), outbox)
 
 
+def _transferred(events: list[DomainEvent]) -> bool:
+    """Whether a ticket moved to another service (maybe of another zone) in this change."""
+    return any(isinstance(e, TicketChanged) and e.action is Action.TRANSFER for e in events)
+
+
 def _publish_zone_queues(
-    snapshot: HallSnapshot, seq: int, shown: dict[int, payloads.Service]
+    snapshot: HallSnapshot, seq: int, shown: dict[int, payloads.Service], transferred: bool
 ) -> None:
     """To each zone board whose services' figures changed: those services' figures, its
     zone's room figures and its zone's "silakan masuk" line, from the zone's board of this
     snapshot (made once per `seq` and zone, for these messages and every zone board's
-    snapshot alike). Zones nobody follows here, when this process alone knows, are skipped."""
+    snapshot alike). Zones nobody follows here, when this process alone knows, are skipped.
+
+    After a transfer every zone gets its own figures and line (its services' figures only
+    where they changed): the event names the ticket's new service only, and the zone it left
+    has one person fewer inside (and maybe someone let in)."""
     local = _local_rooms()
     by_zone: dict[int, list[payloads.Service]] = {}
+    if transferred:
+        by_zone = {zone.id: [] for zone in snapshot.view.zones}
     for service_id, summary in shown.items():
         zone = snapshot.zone_of_service(service_id)
         if zone is not None:

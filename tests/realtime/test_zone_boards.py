@@ -114,3 +114,32 @@ def test_a_bad_zone_is_refused_as_a_bad_site_is(app: Flask) -> None:
     ):
         client = socketio.test_client(app, query_string=query)
         assert not client.is_connected(), query
+
+
+def test_the_zone_a_transfer_leaves_hears_its_own_new_figures(app: Flask) -> None:
+    with app.app_context():
+        mall = build_mall(db.session, caps=(2, 1))
+    headers = bearer(app, f"boss{mall.site_id}")
+    http = app.test_client()
+    zones = {z["name"]: z["id"] for z in http.get(f"{API}/zones").get_json()}
+    upper = socketio.test_client(
+        app,
+        query_string=f"board={mall.site_id}&zone={zones['Lantai 3']}",
+        flask_test_client=app.test_client(),
+    )
+    http.post(f"{API}/tickets", json={"service": "C"})
+    waiting = http.post(f"{API}/tickets", json={"service": "C"}).get_json()  # outside
+    called = http.post(f"{API}/counters/{mall.counters[3]}/call-next", headers=headers)
+    upper.get_received()
+    # Sent down to Lantai 2: its place on Lantai 3 goes to the one waiting outside.
+    moved = http.post(
+        f"{API}/tickets/{called.get_json()['id']}/transfer", json={"service": "A"}, headers=headers
+    )
+    assert moved.status_code == 200, moved.get_json()
+    on_upper = heard(upper)
+    # The transfer (at its counter, here) and the admission it made room for.
+    assert codes(on_upper) == {called.get_json()["code"], waiting["code"]}
+    last = [m for n, m in on_upper if n == "queue"][-1]
+    assert last["recently_admitted"] == [waiting["code"]]
+    assert (last["hall"]["inside"], last["hall"]["outside"]) == (1, 0)
+    assert {s["code"] for s in last["services"]} <= {"C", "D"}
