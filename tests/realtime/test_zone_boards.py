@@ -143,3 +143,36 @@ def test_the_zone_a_transfer_leaves_hears_its_own_new_figures(app: Flask) -> Non
     assert last["recently_admitted"] == [waiting["code"]]
     assert (last["hall"]["inside"], last["hall"]["outside"]) == (1, 0)
     assert {s["code"] for s in last["services"]} <= {"C", "D"}
+
+
+def test_a_zone_keeps_its_line_however_many_the_other_zones_let_in(app: Flask) -> None:
+    """The site's line keeps the newest ten; a zone's line its own newest, even when ten
+    others were let in on another floor since."""
+    with app.app_context():
+        mall = build_mall(db.session, caps=(10, 1))
+    headers = bearer(app, f"boss{mall.site_id}")
+    http = app.test_client()
+    zones = {z["name"]: z["id"] for z in http.get(f"{API}/zones").get_json()}
+    door = socketio.test_client(
+        app, query_string=f"board={mall.site_id}&entrance=1", flask_test_client=app.test_client()
+    )
+
+    def post(path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = http.post(f"{API}{path}", json=body or {}, headers=headers)
+        assert response.status_code in (200, 201), response.get_json()
+        return dict(response.json)  # type: ignore[arg-type]
+
+    post("/tickets", {"service": "C"})
+    upstairs = post("/tickets", {"service": "C"})  # waits outside Lantai 3
+    post(f"/tickets/{post(f'/counters/{mall.counters[3]}/call-next')['id']}/finish")
+    for _ in range(20):
+        post("/tickets", {"service": "A"})  # ten go in, ten wait outside Lantai 2
+    for _ in range(10):  # each finish lets one in from outside
+        post(f"/tickets/{post(f'/counters/{mall.counters[1]}/call-next')['id']}/finish")
+    site_line = http.get(f"{API}/board").get_json()["recently_admitted"]
+    assert len(site_line) == 10 and upstairs["code"] not in site_line
+    upper = http.get(f"{API}/board", query_string={"zone": zones["Lantai 3"]}).get_json()
+    assert upper["recently_admitted"] == [upstairs["code"]]
+    last = [m for n, m in heard(door) if n == "entrance"][-1]
+    lines = {z["name"]: z["recently_admitted"] for z in last["zones"]}
+    assert lines["Lantai 3"] == [upstairs["code"]] and len(lines["Lantai 2"]) == 10
