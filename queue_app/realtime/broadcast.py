@@ -13,6 +13,7 @@ from typing import Any
 from flask import Flask
 from socketio import PubSubManager
 
+from ..contract import payloads
 from ..domain.events import ConfigChanged, CounterChanged, DomainEvent, TicketChanged
 from ..domain.states import Action
 from ..extensions import db_session, rollback_session, socketio
@@ -23,10 +24,12 @@ from .message_queue import ResilientRedisManager
 from .rooms import (
     board_room,
     counter_room,
+    entrance_room,
     overview_room,
     service_room,
     survey_room,
     ticket_room,
+    zone_room,
 )
 from .snapshots import HallSnapshot
 
@@ -84,7 +87,7 @@ def publish(events: Iterable[DomainEvent], snapshot: HallSnapshot | None) -> Non
             if isinstance(event, ConfigChanged):
                 _publish_config(event, snapshot)
             else:
-                _publish_one(event)
+                _publish_one(event, snapshot)
         except Exception:  # a broken message queue must not fail a committed request
             log.exception("could not broadcast event seq=%s", event.seq)
     # Let the screens have the news now, not after every phone's place is worked out.
@@ -95,6 +98,8 @@ def publish(events: Iterable[DomainEvent], snapshot: HallSnapshot | None) -> Non
             seq = max(event.seq for event in events)
             _publish_queues(events, snapshot, outbox)
             local = _local_rooms()
+            if local is None or entrance_room(snapshot.site_id) in local:
+                _publish_entrance(snapshot)
             if local is None or overview_room(snapshot.site_id) in local:
                 _publish_overview(snapshot, seq)
     except Exception:
@@ -106,10 +111,27 @@ def publish(events: Iterable[DomainEvent], snapshot: HallSnapshot | None) -> Non
     _send(outbox)
 
 
-def _publish_one(event: TicketChanged | CounterChanged) -> None:
+def _zone_rooms(snapshot: HallSnapshot | None, event: TicketChanged | CounterChanged) -> list[str]:
+    """The zone boards an event concerns, by the snapshot's view of the hall: a ticket's, its
+    service's zone and its counter's; a counter's, the zone of the services it serves. Without
+    a snapshot none (zone boards heal from their next snapshot)."""
+    if snapshot is None:
+        return []
+    zones: set[int] = set()
+    if isinstance(event, TicketChanged):
+        zone = snapshot.zone_of_service(event.service_id)
+        if zone is not None:
+            zones.add(zone)
+    if event.counter_id is not None:
+        zones.update(snapshot.zones_of_counter.get(event.counter_id, ()))
+    return [zone_room(zone) for zone in sorted(zones)]
+
+
+def _publish_one(event: TicketChanged | CounterChanged, snapshot: HallSnapshot | None) -> None:
+    zones = _zone_rooms(snapshot, event)
     if isinstance(event, TicketChanged):
         payload = ticket_payload(event)
-        rooms = [board_room(event.site_id), ticket_room(event.token)]
+        rooms = [board_room(event.site_id), ticket_room(event.token), *zones]
         if event.counter_id is not None:
             rooms.append(counter_room(event.counter_id))
             if event.action is Action.FINISH:  # the counter's survey tablet offers its survey
@@ -119,7 +141,7 @@ def _publish_one(event: TicketChanged | CounterChanged) -> None:
         socketio.emit(
             "counter",
             counter_payload(event),
-            to=[board_room(event.site_id), counter_room(event.counter_id)],
+            to=[board_room(event.site_id), counter_room(event.counter_id), *zones],
         )
 
 
@@ -163,6 +185,7 @@ def _publish_queues(
         },
         to=board_room(site_id),
     )
+    _publish_zone_queues(snapshot, seq, shown, _transferred(events))
     for service_id, summary in summaries.items():
         socketio.emit(
             "queue", {"seq": seq, "hall": hall, "services": [summary]}, to=service_room(service_id)
@@ -174,6 +197,53 @@ def _publish_queues(
         # one message for the whole change, not one per phone.
         manager.publish_places(site_id, seq, list(summaries))
     _places(snapshot, seq, list(summaries), outbox)
+
+
+def _transferred(events: list[DomainEvent]) -> bool:
+    """Whether a ticket moved to another service (maybe of another zone) in this change."""
+    return any(isinstance(e, TicketChanged) and e.action is Action.TRANSFER for e in events)
+
+
+def _publish_zone_queues(
+    snapshot: HallSnapshot, seq: int, shown: dict[int, payloads.Service], transferred: bool
+) -> None:
+    """To each zone board whose services' figures changed: those services' figures, its
+    zone's room figures and its zone's "silakan masuk" line, from the zone's board of this
+    snapshot (made once per `seq` and zone, for these messages and every zone board's
+    snapshot alike). Zones nobody follows here, when this process alone knows, are skipped.
+
+    After a transfer every zone gets its own figures and line (its services' figures only
+    where they changed): the event names the ticket's new service only, and the zone it left
+    has one person fewer inside (and maybe someone let in)."""
+    local = _local_rooms()
+    by_zone: dict[int, list[payloads.Service]] = {}
+    if transferred:
+        by_zone = {zone.id: [] for zone in snapshot.view.zones}
+    for service_id, summary in shown.items():
+        zone = snapshot.zone_of_service(service_id)
+        if zone is not None:
+            by_zone.setdefault(zone, []).append(summary)
+    for zone, services in by_zone.items():
+        room = zone_room(zone)
+        if local is not None and room not in local:
+            continue
+        board = snapshot.zone_board(zone)
+        socketio.emit(
+            "queue",
+            {
+                "seq": seq,
+                "hall": board["hall"],
+                "services": services,
+                "recently_admitted": board["recently_admitted"],
+            },
+            to=room,
+        )
+
+
+def _publish_entrance(snapshot: HallSnapshot) -> None:
+    """The door's board after a change: every zone's line and figures, whole (one line per
+    zone), so a door board that missed a message is put right by the next one."""
+    socketio.emit("entrance", snapshot.entrance, to=entrance_room(snapshot.site_id))
 
 
 def _publish_waiting(
@@ -316,6 +386,24 @@ def _publish_config(change: ConfigChanged, snapshot: HallSnapshot | None) -> Non
         },
         to=board_room(change.site_id),
     )
+    # Each zone's boards get their zone's board; the door's, every zone's line.
+    local = _local_rooms()
+    for zone in snapshot.view.zones:
+        room = zone_room(zone.id)
+        if local is not None and room not in local:
+            continue
+        socketio.emit(
+            "config",
+            {
+                "seq": change.seq,
+                "what": change.what,
+                "board": snapshot.zone_board(zone.id),
+                "holder_id_kind": snapshot.view.site.holder_id_kind,
+            },
+            to=room,
+        )
+    if local is None or entrance_room(change.site_id) in local:
+        _publish_entrance(snapshot)
 
 
 def send_snapshot(kind: str, data: dict[str, Any], sid: str) -> None:

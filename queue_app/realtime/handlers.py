@@ -1,5 +1,6 @@
 """Socket.IO connection handlers. A client says what it follows in the connection query:
-`?board=<site_id>`, `?ticket=<token>`, (staff only) `?counter=<id>` or `?overview=<site_id>`, or
+`?board=<site_id>` (with `&zone=<id>`: one zone's board; with `&entrance=1`: the building door's
+board), `?ticket=<token>`, (staff only) `?counter=<id>` or `?overview=<site_id>`, or
 (an enrolled survey tablet only) `?survey=<counter id>`.
 Every message and payload is documented in docs/realtime.md."""
 
@@ -30,10 +31,12 @@ from . import broadcast, snapshots
 from .rooms import (
     board_room,
     counter_room,
+    entrance_room,
     overview_room,
     service_room,
     survey_room,
     ticket_room,
+    zone_room,
 )
 
 log = logging.getLogger(__name__)
@@ -211,4 +214,15 @@ def _follow(session: Session, args: MultiDict[str, str]) -> tuple[list[str], str
             return None
         return [survey_room(counter.id)], "survey", survey.tablet_view(session, counter, utcnow())
     site_id = parse_id(args.get("board", "")) or snapshots.default_site_id(session)
+    if "zone" in args:
+        # One zone's board: its zone's news only. A malformed or unknown zone (or one of
+        # another site) is refused, as an unknown site is.
+        zone_id = parse_id(args["zone"])
+        if zone_id is None:
+            return None
+        board = snapshots.current(session, site_id).zone_board(zone_id)
+        return [zone_room(zone_id)], "board", board
+    if "entrance" in args:
+        # The board at the building's door: every zone's admission line and figures.
+        return [entrance_room(site_id)], "entrance", snapshots.current(session, site_id).entrance
     return [board_room(site_id)], "board", snapshots.current(session, site_id).board

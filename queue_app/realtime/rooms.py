@@ -32,3 +32,14 @@ def survey_room(counter_id: int) -> str:
     """The survey tablets of one counter: only the finishes there (a ticket's id and public
     code, never its token)."""
     return f"survey:{counter_id}"
+
+
+def zone_room(zone_id: int) -> str:
+    """The boards of one zone (a floor, a room): that zone's public news only (its counters'
+    calls, its services' queue figures, its admission line)."""
+    return f"zone:{zone_id}"
+
+
+def entrance_room(site_id: int) -> str:
+    """The boards at a building's door: every zone's admission line and room figures."""
+    return f"entrance:{site_id}"

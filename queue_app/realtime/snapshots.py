@@ -126,6 +126,45 @@ class HallSnapshot:
         return {}
 
     @cached_property
+    def entrance(self) -> Json:
+        """What the board at the building's door shows (`/display?entrance=1`, the socket's
+        `?board=<site>&entrance=1`): every zone's admission line and who is in it, from each
+        zone's board of this snapshot (so the door and the floors name the same tickets)."""
+        board = self.board
+        zones = []
+        for zone in self.view.zones:
+            zone_board = self.zone_board(zone.id)
+            zones.append(
+                {
+                    **read.zone_ref(zone),
+                    "hall": zone_board["hall"],
+                    "recently_admitted": zone_board["recently_admitted"],
+                }
+            )
+        return {
+            "seq": self.seq,
+            "site": board["site"],
+            "service_day": board["service_day"],
+            "generated_at": board["generated_at"],
+            "hall": board["hall"],
+            "zones": zones,
+        }
+
+    def zone_of_service(self, service_id: int) -> int | None:
+        """The zone of one of this snapshot's services (None: not a service of the site)."""
+        return self.view.zone_by_service.get(service_id)
+
+    @cached_property
+    def zones_of_counter(self) -> dict[int, set[int]]:
+        """Counter id → the zones whose boards show it (those of the services it serves, as
+        `read.board` picks a zone's counters)."""
+        by_service = self.view.zone_by_service
+        return {
+            c.id: {by_service[s] for s in c.service_ids if s in by_service}
+            for c in self.view.estimates.counters
+        }
+
+    @cached_property
     def services(self) -> list[payloads.Service]:
         """Every service's queue figures (`GET /api/v1/services`), in the board's order."""
         return [self.view.service_summary(s) for s in self.view.services]

@@ -318,8 +318,8 @@ class HallView:
         }
 
     @cached_property
-    def recently_admitted(self) -> list[str]:
-        """Codes let in from outside most recently, for the entrance's "silakan masuk" line:
+    def _admitted(self) -> list[TicketRow]:
+        """Every ticket let in from outside and not called yet, the newest admission first:
         tickets that waited outside (admitted after their issue; one let in at once is
         admitted in its issue's instant) and are not called yet (a requeued, transferred or
         reinstated ticket is inside already)."""
@@ -332,19 +332,22 @@ class HallView:
             and t.admitted_at > t.issued_at
         ]
         admitted.sort(key=lambda t: (t.admitted_at, t.id), reverse=True)
-        return [t.code for t in admitted[:RECENT_CALLS]]
+        return admitted
+
+    @cached_property
+    def recently_admitted(self) -> list[str]:
+        """Codes let in from outside most recently, for the entrance's "silakan masuk" line
+        (`_admitted`)."""
+        return [t.code for t in self._admitted[:RECENT_CALLS]]
 
     def recently_admitted_to(self, zone_id: int) -> list[str]:
-        """`recently_admitted`, of one zone's services only."""
+        """`recently_admitted`, of one zone's services only: its own newest, however many
+        the other zones let in since."""
         if len(self.zones) <= 1:
             return self.recently_admitted
-        codes = {
-            t.code
-            for t in self.active
-            if self.zone_by_service.get(t.service_id) == zone_id
-            and t.state == TicketState.WAITING.value
-        }
-        return [code for code in self.recently_admitted if code in codes]
+        zone_of = self.zone_by_service
+        mine = [t.code for t in self._admitted if zone_of.get(t.service_id) == zone_id]
+        return mine[:RECENT_CALLS]
 
     @cached_property
     def now_serving(self) -> dict[int, str]:

@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
+from ..domain.errors import InvalidInput
 from ..domain.numbering import site_zone
 from ..domain.vocabulary import Priority
 from ..extensions import db, db_session
@@ -236,10 +237,27 @@ def counter_terminal(counter_id: int) -> str:
 
 @bp.get("/display")
 def display() -> str:
-    """The lobby board. `?counters=1-10,12` and `?services=A,B` choose what it shows,
+    """The lobby board. `?zone=<id>`: one zone's board (its calls, queues and admission line);
+    `?entrance=1`: the board at the building's door (every zone's admission line and figures).
+    `?counters=1-10,12` and `?services=A,B` choose what it shows,
     `?n=` how many recent calls, `?lang=en` its language (and its announcements')."""
     site_id = site_id_arg()
-    board = snapshots.current(db_session(), site_id).board
+    snapshot = snapshots.current(db_session(), site_id)
+    # The hall's clock: the board shows the time in the site's zone, from the server's clock
+    # (a TV's own clock is often wrong), as milliseconds since the epoch.
+    server_now = int(utcnow().timestamp() * 1000)
+    zone_id = zone_arg()
+    if "entrance" in request.args:
+        if zone_id is not None:
+            raise InvalidInput("a board shows one zone or the entrance, not both", field="zone")
+        return render_template(
+            "entrance.html",
+            entrance=snapshot.entrance,
+            config={"site": site_id},
+            server_now=server_now,
+        )
+    # `?zone=`: one zone's board (404 for a zone not of this hall).
+    board = snapshot.zone_board(zone_id) if zone_id is not None else snapshot.board
     counters = parse_numbers(request.args.get("counters", ""))
     services = [s.strip().upper() for s in request.args.get("services", "").split(",") if s.strip()]
     shown = parse_id(request.args.get("n", "")) or BOARD_CALLS
@@ -248,11 +266,21 @@ def display() -> str:
         "counters": sorted(counters) if counters else None,
         "services": services or None,
         "calls": max(1, min(shown, BOARD_CALLS_MAX)),
+        "zone": zone_id,
     }
-    # The hall's clock: the board shows the time in the site's zone, from the server's clock
-    # (a TV's own clock is often wrong), as milliseconds since the epoch.
-    server_now = int(utcnow().timestamp() * 1000)
     return render_template("display.html", board=board, config=config, server_now=server_now)
+
+
+def zone_arg() -> int | None:
+    """The zone `?zone=<id>` names, None without it; a malformed id is 422 (`invalid_input`),
+    an unknown one 404 where the hall's snapshot is asked for it."""
+    raw = request.args.get("zone")
+    if raw is None:
+        return None
+    zone_id = parse_id(raw)
+    if zone_id is None:
+        raise InvalidInput("'zone' must be a zone id", field="zone")
+    return zone_id
 
 
 def parse_numbers(text: str) -> set[int]:

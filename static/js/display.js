@@ -17,6 +17,8 @@
   var order = [];
   var admitted = [];
   var hall = null;
+  // A zone's board (`?zone=`): its zone's calls, queues and admission line only.
+  var zoneName = cfg.board.zone ? cfg.board.zone.name : null;
   var fresh = Loket.Freshness();
   var MIN_FONT_VH = 2.5; // no text under 2.5% of the screen's height: readable across a hall
 
@@ -83,7 +85,7 @@
     var closed = !isOpen();
     var text = "";
     if (closed) text = Loket.fmt(t.closed_line, { time: hall.opens_at });
-    else if (hall && hall.full) text = t.full;
+    else if (hall && hall.full) text = zoneName ? Loket.fmt(t.zone_full, { zone: zoneName }) : t.full;
     else if (hall && hall.capacity) text = Loket.fmt(t.inside, { inside: hall.inside, capacity: hall.capacity });
     $("hall-count").textContent = text;
     $("admission").classList.toggle("full", !closed && !!(hall && hall.full));
@@ -410,10 +412,14 @@
   tick();
   setInterval(tick, 1000);
   window.addEventListener("resize", render);
-  Loket.connect({ board: opt.site }, {
+  // A zone's board hears its zone's news only, so the site's `seq` has gaps there by design:
+  // it does not look for gaps (it would ask for a snapshot after every other zone's change),
+  // and heals from the snapshot of every reconnect and of the periodic resync.
+  var query = opt.zone ? { board: opt.site, zone: opt.zone } : { board: opt.site };
+  Loket.connect(query, {
     snapshot: function (kind, data) { if (kind === "board") applyBoard(data); },
     ticket: onTicket,
     config: onConfig,
     queue: onQueue,
-  }, true);
+  }, opt.zone ? "periodic" : true);
 })();

@@ -39,11 +39,14 @@
 
   /**
    * Connect and route messages to `handlers` ({snapshot, ticket, counter, config, queue,
-   * position, overview, waiting}).
+   * position, overview, waiting, entrance}).
    * `sequenced`: this screen hears every message of its hall, so a gap in `seq` means one was
-   * missed.
+   * missed; "periodic": it hears only part of its hall's news (a zone's board), so gaps are
+   * normal: it only refreshes its snapshot every SAFETY_RESYNC_MS.
    */
   function connect(query, handlers, sequenced) {
+    var periodic = sequenced === "periodic";
+    if (periodic) sequenced = false;
     var offline = document.getElementById("offline");
     var socket = io({
       query: query,
@@ -108,12 +111,13 @@
         if (admit(message.seq) && handlers[name]) handlers[name](message);
       });
     });
-    ["queue", "position", "overview", "waiting"].forEach(function (name) {
+    // `entrance`: the door's board, every zone's line whole each time (newest wins).
+    ["queue", "position", "overview", "waiting", "entrance"].forEach(function (name) {
       socket.on(name, function (message) {
         if (handlers[name]) handlers[name](message);
       });
     });
-    if (sequenced) setInterval(resync, SAFETY_RESYNC_MS);
+    if (sequenced || periodic) setInterval(resync, SAFETY_RESYNC_MS);
     // An enrolled kiosk or board (the server marks its page) says it is alive every minute,
     // so the supervisors' overview knows it is on even when no one touches it.
     if (document.body.dataset.device) {

@@ -15,7 +15,7 @@ import requests
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from queue_app.models import Service, Site
+from queue_app.models import Counter, CounterService, Service, Site, Zone
 from queue_app.services import mall
 
 from ..integration.live import flask_command, gunicorn_server
@@ -82,6 +82,58 @@ def board_server(
         yield base
 
 
+#: The demo's services moved to the mall's upper floor by `mall_server` (A and B stay below).
+UPPER_SERVICES = "CDEFGHJK"
+
+
+@contextmanager
+def mall_server(database_url: str) -> Iterator[str]:
+    """The demo hall as a mall of two floors: "Lantai 2" (a room of 8 at 50%: 4 inside) with
+    services A and B and their counters 1–8, and "Lantai 3" (a room of 10 at 50%: 5 inside)
+    with the other eight and their counters 9–; a counter helps only services of its own
+    floor. Served by gunicorn; yields its base URL."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "live-test-secret",
+        "RATELIMIT_ENABLED": "false",
+    }
+    flask_command(env, "db", "upgrade")
+    flask_command(env, "seed-demo")
+    engine = create_engine(database_url)
+    with Session(engine) as session:
+        site = session.scalars(select(Site)).one()
+        site.hall_capacity = None
+        lower, _ = mall.home(session, site)
+        lower.name, lower.floor, lower.room_capacity, lower.distancing_pct = "Lantai 2", 2, 8, 50
+        upper = Zone(
+            site_id=site.id,
+            name="Lantai 3",
+            floor=3,
+            room_capacity=10,
+            distancing_pct=50,
+            position=3,
+        )
+        session.add(upper)
+        session.flush()
+        services = session.scalars(select(Service).where(Service.site_id == site.id)).all()
+        for service in services:
+            if service.code in UPPER_SERVICES:
+                service.zone_id = upper.id
+        zone_of = {s.id: s.zone_id for s in services}
+        for counter in session.scalars(select(Counter).where(Counter.site_id == site.id)):
+            own = next(link for link in counter.links if link.rank == 0)
+            counter.zone_id = zone_of[own.service_id]
+            for link in list(counter.links):
+                if zone_of[link.service_id] != counter.zone_id:
+                    session.delete(link)
+        session.commit()
+        assert session.scalar(select(CounterService).limit(1)) is not None
+    engine.dispose()
+    with gunicorn_server(database_url) as base:
+        yield base
+
+
 class HallApi:
     """The hall over its JSON API, as kiosks and clerks' terminals use it."""
 
@@ -115,10 +167,16 @@ class HallApi:
     def finish(self, ticket: dict[str, Any], counter: int) -> None:
         self.post(f"/tickets/{ticket['id']}/finish", counter=counter)
 
-    def board(self) -> dict[str, Any]:
-        response = self.http.get(f"{self.base}/api/v1/board", timeout=10)
+    def board(self, **query: Any) -> dict[str, Any]:
+        response = self.http.get(f"{self.base}/api/v1/board", params=query, timeout=10)
         assert response.status_code == 200
         return dict(response.json())
+
+    def zones(self) -> dict[str, int]:
+        """Zone name → id."""
+        response = self.http.get(f"{self.base}/api/v1/zones", timeout=10)
+        assert response.status_code == 200
+        return {z["name"]: z["id"] for z in response.json()}
 
 
 #: The counters that call in `busy_morning` (the demo's counters 1–4 serve A, 5–8 serve B).

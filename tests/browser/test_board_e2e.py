@@ -16,6 +16,7 @@ gunicorn's gevent worker, driven through Debian's headless Chromium.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
@@ -25,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from .board_hall import HallApi, board_server, busy_morning
+from .board_hall import UPPER_SERVICES, HallApi, board_server, busy_morning, mall_server
 from .conftest import Watch
 
 if TYPE_CHECKING:
@@ -375,4 +376,110 @@ def test_board_clock_keeps_the_halls_time_on_a_tv_whose_clock_is_wrong(
     page = boards.open(quiet_hall, (1920, 1080), init_script=FAST_TV_CLOCK)
     assert page.evaluate("() => Date.now() - new Date().getTime()") > 3 * 3600 * 1000
     assert _clock_of(page) in _minutes_around(datetime.now(JAKARTA))
+    boards.assert_clean()
+
+
+# -- the mall: a zone's board and the entrance's (issue 15) ------------------------------------
+
+
+def shot(page: Page, name: str) -> None:
+    """A screenshot into $LOKET_SHOTS, when set (to look at the boards as a hall would)."""
+    folder = os.environ.get("LOKET_SHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"))
+
+
+@pytest.fixture
+def mall_hall(browser_tools: None, tmp_path: Path) -> Iterator[str]:
+    with mall_server(f"sqlite:///{tmp_path / 'mall.db'}") as base:
+        yield base
+
+
+def test_a_zone_board_hears_only_its_floor_and_the_door_shows_every_floor(
+    boards: Boards, mall_hall: str
+) -> None:
+    hall = HallApi(mall_hall)
+    zones = hall.zones()
+    size = (1920, 1080)
+    upper = boards.open(mall_hall, size, f"/display?zone={zones['Lantai 3']}")
+    lower = boards.open(mall_hall, size, f"/display?zone={zones['Lantai 2']}")
+    door = boards.open(mall_hall, size, "/display?entrance=1")
+    assert "Lantai 3" in upper.inner_text("#hall-name")
+    assert upper.inner_text("#adm-title") == "Lantai 3 — silakan masuk:"
+
+    # Lantai 2 holds 4, Lantai 3 holds 5: the fifth A and the sixth C wait outside.
+    a = [hall.issue("A") for _ in range(5)]
+    c = [hall.issue("C") for _ in range(6)]
+    assert not a[4]["admitted"] and not c[5]["admitted"]
+    for counter in (1, 9):  # counter 1 serves A (Lantai 2), 9 serves C (Lantai 3)
+        hall.post(f"/counters/{counter}/open", counter=counter)
+    hall.finish(hall.call(1), 1)  # room on Lantai 2: A-005 comes in
+    called = hall.call(9)
+    hall.finish(called, 9)  # room on Lantai 3: C-006 comes in
+    hall.call(9)
+
+    def admitted(page: Page) -> str:
+        return page.inner_text("#admitted")
+
+    upper.wait_for_function(
+        f"() => document.getElementById('admitted').textContent.includes({c[5]['code']!r})"
+    )
+    lower.wait_for_function(
+        f"() => document.getElementById('admitted').textContent.includes({a[4]['code']!r})"
+    )
+    # Each floor's board heard (and announced) its own floor's calls only.
+    upper.wait_for_function("() => window.LoketBoard.announced.length >= 2")
+    lower.wait_for_function("() => window.LoketBoard.announced.length >= 1")
+    upper.wait_for_timeout(500)
+    heard_upper = [r["code"] for r in upper.evaluate("() => window.LoketBoard.announced")]
+    heard_lower = [r["code"] for r in lower.evaluate("() => window.LoketBoard.announced")]
+    assert heard_upper == [called["code"], c[1]["code"]]
+    assert heard_lower == [a[0]["code"]]
+    assert a[4]["code"] not in admitted(upper) and c[5]["code"] not in admitted(lower)
+    # Its waiting list: its own floor's services only.
+    codes = [line.split("\n")[0] for line in upper.locator("#waiting li").all_inner_texts()]
+    assert codes and set(codes) <= set(UPPER_SERVICES)
+    assert "Di dalam:" in upper.inner_text("#hall-count") or "penuh" in upper.inner_text(
+        "#hall-count"
+    )
+    # What the live board shows is what a freshly loaded one shows.
+    fresh = hall.board(zone=zones["Lantai 3"])
+    assert admitted(upper).split() == fresh["recently_admitted"][: len(admitted(upper).split())]
+    assert upper.inner_text("#now-code") == fresh["recent_calls"][0]["code"]
+    upper.wait_for_function("() => document.getElementById('flash').hidden")  # announced
+    check_layout(upper)
+    shot(upper, "board-zone-1920x1080")
+
+    # The door: one line per floor, its "silakan masuk" codes and who is in it.
+    door.wait_for_function(
+        f"() => document.getElementById('zones').textContent.includes({c[5]['code']!r})"
+    )
+    lines = door.locator("#zones li").all_inner_texts()
+    assert len(lines) == 2
+    floor2, floor3 = (" ".join(line.split()) for line in lines)
+    assert floor2.startswith("Lantai 2") and a[4]["code"] in floor2
+    assert "4 dari 4" in floor2
+    assert floor3.startswith("Lantai 3") and c[5]["code"] in floor3
+    assert "dari 5" in floor3
+    layout = door.evaluate(LAYOUT.replace('document.getElementById("admission")', "document.body"))
+    assert layout["cut"] == [] and layout["scroll"][1] <= layout["vh"]
+    shot(door, "board-entrance-1920x1080")
+    portrait = boards.open(mall_hall, (1080, 1920), "/display?entrance=1")
+    layout = portrait.evaluate(
+        LAYOUT.replace('document.getElementById("admission")', "document.body")
+    )
+    assert layout["cut"] == [] and layout["scroll"][1] <= layout["vh"], layout["cut"]
+    assert min(t["font"] for t in layout["texts"]) >= 0.025 * layout["vh"] - 0.5
+    shot(portrait, "board-entrance-1080x1920")
+
+    # A door board that lost its connection heals from its snapshot on reconnect.
+    door.evaluate("() => window.LoketSocket.disconnect()")
+    hall.issue("C")  # waits outside: Lantai 3 is full
+    hall.finish(hall.call(1), 1)  # and Lantai 2 lets nobody in (nobody outside)
+    door.evaluate("() => window.LoketSocket.connect()")
+    door.wait_for_function("() => window.LoketSocket.connected")
+    door.wait_for_timeout(500)
+    state = door.evaluate("() => window.LoketEntrance.state()")
+    assert [z["hall"]["outside"] for z in state["zones"]] == [0, 1]
     boards.assert_clean()

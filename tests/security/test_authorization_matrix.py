@@ -209,6 +209,9 @@ EXPECTED_EVENTS = {"connect", "disconnect", "resync", "alive"}
 #: public; a counter needs a user allowed at it; the overview supervisors and admins.
 SOCKET_KINDS: dict[str, dict[str, frozenset[str]]] = {
     "board": {"board": EVERYONE},
+    # One zone's board, and the building door's (issue 15): public as the board is.
+    "zone": {"zone": EVERYONE},
+    "entrance": {"entrance": EVERYONE},
     "ticket": {"ticket": EVERYONE},
     "counter": {"counter_1": AT_COUNTER_1, "counter_2": AT_COUNTER_2},
     "overview": {"overview": OVERSEERS},
@@ -500,6 +503,8 @@ def _socket_queries(matrix: Matrix) -> dict[str, str]:
     ids = matrix.ids
     return {
         "board": f"board={ids['site']}",
+        "zone": f"board={ids['site']}&zone={ids['zone']}",
+        "entrance": f"board={ids['site']}&entrance=1",
         "ticket": f"ticket={matrix.tokens['X']}",
         "counter_1": f"counter={ids['counter_1']}",
         "counter_2": f"counter={ids['counter_2']}",
@@ -508,11 +513,17 @@ def _socket_queries(matrix: Matrix) -> dict[str, str]:
     }
 
 
+#: The snapshot a connect kind is sent, where it is not the kind's own name.
+SNAPSHOT_KINDS = {"zone": "board"}
+
+
 def test_socket_connections_get_exactly_their_rooms_and_snapshots(matrix: Matrix) -> None:
     matrix.reset()
     ids, queries = matrix.ids, _socket_queries(matrix)
     rooms = {
         "board": {f"board:{ids['site']}"},
+        "zone": {f"zone:{ids['zone']}"},
+        "entrance": {f"entrance:{ids['site']}"},
         "ticket": {f"ticket:{matrix.tokens['X']}", f"service:{ids['A']}"},
         "counter_1": {f"counter:{ids['counter_1']}", f"board:{ids['site']}"},
         "counter_2": {f"counter:{ids['counter_2']}", f"board:{ids['site']}"},
@@ -531,12 +542,19 @@ def test_socket_connections_get_exactly_their_rooms_and_snapshots(matrix: Matrix
             else:
                 got[(kind, principal)] = "refused"
             wanted[(kind, principal)] = (
-                (sorted(rooms[kind]), kind.split("_")[0]) if principal in who else "refused"
+                (sorted(rooms[kind]), SNAPSHOT_KINDS.get(kind, kind.split("_")[0]))
+                if principal in who
+                else "refused"
             )
     assert got == wanted
     # a ticket nobody holds, and a counter that does not exist: refused for everyone
     for principal in PRINCIPALS:
-        for query in ("ticket=" + "x" * 32, "counter=999999", "overview=999999"):
+        for query in (
+            "ticket=" + "x" * 32,
+            "counter=999999",
+            "overview=999999",
+            f"board={matrix.ids['site']}&zone=999999",
+        ):
             client = socket_as(matrix, principal, query)
             assert not client.is_connected() or principal in OVERSEERS, (principal, query)
             if client.is_connected():
