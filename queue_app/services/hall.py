@@ -1,10 +1,13 @@
 """The locked hall: the context every mutation runs in.
 
-`Hall.lock` takes the site row with SELECT … FOR UPDATE. On PostgreSQL that serialises every
-mutation of one hall's queue, across processes; SQLite gets the same from BEGIN IMMEDIATE. Under
-that lock numbering, calling and admission cannot race, and the site's `seq` gives every event a
-gap-free, commit-ordered sequence number. One hall's mutations are short (a few ms), so the
-serial section is not the bottleneck of a mall; the lock is per site, so malls do not contend.
+`Hall.lock` takes the whole site: on PostgreSQL every zone row, then the site row, with
+SELECT … FOR UPDATE (set-up changes, the day's close, transfers). `Hall.lock_of` takes what a
+ticket, counter or service verb needs: on PostgreSQL only its zone's row, so the zones of a
+mall do not wait for each other (a building cap or the day's first change falls back to the
+site). SQLite has one writer at a time anyway (BEGIN IMMEDIATE). Under the lock numbering,
+calling and admission cannot race. Events get their `seq` at commit (`Hall.seal`, run by the
+session's `before_commit`): the site row is updated, and so locked, only for the commit, and
+`seq` stays gap-free and in commit order.
 
 What a lock does, and where the rest lives: this module locks, numbers (`seq`), records each
 step of a ticket or counter (the event log and its domain events) and looks up what the verbs
