@@ -198,9 +198,14 @@
     document.getElementById("agency-bar").hidden = false;
     var name = document.getElementById("agency-chosen");
     name.textContent = cfg.lang === "en" && a.name_en ? a.name_en : a.name;
-    document.getElementById("agency-bar").style.setProperty("--agency", a.colour);
+    var c = colour(a.colour);
+    document.getElementById("agency-bar").style.removeProperty("--agency");
+    servicesBox.style.removeProperty("--agency");
+    if (c) {
+      document.getElementById("agency-bar").style.setProperty("--agency", c);
+      servicesBox.style.setProperty("--agency", c);
+    }
     servicesBox.hidden = false;
-    servicesBox.style.setProperty("--agency", a.colour);
     drawServices();
     refit(true);
   }
@@ -240,8 +245,14 @@
     }, 300);
   }
 
+  /* An agency's colour as its tile's --agency (set here: the page's CSP allows no inline
+   * style attribute); anything but #rrggbb keeps the hall's own colour. */
+  function colour(value) { return /^#[0-9a-fA-F]{6}$/.test(value || "") ? value : null; }
+
   if (agencyMode) {
     document.querySelectorAll(".agency").forEach(function (tile) {
+      var c = colour(tile.dataset.colour);
+      if (c) tile.style.setProperty("--agency", c);
       tile.addEventListener("click", function () { touchTile(tile); });
     });
     document.getElementById("back").addEventListener("click", closeAgency);

@@ -63,7 +63,7 @@ def test_a_mall_kiosk_shows_agency_tiles_with_their_names_colours_and_states(
     html = page(client, f"/kiosk?site={hall.site_id}")
     found = tiles(html)
     assert list(found) == ["IMI", "BDKI", "ONL"]  # only agencies offering a service
-    assert "--agency: #c0392b" in found["IMI"]
+    assert 'data-colour="#c0392b"' in found["IMI"]
     assert "Instansi IMI" in found["IMI"]
     assert "Daftar online" in found["ONL"] and 'aria-disabled="true"' in found["ONL"]
     assert "aria-disabled" not in found["BDKI"]
