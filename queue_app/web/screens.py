@@ -29,7 +29,7 @@ from ..realtime import snapshots
 from ..services import read, staff
 from ..services import reprint as reprints
 from ..services.clock import utcnow
-from .common import local_path, qr_svg, site_id_arg, status_url
+from .common import id_arg, local_path, qr_svg, site_id_arg, status_url
 from .validation import parse_id
 
 bp = Blueprint("screens", __name__)
@@ -41,10 +41,19 @@ BOARD_CALLS_MAX = 12
 
 @bp.get("/kiosk")
 def kiosk() -> str:
-    """The touch screen at the entrance: one button per service, and a priority choice."""
+    """The touch screen at the entrance: one button per service, and a priority choice.
+
+    In a mall (more than one agency among the services shown) it shows the agencies first, as
+    tiles, then the chosen agency's services; `?zone=<id>` keeps one zone's services (and the
+    agencies offering some there)."""
     site_id = site_id_arg()
+    zone_id = id_arg("zone")
     snapshot = snapshots.current(db_session(), site_id)
     board = snapshot.board
+    if zone_id is not None:
+        read.zone_of(snapshot.view, zone_id)  # 404 for a zone not of this hall
+        board = {**board, "services": [s for s in board["services"] if s["zone"]["id"] == zone_id]}
+    agencies = kiosk_agencies(snapshot.view, board["services"])
     site = db_session().get(Site, site_id)
     # The board's figures leave out how many open counters serve each service; the kiosk needs
     # it (no "no wait" when nobody serves): the counters' services let it count from the
@@ -66,17 +75,37 @@ def kiosk() -> str:
         # first state, in Indonesian; an error message closes by itself after MESSAGE_S.
         idle_s=current_app.config["KIOSK_IDLE_S"],
         message_s=KIOSK_MESSAGE_S,
-        home_url=kiosk_home(site_id),
+        home_url=kiosk_home(site_id, zone_id),
         home_lang=DEFAULT_LANGUAGE,
+        zone_id=zone_id,
+        # Agency tiles only in a mall: with one agency the kiosk is the single hall's.
+        agencies=agencies if len(agencies) > 1 else [],
     )
+
+
+def kiosk_agencies(view: read.HallView, services: list[Any]) -> list[dict[str, Any]]:
+    """The agencies offering any of `services`, in display order, each with its tile's state:
+    `full` (its daily cap reached) beside the policy `walk_in`."""
+    offered = {s["agency"]["id"] for s in services}
+    return [
+        {
+            **a,
+            "full": a["daily_cap"] is not None and a["issued_today"] >= a["daily_cap"],
+        }
+        for a in view.agency_summaries()
+        if a["id"] in offered
+    ]
 
 
 #: Seconds an error message stays on the kiosk unless touched away.
 KIOSK_MESSAGE_S = 10
 
 
-def kiosk_home(site_id: int) -> str:
-    """The kiosk as the next applicant finds it: in the hall's first language."""
+def kiosk_home(site_id: int, zone_id: int | None = None) -> str:
+    """The kiosk as the next applicant finds it: in the hall's first language (and of its
+    zone, for a kiosk of one zone)."""
+    if zone_id is not None:
+        return url_for("screens.kiosk", site=site_id, zone=zone_id, lang=DEFAULT_LANGUAGE)
     return url_for("screens.kiosk", site=site_id, lang=DEFAULT_LANGUAGE)
 
 

@@ -3,7 +3,13 @@
  *
  * Each applicant starts fresh: after `data-idle-s` seconds untouched the kiosk drops the last
  * person's priority choice, number and message, and goes back to Indonesian. An error message
- * closes at the next touch, or by itself after `data-message-s` seconds. */
+ * closes at the next touch, or by itself after `data-message-s` seconds.
+ *
+ * In a mall (`cfg.agencies`: more than one agency) the agencies come first, as tiles in their
+ * colours; a touch shows that agency's services, "Back" (or the idle time) the tiles again. A
+ * tile says when its agency takes no walk-ins ("register online") or is full for today; the
+ * agencies' counts come from GET /api/v1/agencies (the kept snapshot), read again after each
+ * piece of queue news. `cfg.zone`: a kiosk of one zone shows that zone's services only. */
 (function () {
   "use strict";
   var cfg = Loket.config();
@@ -23,6 +29,27 @@
   // queue news carries it itself.
   var counterServices = cfg.counter_services || {};
   var countersOpen = {};
+
+  // -- the mall: agencies first ------------------------------------------------------------
+  var agencyList = cfg.agencies || [];
+  var agencyMode = agencyList.length > 1;
+  var agencies = {}; // id → {id, code, name, name_en, colour, walk_in, daily_cap, issued_today}
+  agencyList.forEach(function (a) { agencies[a.id] = a; });
+  var chosenAgency = null; // the agency whose services are shown
+  var boardServices = []; // the services this kiosk offers (of its zone), in order
+
+  function ofZone(list) {
+    if (cfg.zone === null || cfg.zone === undefined) return list;
+    return list.filter(function (s) { return s.zone && s.zone.id === cfg.zone; });
+  }
+
+  /* The service buttons shown now: all of them, or in a mall the chosen agency's (none while
+   * the tiles are shown). */
+  function shownServices() {
+    if (!agencyMode) return boardServices;
+    if (chosenAgency === null) return [];
+    return boardServices.filter(function (s) { return s.agency && s.agency.id === chosenAgency; });
+  }
 
   var message = document.getElementById("message");
   var messageText = document.getElementById("message-text");
@@ -74,11 +101,12 @@
   }
 
   function applyService(s) {
-    var button = document.querySelector('.service[data-id="' + s.id + '"]');
-    if (!button) return;
     services[s.id] = s;
     if (s.requirements) requirements[s.id] = s.requirements;
     if (typeof s.counters_open === "number") countersOpen[s.id] = s.counters_open;
+    if (agencyMode && s.agency) applyTile(s.agency.id);
+    var button = document.querySelector('.service[data-id="' + s.id + '"]');
+    if (!button) return;
     button.querySelector('[data-field="waiting"]').textContent = s.waiting;
     button.querySelector('[data-field="wait"]').textContent = waitText(s);
     var status = "";
@@ -97,6 +125,7 @@
     hall = news;
     if (wasOpen !== hall.open) {
       Object.keys(services).forEach(function (id) { applyService(services[id]); });
+      Object.keys(agencies).forEach(function (id) { applyTile(Number(id)); });
     }
     var line = document.getElementById("hall");
     var before = line.offsetHeight;
@@ -111,6 +140,122 @@
     line.dataset.open = hall.open ? "yes" : "no";
     line.hidden = !text && !count;
     refit(line.offsetHeight !== before); // the buttons got more or less room
+    refitTiles(line.offsetHeight !== before);
+  }
+
+  // -- the agency tiles ----------------------------------------------------------------------
+  /* What a tile says: no walk-ins, full for today, or every one of its services closed (the
+   * hall closed, or each service closed or out of quota); "" when it opens into its services. */
+  function tileStatus(a) {
+    if (!a.walk_in) return { text: t.register_online, refused: "walk_in_not_accepted" };
+    if (a.daily_cap !== null && a.daily_cap !== undefined && a.issued_today >= a.daily_cap) {
+      return { text: t.agency_full, refused: "agency_cap_reached" };
+    }
+    if (hall && hall.open === false) {
+      return { text: Loket.fmt(t.hall_closed_button, { hours: hall.opens_at + "–" + hall.closes_at }), refused: null };
+    }
+    var own = boardServices.filter(function (s) { return s.agency && s.agency.id === a.id; })
+      .map(function (s) { return services[s.id] || s; });
+    if (own.length && own.every(function (s) { return !s.open; })) return { text: t.agency_closed, refused: null };
+    if (own.length && own.every(function (s) { return !s.open || s.quota_left === 0; })) {
+      return { text: t.quota, refused: null };
+    }
+    return { text: "", refused: null };
+  }
+
+  function applyTile(id) {
+    var a = agencies[id];
+    var tile = document.querySelector('.agency[data-id="' + id + '"]');
+    if (!a || !tile) return;
+    var state = tileStatus(a);
+    var field = tile.querySelector('[data-field="status"]');
+    if (field.textContent !== state.text) {
+      field.textContent = state.text;
+      refitTiles(false);
+    }
+    tile.classList.toggle("unavailable", state.text !== "");
+    tile.dataset.walkIn = a.walk_in ? "yes" : "no";
+    tile.dataset.full = state.refused === "agency_cap_reached" ? "yes" : "no";
+    if (state.text) tile.setAttribute("aria-disabled", "true");
+    else tile.removeAttribute("aria-disabled");
+  }
+
+  function touchTile(tile) {
+    if (busy) return;
+    var id = Number(tile.dataset.id);
+    var a = agencies[id];
+    if (!a) return;
+    var state = tileStatus(a);
+    if (state.refused) { show(t[state.refused], true); return; }
+    if (state.text) return; // closed: its services would all be closed too
+    openAgency(id);
+  }
+
+  function openAgency(id) {
+    var a = agencies[id];
+    chosenAgency = id;
+    document.getElementById("agencies").hidden = true;
+    document.getElementById("agency-bar").hidden = false;
+    var name = document.getElementById("agency-chosen");
+    name.textContent = cfg.lang === "en" && a.name_en ? a.name_en : a.name;
+    var c = colour(a.colour);
+    document.getElementById("agency-bar").style.removeProperty("--agency");
+    servicesBox.style.removeProperty("--agency");
+    if (c) {
+      document.getElementById("agency-bar").style.setProperty("--agency", c);
+      servicesBox.style.setProperty("--agency", c);
+    }
+    servicesBox.hidden = false;
+    drawServices();
+    refit(true);
+  }
+
+  function closeAgency() {
+    if (!agencyMode || chosenAgency === null) return;
+    chosenAgency = null;
+    servicesBox.hidden = true;
+    document.getElementById("agency-bar").hidden = true;
+    document.getElementById("agencies").hidden = false;
+    drawServices();
+    refitTiles(true);
+  }
+
+  /* The agencies' counts (issued today against each one's daily cap) are not in the board's
+   * figures: read them from the API's kept snapshot shortly after the queue has moved. */
+  var agencyTimer = null;
+
+  function refreshAgencies() {
+    if (!agencyMode || agencyTimer !== null) return;
+    agencyTimer = setTimeout(function () {
+      agencyTimer = null;
+      fetch("/api/v1/agencies?site=" + encodeURIComponent(cfg.site), {
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+      })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (list) {
+          if (!list) return;
+          list.forEach(function (a) {
+            if (!agencies[a.id]) return;
+            agencies[a.id] = a;
+            applyTile(a.id);
+          });
+        })
+        .catch(function () {});
+    }, 300);
+  }
+
+  /* An agency's colour as its tile's --agency (set here: the page's CSP allows no inline
+   * style attribute); anything but #rrggbb keeps the hall's own colour. */
+  function colour(value) { return /^#[0-9a-fA-F]{6}$/.test(value || "") ? value : null; }
+
+  if (agencyMode) {
+    document.querySelectorAll(".agency").forEach(function (tile) {
+      var c = colour(tile.dataset.colour);
+      if (c) tile.style.setProperty("--agency", c);
+      tile.addEventListener("click", function () { touchTile(tile); });
+    });
+    document.getElementById("back").addEventListener("click", closeAgency);
   }
 
   // The buttons follow the hall's services: the admin console may add, rename, reorder or
@@ -142,6 +287,11 @@
     return button;
   }
 
+  function drawServices() {
+    renderButtons(shownServices());
+    shownServices().forEach(function (s) { applyService(services[s.id] || s); });
+  }
+
   function renderButtons(list) {
     var drawn = signature(list);
     if (drawn === layout) return;
@@ -155,8 +305,6 @@
   // The stylesheet sizes a button's text from the button; this scales it (--k) to the largest
   // at which no button's text overflows (nor any word breaks), the same for every button.
   var servicesBox = document.getElementById("services");
-  var fitFrame = null;
-  var fitWhole = false;
 
   /* A button's text is too big when a word sticks out sideways, or the lines take more than
    * 97% of its height (its padding and a little more stay free above and below). */
@@ -173,52 +321,65 @@
     return bottom - top > body.getBoundingClientRect().height * 0.97;
   }
 
-  function overflowing() {
-    return Array.prototype.some.call(servicesBox.querySelectorAll(".service"), tooBig);
-  }
-
-  function scale(k) { servicesBox.style.setProperty("--k", String(k)); }
-
-  /* `whole`: find the largest scale afresh (new buttons, a new screen size); else only shrink
-   * if a changed text no longer fits (the text does not jump with every count). */
-  function fit(whole) {
-    if (!whole && !overflowing()) return;
-    servicesBox.classList.add("fitted");
-    var low = 0.5, high = 2.5;
-    scale(high);
-    if (!overflowing()) return; // the stylesheet's caps bound the text
-    for (var i = 0; i < 9; i++) {
-      var k = (low + high) / 2;
-      scale(k);
-      if (overflowing()) high = k; else low = k;
+  /* The same for a box of buttons (the services, or the agency tiles). */
+  function Fitter(box, selector) {
+    function overflowing() {
+      return Array.prototype.some.call(box.querySelectorAll(selector), tooBig);
     }
-    scale(low);
-    // Nothing fits: let long words break rather than be cut off.
-    if (overflowing()) servicesBox.classList.remove("fitted");
+
+    function scale(k) { box.style.setProperty("--k", String(k)); }
+
+    /* `whole`: find the largest scale afresh (new buttons, a new screen size); else only
+     * shrink if a changed text no longer fits (the text does not jump with every count). */
+    function fit(whole) {
+      if (box.hidden) return;
+      if (!whole && !overflowing()) return;
+      box.classList.add("fitted");
+      var low = 0.5, high = 2.5;
+      scale(high);
+      if (!overflowing()) return; // the stylesheet's caps bound the text
+      for (var i = 0; i < 9; i++) {
+        var k = (low + high) / 2;
+        scale(k);
+        if (overflowing()) high = k; else low = k;
+      }
+      scale(low);
+      // Nothing fits: let long words break rather than be cut off.
+      if (overflowing()) box.classList.remove("fitted");
+    }
+
+    var frame = null;
+    var wholeNext = false;
+    return function refitBox(whole) {
+      wholeNext = wholeNext || whole;
+      if (frame !== null) return;
+      frame = requestAnimationFrame(function () {
+        var again = wholeNext;
+        frame = null;
+        wholeNext = false;
+        fit(again);
+      });
+    };
   }
 
-  function refit(whole) {
-    fitWhole = fitWhole || whole;
-    if (fitFrame !== null) return;
-    fitFrame = requestAnimationFrame(function () {
-      var again = fitWhole;
-      fitFrame = null;
-      fitWhole = false;
-      fit(again);
-    });
-  }
+  var refit = Fitter(servicesBox, ".service");
+  var tilesBox = document.getElementById("agencies");
+  var refitTiles = tilesBox ? Fitter(tilesBox, ".agency") : function () {};
 
-  window.addEventListener("resize", function () { refit(true); });
+  window.addEventListener("resize", function () { refit(true); refitTiles(true); });
 
   function applyBoard(board) {
     fresh.reset(board.seq);
     hall = board.hall;
     services = {};
     countOpen(board);
-    renderButtons(board.services);
-    board.services.forEach(applyService);
+    boardServices = ofZone(board.services);
+    renderButtons(shownServices());
+    boardServices.forEach(applyService);
     applyHall(board.hall);
     refit(true);
+    refitTiles(true);
+    refreshAgencies();
   }
 
   function setPriority(value) {
@@ -243,6 +404,7 @@
     if (busy) { touched(); return; } // a ticket is on its way: its page takes over
     closeRequirements();
     hide();
+    closeAgency();
     setPriority(null);
     if (window.LoketHolder) window.LoketHolder.clear();
     if (cfg.lang !== cfg.home_lang) location.replace(root.dataset.home);
@@ -377,12 +539,22 @@
           setPriority(null);
           // replace(): the kiosk's history never holds a ticket's private link. The slip is
           // in this applicant's language; it comes back to the kiosk in Indonesian.
+          // A kiosk of one zone: the slip comes back to this zone's kiosk.
+          var back = cfg.zone !== null && cfg.zone !== undefined
+            ? "&back=" + encodeURIComponent(root.dataset.home) : "";
           location.replace("/kiosk/ticket/" + encodeURIComponent(result.data.token) +
-            "?print=1&lang=" + encodeURIComponent(cfg.lang));
+            "?print=1&lang=" + encodeURIComponent(cfg.lang) + back);
           return;
         }
         busy = false;
-        show(t[result.data && result.data.error] || t.error, true);
+        var error = result.data && result.data.error;
+        if (error === "agency_cap_reached" || error === "walk_in_not_accepted") {
+          // Someone else took the agency's last number (or its policy changed) since the
+          // tiles were drawn: back to them, which say so once read afresh.
+          closeAgency();
+          refreshAgencies();
+        }
+        show(t[error] || t.error, true);
       })
       .catch(function () {
         busy = false;
@@ -393,7 +565,19 @@
   document.querySelectorAll(".service").forEach(function (button) {
     button.addEventListener("click", function () { take(button); });
   });
-  layout = signature(cfg.board.services); // the page came with these buttons
+  boardServices = ofZone(cfg.board.services);
+  layout = signature(shownServices()); // the page came with these buttons
+
+  /* Whether the agencies offering this kiosk's services are no longer those of its tiles (the
+   * admin console moved or added services): the page is then taken afresh. */
+  function agencySetChanged(board) {
+    if (!board || !board.services) return false;
+    var now = {};
+    ofZone(board.services).forEach(function (s) { if (s.agency) now[s.agency.id] = true; });
+    var ids = Object.keys(now);
+    if (!agencyMode) return ids.length > 1;
+    return ids.length !== agencyList.length || ids.some(function (id) { return !agencies[id]; });
+  }
 
   applyBoard(cfg.board);
   Loket.connect({ board: cfg.site }, {
@@ -404,13 +588,15 @@
       // someone is in the middle of taking a ticket.
       var holder = document.getElementById("holder");
       var asked = holder ? holder.dataset.kind : null;
-      var changed = (msg.holder_id_kind || null) !== asked || msg.what === "counter";
+      var changed = (msg.holder_id_kind || null) !== asked || msg.what === "counter" ||
+        agencySetChanged(msg.board);
       if (changed && !busy) { location.reload(); return; }
       applyBoard(msg.board);
     },
     queue: function (msg) {
       if (fresh.fresh("hall", msg.seq)) applyHall(msg.hall);
       msg.services.forEach(function (s) { if (fresh.fresh(s.id, msg.seq)) applyService(s); });
+      refreshAgencies();
     },
   }, true);
 })();

@@ -14,6 +14,7 @@ headless Chromium (/usr/bin/chromium) through Playwright.
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 import time
@@ -79,8 +80,10 @@ def keep_services(db: Path, count: int) -> None:
             MORE_SERVICES[: max(0, count - len(codes))], start=len(codes)
         ):
             connection.execute(
-                "INSERT INTO services (site_id, code, name_id, name_en, is_open,"
-                " prior_service_s, position, closes_early) VALUES (1, ?, ?, ?, 1, 300, ?, 0)",
+                "INSERT INTO services (site_id, zone_id, agency_id, code, name_id, name_en,"
+                " is_open, prior_service_s, position, closes_early) VALUES (1,"
+                " (SELECT min(id) FROM zones), (SELECT min(id) FROM agencies), ?, ?, ?, 1, 300,"
+                " ?, 0)",
                 (code, name_id, name_en, position),
             )
         connection.execute("UPDATE sites SET seq = seq + 1")
@@ -567,3 +570,142 @@ def test_a_requirements_step_left_alone_goes_back_to_the_start(
     finally:
         for context in watch.contexts:
             context.close()
+
+
+# -- the mall: agencies first (issue 15) ---------------------------------------------------------
+
+AGENCY_NAMES = [
+    ("POLDA", "Polda Metro Jaya (SIM & STNK)", "Jakarta Regional Police (licences)", "#1f3a93"),
+    ("IMI", "Kantor Imigrasi", "Immigration Office", "#c0392b"),
+    ("ONL", "BPJS Kesehatan", "BPJS Health Insurance", "#16a085"),
+    ("BPRD", "Badan Pendapatan Daerah", "Regional Revenue Agency", "#8e44ad"),
+    ("BDKI", "Bank DKI", "Bank DKI", "#d35400"),
+    ("PLN", "PLN (Listrik)", "PLN (electricity)", "#2c3e50"),
+    ("TK", "BPJS Ketenagakerjaan", "BPJS Employment", "#27ae60"),
+    ("DJP", "Direktorat Jenderal Pajak", "Directorate General of Taxes", "#7f8c8d"),
+    ("DKK", "Dinas Kependudukan dan Catatan Sipil", "Population and Civil Registry", "#b7950b"),
+    ("KUA", "Kantor Urusan Agama", "Religious Affairs Office", "#6c3483"),
+    ("PTSP", "Pelayanan Terpadu Satu Pintu", "One-Stop Integrated Services", "#1a5276"),
+    ("BPN", "Badan Pertanahan Nasional", "National Land Agency", "#784212"),
+]
+
+
+def make_mall(db: Path, count: int) -> None:
+    """Give the hall's services (in order, round robin) to `count` agencies of AGENCY_NAMES;
+    the third (ONL) takes no walk-ins. Services A and B go to the first agency, the others
+    to the rest in turn."""
+    with sqlite3.connect(db) as connection:
+        ids = []
+        for position, (code, name_id, name_en, colour) in enumerate(AGENCY_NAMES[:count]):
+            cursor = connection.execute(
+                "INSERT INTO agencies (site_id, code, name_id, name_en, colour, walk_in,"
+                " daily_cap, position) VALUES (1, ?, ?, ?, ?, ?, NULL, ?)",
+                (code, name_id, name_en, colour, 0 if code == "ONL" else 1, position + 1),
+            )
+            ids.append(cursor.lastrowid)
+        services = [i for (i,) in connection.execute("SELECT id FROM services ORDER BY position")]
+        for n, service in enumerate(services):
+            agency = ids[0] if n < 2 else ids[(n - 2) % (count - 1) + 1]
+            connection.execute("UPDATE services SET agency_id = ? WHERE id = ?", (agency, service))
+        connection.execute("UPDATE sites SET seq = seq + 1")
+
+
+TILES = """(min) => {
+  const doc = document.scrollingElement;
+  const tiles = [...document.querySelectorAll('.agency')].filter(e => e.offsetParent !== null);
+  return {
+    scroll: [doc.scrollWidth, doc.scrollHeight],
+    viewport: [innerWidth, innerHeight],
+    tiles: tiles.length,
+    small: tiles.filter(e => { const r = e.getBoundingClientRect();
+      return r.width < min || r.height < min; }).map(e => e.dataset.code),
+    clipped: tiles.filter(e => e.scrollHeight > e.clientHeight + 1
+      || e.scrollWidth > e.clientWidth + 1).map(e => e.dataset.code),
+    lowest: Math.max(...tiles.map(e => e.getBoundingClientRect().bottom)),
+  };
+}"""
+
+
+def test_agency_tiles_fill_portrait_and_landscape_screens_for_2_to_12_agencies(
+    browser: Browser, live_server: str, watch: Watch, tmp_path: Path
+) -> None:
+    db = database(tmp_path)
+    keep_services(db, 16)
+    # Screenshots to look at (not kept): KIOSK_SHOTS=<dir>, else the test's own directory.
+    shots = Path(os.environ.get("KIOSK_SHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    for count in (2, 5, 12):
+        # Each round starts from the migrated hall's one agency again.
+        with sqlite3.connect(db) as connection:
+            home = connection.execute("SELECT min(id) FROM agencies").fetchone()[0]
+            connection.execute("UPDATE services SET agency_id = ?", (home,))
+            connection.execute("DELETE FROM agencies WHERE id != ?", (home,))
+        make_mall(db, count)
+        for label, viewport in (("portrait", PORTRAIT), ("landscape", LANDSCAPE)):
+            page = kiosk_page(watch, browser, viewport, "/kiosk")
+            m: dict[str, Any] = page.evaluate(TILES, MIN_TARGET_PX)
+            width, height = m["viewport"]
+            what = f"{label}, {count} agencies"
+            assert m["tiles"] == count, what
+            assert m["scroll"] == [width, height], f"{what}: the page scrolls"
+            assert m["small"] == [], f"{what}: tiles under {MIN_TARGET_PX} px: {m['small']}"
+            assert m["clipped"] == [], f"{what}: text cut off in tiles {m['clipped']}"
+            assert m["lowest"] > height * 0.95, f"{what}: the tiles end at y={m['lowest']}"
+            if count == 12:
+                page.screenshot(path=str(shots / f"kiosk-agencies-{label}.png"))
+                page.click(f'.agency[data-code="{AGENCY_NAMES[0][0]}"]')
+                assert page.is_visible("#back")
+                assert_fills_the_screen(page, 2, f"{what}: one agency's services")
+                page.screenshot(path=str(shots / f"kiosk-agency-services-{label}.png"))
+            page.context.close()
+    watch.assert_clean(console=True)
+
+
+def test_an_agency_tile_opens_its_services_and_a_no_walk_in_tile_issues_nothing(
+    browser: Browser, live_server: str, watch: Watch, tmp_path: Path
+) -> None:
+    base = live_server
+    make_mall(database(tmp_path), 3)
+    context = watch.context(browser, viewport=PORTRAIT, has_touch=True)
+    context.add_init_script(PRINT_STUB)
+    page = context.new_page()
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    page.goto(f"{base}/kiosk")
+    connected(page)
+    assert page.locator(".agency").count() == 3
+    assert page.locator(".service").count() == 0
+
+    # The agency that takes no walk-ins says so on its tile, and a touch issues nothing.
+    assert text(page, '.agency[data-code="ONL"] .tile-status') == "Daftar online"
+    page.click('.agency[data-code="ONL"]', force=True)  # aria-disabled: Playwright waits
+    assert page.is_visible("#message")
+    assert "daftar online" in text(page, "#message-text")
+    assert page.locator(".service").count() == 0
+    page.click("#message")
+    assert posts == []
+
+    # An agency opens into its own services, with a way back.
+    page.click('.agency[data-code="POLDA"]')
+    assert sorted(page.eval_on_selector_all(".service", "b => b.map(e => e.dataset.code)")) == [
+        "A",
+        "B",
+    ]
+    assert text(page, "#agency-chosen") == "Polda Metro Jaya (SIM & STNK)"
+    page.click("#back")
+    assert page.is_visible("#agencies") and page.locator(".service").count() == 0
+
+    page.click('.agency[data-code="POLDA"]')
+    with page.expect_response(
+        lambda r: r.url.startswith(f"{base}/api/v1/tickets") and r.request.method == "POST"
+    ) as issued:
+        page.click('.service[data-code="A"]')
+    assert issued.value.status == 201
+    page.wait_for_url(re.compile(re.escape(f"{base}/kiosk/ticket/")))
+    # Back at the kiosk, the next person meets the tiles.
+    page.wait_for_url(re.compile(re.escape(f"{base}/kiosk?")))
+    connected(page)
+    assert page.is_visible("#agencies") and page.locator(".service").count() == 0
+    agencies = requests.get(f"{base}/api/v1/agencies", timeout=10).json()
+    assert {a["code"]: a["issued_today"] for a in agencies}["ONL"] == 0
+    watch.assert_clean(console=True)

@@ -60,7 +60,9 @@ def test_a_bad_zone_is_a_worded_page_never_a_500(app: Flask) -> None:
         html = page(client, f"/display?{query}", status=422)
         assert "Zona yang salah di alamat" in html, query
     english = app.test_client()
-    assert "Wrong zone in the address" in page(english, "/display?zone=x&lang=en", status=422)
+    assert "Wrong floor or room in the address" in page(
+        english, "/display?zone=x&lang=en", status=422
+    )
     page(client, "/display?zone=999999", status=404)
 
 
