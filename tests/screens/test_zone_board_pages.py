@@ -58,7 +58,7 @@ def test_a_bad_zone_is_a_worded_page_never_a_500(app: Flask) -> None:
     client = app.test_client()
     for query in ("zone=abc", "zone=-1", "zone=1&entrance=1"):
         html = page(client, f"/display?{query}", status=422)
-        assert "Zona yang salah di alamat" in html, query
+        assert "Lantai atau ruang di alamat salah" in html, query
     english = app.test_client()
     assert "Wrong floor or room in the address" in page(
         english, "/display?zone=x&lang=en", status=422
