@@ -53,6 +53,15 @@ ROLE_CHOICE_LABELS = {
     "kiosk": _l("Kiosk device: issues tickets only"),
 }
 
+#: How the reports name each refusal reason (issue 15; a reason not listed shows as it is).
+REFUSAL_LABELS = {
+    "quota_reached": _l("Service quota reached"),
+    "agency_cap_reached": _l("Agency's daily cap reached"),
+    "walk_in_not_accepted": _l("No walk-ins (register online)"),
+    "closed_early": _l("Closed early"),
+    "not_ready": _l("Visit saved (documents missing)"),
+}
+
 #: How the audit trail names each action.
 ACTION_LABELS = {
     "issue": _l("issued"),

@@ -67,6 +67,39 @@ class ServiceFigures(Figures):
     name_en: str
 
 
+class MallFigures(Figures):
+    """A group of the mall (issue 15): its figures, its applicants and its refusals by reason."""
+
+    applicants: Annotated[
+        Count, Field(description="tickets issued plus every refusal (visits saved included)")
+    ]
+    refused: Annotated[
+        Count, Field(description="refusals of every reason but not_ready (visits saved)")
+    ]
+    refused_by_reason: Annotated[
+        dict[str, Count],
+        Field(
+            description="every refusal by its recorded reason (quota_reached, closed_early, "
+            "not_ready, agency_cap_reached, walk_in_not_accepted …); only reasons that occurred"
+        ),
+    ]
+
+
+class AgencyFigures(MallFigures):
+    id: int
+    code: str
+    name: str
+    name_en: str
+    colour: str
+
+
+class ZoneFigures(MallFigures):
+    id: int
+    name: str
+    floor: int
+    capacity: Annotated[int | None, Field(description="the zone's cap; null: none of its own")]
+
+
 class CounterFigures(Figures):
     id: int
     number: int
@@ -119,5 +152,9 @@ DailyReport = TypedDict(
         "staff": list[StaffFigures],
         "hours": list[HourFigures],
         "occupancy": Annotated[list[Occupancy], Field(description="one entry per service day")],
+        "agencies": Annotated[
+            list[AgencyFigures], Field(description="every agency of the site (issue 15)")
+        ],
+        "zones": Annotated[list[ZoneFigures], Field(description="every zone of the site")],
     },
 )

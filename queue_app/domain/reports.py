@@ -17,6 +17,11 @@ Figures are counted where they happened:
 * **transferred**: every `transfer` event, by the service it left and the counter that sent it;
 * **wait**: by the issued service and the hour of issue; **walk** and **service**: by the service,
   counter and staff of the finish, at the hour of the finish;
+* **per agency and per zone** (issue 15): the same figures, each counted under the agency and the
+  zone of the service it is counted by above (the service's agency and zone as they are now);
+  **applicants** are the tickets issued plus every refusal (an applicant who came to the kiosk
+  and was turned away, or went home for a document), and **refused** counts the refusals by
+  their reason string, whatever reasons appear;
 * **occupancy**: people inside (waiting, called, serving) and outside (issued), replayed from each
   event's from/to state.
 
@@ -27,7 +32,7 @@ Statistics: mean, median, and 90th percentile by linear interpolation between cl
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -41,6 +46,8 @@ from .vocabulary import Outcome
 OUTCOMES = ("done", "no_show", "cancelled", "expired")
 #: Width of one occupancy bin.
 OCCUPANCY_BIN = timedelta(minutes=5)
+#: The refusal reason of an applicant who lacked a document and took no number (a visit saved).
+NOT_READY = "not_ready"
 
 
 # -- statistics ---------------------------------------------------------------------------------
@@ -230,6 +237,20 @@ class Figures:
     services: list[float] = field(default_factory=list)
     #: Served tickets by their outcome (every `Outcome`, zeros included).
     outcomes: dict[str, int] = field(default_factory=lambda: {o.value: 0 for o in Outcome})
+    #: Every refusal by its reason as recorded (`quota_reached`, `closed_early`, `not_ready`,
+    #: `agency_cap_reached`, `walk_in_not_accepted` …), only the reasons that occurred.
+    refusals: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def refused(self) -> int:
+        """Applicants turned away: every refusal but the visits saved (`not_ready`, the
+        applicant's own choice)."""
+        return sum(n for reason, n in self.refusals.items() if reason != NOT_READY)
+
+    @property
+    def applicants(self) -> int:
+        """People who came for a number: the tickets issued and every refusal."""
+        return self.issued + sum(self.refusals.values())
 
     @property
     def incomplete_documents_rate(self) -> float | None:
@@ -286,6 +307,10 @@ class Report:
     by_hour: dict[int, Figures]
     occupancy: list[Occupancy]
     records: list[TicketRecord]
+    #: Agency id → figures, and zone id → figures (issue 15), when the services' agencies and
+    #: zones were given; a service without one counts in neither.
+    by_agency: dict[int, Figures] = field(default_factory=dict)
+    by_zone: dict[int, Figures] = field(default_factory=dict)
 
 
 def build_report(
@@ -293,8 +318,13 @@ def build_report(
     events: Iterable[EventRow],
     refusals: Iterable[RefusalRow],
     zone: ZoneInfo,
+    agency_of: Mapping[int, int | None] | None = None,
+    zone_of: Mapping[int, int | None] | None = None,
 ) -> Report:
-    """Aggregate tickets (with all their events) and refusals into a report."""
+    """Aggregate tickets (with all their events) and refusals into a report; `agency_of` and
+    `zone_of` (service id → agency id, zone id) add the figures per agency and per zone."""
+    agencies = agency_of or {}
+    zones = zone_of or {}
     by_ticket: dict[int, list[EventRow]] = {}
     for event in events:
         by_ticket.setdefault(event.ticket_id, []).append(event)
@@ -311,6 +341,12 @@ def build_report(
         found = [report.totals]
         if service is not None:
             found.append(report.by_service.setdefault(service, Figures()))
+            agency_id = agencies.get(service)
+            if agency_id is not None:
+                found.append(report.by_agency.setdefault(agency_id, Figures()))
+            zone_id = zones.get(service)
+            if zone_id is not None:
+                found.append(report.by_zone.setdefault(zone_id, Figures()))
         if counter is not None:
             found.append(report.by_counter.setdefault(counter, Figures()))
         if staff is not None:
@@ -359,9 +395,10 @@ def build_report(
 
     for refusal in refusals:
         for g in groups(service=refusal.service_id, at=refusal.at):
+            g.refusals[refusal.reason] = g.refusals.get(refusal.reason, 0) + 1
             if refusal.reason == "closed_early":
                 g.closed_early += 1
-            elif refusal.reason == "not_ready":
+            elif refusal.reason == NOT_READY:
                 g.visits_saved += 1
             else:
                 g.refused_quota += 1

@@ -24,7 +24,7 @@ from ..domain.reports import Figures, Stats, TicketRecord
 from ..domain.vocabulary import Outcome
 from . import audit
 from .audit import AuditDay
-from .reports import HallReport
+from .reports import KNOWN_REASONS, HallReport
 
 #: What a spreadsheet may read as the start of a formula (OWASP, "CSV Injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -132,6 +132,77 @@ def report_aggregates(report: HallReport) -> str:
                 _rate_cell(figures.incomplete_documents_rate),
             ]
             for group, key, name, figures in rows
+        ),
+    )
+
+
+#: The figures of an agency's or a zone's row (issue 15's press-release table), after its names
+#: and before the refusal reasons' columns (`refused_<reason>`) and the outcome columns.
+MALL_COLUMNS = ["applicants", "issued", "served", "refused"]
+MALL_TAIL_COLUMNS = [
+    "no_show",
+    "cancelled",
+    "expired",
+    "transferred",
+    "wait_mean_s",
+    "wait_p90_s",
+    "service_mean_s",
+    "service_p90_s",
+]
+
+
+def report_agencies(report: HallReport) -> str:
+    """Per agency, one row each (every agency of the site): applicants, served, refused by
+    reason, no-shows, wait and service time, outcomes; then the total."""
+    rows: list[tuple[list[object], Figures]] = [
+        ([a.code, a.name_id, a.name_en], f) for a, f in report.agency_rows()
+    ]
+    rows.append((["total", "", ""], report.report.totals))
+    return _mall_csv(report, ["agency", "name", "name_en"], rows)
+
+
+def report_zones(report: HallReport) -> str:
+    """Per zone, one row each (every zone of the site), the same columns; then the total."""
+    rows: list[tuple[list[object], Figures]] = [
+        ([z.name, z.floor, "" if z.cap is None else z.cap], f) for z, f in report.zone_rows()
+    ]
+    rows.append((["total", "", ""], report.report.totals))
+    return _mall_csv(report, ["zone", "floor", "capacity"], rows)
+
+
+def _mall_csv(
+    report: HallReport, names: list[str], rows: list[tuple[list[object], Figures]]
+) -> str:
+    # Every known reason always has its column; a reason not known gets one when it occurred.
+    reasons = [*KNOWN_REASONS, *(r for r in report.refusal_reasons if r not in KNOWN_REASONS)]
+    return csv_text(
+        [
+            *names,
+            *MALL_COLUMNS,
+            *(f"refused_{r}" for r in reasons),
+            *MALL_TAIL_COLUMNS,
+            *OUTCOME_COLUMNS,
+        ],
+        (
+            [
+                *cells,
+                f.applicants,
+                f.issued,
+                f.served,
+                f.refused,
+                *(f.refusals.get(r, 0) for r in reasons),
+                f.no_show,
+                f.cancelled,
+                f.expired,
+                f.transferred,
+                _seconds_cell(f.wait.mean),
+                _seconds_cell(f.wait.p90),
+                _seconds_cell(f.service.mean),
+                _seconds_cell(f.service.p90),
+                *(f.outcomes[o.value] for o in Outcome),
+                _rate_cell(f.incomplete_documents_rate),
+            ]
+            for cells, f in rows
         ),
     )
 

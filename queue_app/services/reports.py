@@ -31,10 +31,20 @@ from ..domain.reports import (
 )
 from ..domain.states import Action, TicketState
 from ..domain.vocabulary import Outcome
-from ..models import Counter, Refusal, Service, Site, Ticket, TicketEvent, User
+from ..models import Agency, Counter, Refusal, Service, Site, Ticket, TicketEvent, User, Zone
 from .clock import utcnow
 
 Json = dict[str, Any]
+
+#: The refusal reasons the reports know by name (labels.REFUSAL_LABELS words them), in the
+#: order their columns come; a reason not listed still counts, after these.
+KNOWN_REASONS = (
+    "quota_reached",
+    "agency_cap_reached",
+    "walk_in_not_accepted",
+    "closed_early",
+    "not_ready",
+)
 
 #: The longest range one report covers.
 MAX_DAYS = 92
@@ -90,7 +100,14 @@ class HallReport:
     @cached_property
     def report(self) -> Report:
         """The aggregated figures, from the event log and the refusals."""
-        return build_report(self._tickets(), self._events(), self._refusals(), self.zone)
+        return build_report(
+            self._tickets(),
+            self._events(),
+            self._refusals(),
+            self.zone,
+            agency_of={s.id: s.agency_id for s in self.services},
+            zone_of={s.id: s.zone_id for s in self.services},
+        )
 
     def _in_period(self) -> list[Any]:
         return [
@@ -190,6 +207,24 @@ class HallReport:
         return list(self.session.scalars(stmt.order_by(Service.position, Service.code)))
 
     @cached_property
+    def agencies(self) -> list[Agency]:
+        stmt = select(Agency).where(Agency.site_id == self.site.id)
+        return list(self.session.scalars(stmt.order_by(Agency.position, Agency.code)))
+
+    @cached_property
+    def zones(self) -> list[Zone]:
+        stmt = select(Zone).where(Zone.site_id == self.site.id)
+        return list(self.session.scalars(stmt.order_by(Zone.floor, Zone.position, Zone.name)))
+
+    @cached_property
+    def refusal_reasons(self) -> list[str]:
+        """Every refusal reason that occurred in the period, in a stable order: the known ones
+        first (as `labels.REFUSAL_LABELS` lists them), then any other alphabetically."""
+        seen = set(self.report.totals.refusals)
+        known = [r for r in KNOWN_REASONS if r in seen]
+        return known + sorted(seen - set(KNOWN_REASONS))
+
+    @cached_property
     def service_codes(self) -> dict[int, str]:
         return {s.id: s.code for s in self.services}
 
@@ -217,6 +252,14 @@ class HallReport:
     def service_rows(self) -> list[tuple[Service, Figures]]:
         """Every service of the site, with its figures (empty ones too)."""
         return [(s, self.report.by_service.get(s.id, Figures())) for s in self.services]
+
+    def agency_rows(self) -> list[tuple[Agency, Figures]]:
+        """Every agency of the site, with its figures (empty ones too)."""
+        return [(a, self.report.by_agency.get(a.id, Figures())) for a in self.agencies]
+
+    def zone_rows(self) -> list[tuple[Zone, Figures]]:
+        """Every zone of the site, with its figures (empty ones too)."""
+        return [(z, self.report.by_zone.get(z.id, Figures())) for z in self.zones]
 
     def counter_rows(self) -> list[tuple[Counter, Figures]]:
         """Every counter that called, served or sent anyone on."""
@@ -294,6 +337,23 @@ class HallReport:
                     ],
                 )
                 for o in self.report.occupancy
+            ],
+            "agencies": [
+                contract.AgencyFigures(
+                    id=a.id,
+                    code=a.code,
+                    name=a.name_id,
+                    name_en=a.name_en,
+                    colour=a.colour,
+                    **mall_json(f),
+                )
+                for a, f in self.agency_rows()
+            ],
+            "zones": [
+                contract.ZoneFigures(
+                    id=z.id, name=z.name, floor=z.floor, capacity=z.cap, **mall_json(f)
+                )
+                for z, f in self.zone_rows()
             ],
         }
 
@@ -376,6 +436,16 @@ def figures_json(figures: Figures) -> contract.Figures:
             other=figures.outcomes[Outcome.OTHER.value],
         ),
         incomplete_documents_rate=rate(figures.incomplete_documents_rate),
+    )
+
+
+def mall_json(figures: Figures) -> contract.MallFigures:
+    """An agency's or a zone's figures: the group's, its applicants and refusals by reason."""
+    return contract.MallFigures(
+        **figures_json(figures),
+        applicants=figures.applicants,
+        refused=figures.refused,
+        refused_by_reason=dict(sorted(figures.refusals.items())),
     )
 
 

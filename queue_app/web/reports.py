@@ -15,8 +15,14 @@ from werkzeug.wrappers import Response
 from ..domain.errors import InvalidInput
 from ..extensions import db_session
 from ..i18n import decimal
+from ..labels import REFUSAL_LABELS
 from ..services import reports
-from ..services.csv_export import report_aggregates, report_tickets
+from ..services.csv_export import (
+    report_agencies,
+    report_aggregates,
+    report_tickets,
+    report_zones,
+)
 from .charts import Series, bar_chart, line_chart
 from .common import csv_response, site_id_arg
 from .guards import overseer_page
@@ -56,6 +62,7 @@ def page() -> str | tuple[str, int]:
         minutes=minutes,
         percent=percent,
         query=_query(report),
+        reason_label=reason_label,
     )
 
 
@@ -67,6 +74,24 @@ def aggregates_csv() -> Response:
     return csv_response(
         report_aggregates(report), f"loket-report-{report.period_label}.csv", bom=True
     )
+
+
+@bp.get("/agencies.csv")
+@overseer_page
+def agencies_csv() -> Response:
+    """Per agency: the press-release table (issue 15), one row per agency and the total."""
+    report = _report()
+    return csv_response(
+        report_agencies(report), f"loket-agencies-{report.period_label}.csv", bom=True
+    )
+
+
+@bp.get("/zones.csv")
+@overseer_page
+def zones_csv() -> Response:
+    """Per zone (floor or room), one row each and the total."""
+    report = _report()
+    return csv_response(report_zones(report), f"loket-zones-{report.period_label}.csv", bom=True)
 
 
 @bp.get("/tickets.csv")
@@ -89,6 +114,12 @@ def _query(report: reports.HallReport) -> dict[str, str]:
     return args
 
 
+def reason_label(reason: str) -> str:
+    """A refusal reason in the page's language (one not known: as it is recorded)."""
+    label = REFUSAL_LABELS.get(reason)
+    return reason if label is None else str(label)
+
+
 def minutes(seconds: float | None) -> str:
     """Seconds as minutes with one decimal in the page's language (`2,5` in Indonesian), or a
     dash."""
@@ -109,9 +140,7 @@ def _charts(report: reports.HallReport) -> dict[str, Any]:
         [
             Series(_("issued"), [f.issued for _h, f in hours], ISSUED),
             Series(_("served"), [f.served for _h, f in hours], SERVED),
-            Series(
-                _("turned away"), [f.refused_quota + f.closed_early for _h, f in hours], OUTSIDE
-            ),
+            Series(_("turned away"), [f.refused for _h, f in hours], OUTSIDE),
         ],
     )
     waits = bar_chart(
@@ -140,7 +169,33 @@ def _charts(report: reports.HallReport) -> dict[str, Any]:
                 [Series(_("waiting outside"), [b.outside_max for b in day.bins], OUTSIDE)],
             )
         occupancy.append((day, inside, outside))
-    return {"by_hour": by_hour, "waits": waits, "occupancy": occupancy}
+    agencies = report.agency_rows()
+    by_agency = bar_chart(
+        _("Applicants per agency"),
+        [a.code for a, _f in agencies],
+        [
+            Series(_("applicants"), [f.applicants for _a, f in agencies], ISSUED),
+            Series(_("served"), [f.served for _a, f in agencies], SERVED),
+            Series(_("turned away"), [f.refused for _a, f in agencies], OUTSIDE),
+        ],
+    )
+    zones = report.zone_rows()
+    by_zone = bar_chart(
+        _("Applicants per zone"),
+        [z.name for z, _f in zones],
+        [
+            Series(_("applicants"), [f.applicants for _z, f in zones], ISSUED),
+            Series(_("served"), [f.served for _z, f in zones], SERVED),
+            Series(_("turned away"), [f.refused for _z, f in zones], OUTSIDE),
+        ],
+    )
+    return {
+        "by_hour": by_hour,
+        "waits": waits,
+        "occupancy": occupancy,
+        "by_agency": by_agency,
+        "by_zone": by_zone,
+    }
 
 
 def _hour_label(hour: int) -> str:

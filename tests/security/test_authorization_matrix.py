@@ -104,6 +104,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/admin/reports"): OVERSEERS,
     ("GET", "/admin/reports/aggregates.csv"): OVERSEERS,
     ("GET", "/admin/reports/tickets.csv"): OVERSEERS,
+    ("GET", "/admin/reports/agencies.csv"): OVERSEERS,
+    ("GET", "/admin/reports/zones.csv"): OVERSEERS,
     ("GET", "/admin/reports/ikm"): OVERSEERS,
     ("GET", "/admin/reports/ikm.csv"): OVERSEERS,
     ("GET", "/admin/audit"): ADMINS,
