@@ -55,7 +55,8 @@ def test_the_page_shows_the_day_with_charts_drawn_on_the_server(
     assert "3 / 3" in main  # most inside at once, against the cap
     # Four charts (per hour, inside vs the cap, outside, waits), inline SVG with titles; no
     # script and nothing fetched from elsewhere.
-    assert main.count("<svg") == 4
+    # (the agency's colour square beside its name is an SVG too, but no chart)
+    assert main.count('<svg xmlns="http://www.w3.org/2000/svg" viewBox') == 4
     assert main.count('role="img"') == 4
     assert "<title>People inside the hall, 2026-06-15</title>" in main
     assert "<title>Tickets per hour</title>" in main
