@@ -102,6 +102,7 @@ audit: $(VENV)/.dev
 # `make screenshots ONLY=kiosk` redraws only the kiosk's pictures.
 screenshots: $(VENV)/.dev $(CATALOG).mo
 	$(BIN)/python scripts/screenshots.py $(if $(ONLY),--only $(ONLY))
+	$(if $(ONLY),,$(BIN)/python scripts/screenshots_mall.py)
 
 # Benchmarks (bench/, docs/benchmarks.md): a short run of every one, about 3 minutes; the full
 # set is `$(BIN)/python -m bench.run_all`. They start their own servers and never run in `make test`.

@@ -128,6 +128,16 @@ def issue_floor(workdir: Path, database_url: str) -> Iterator[Floor]:
 
 
 @contextmanager
+def availability_floor(workdir: Path, database_url: str) -> Iterator[Floor]:
+    """bench/availability_floor_app.py (one statement and JSON per availability read) under
+    gunicorn with Loket's settings, on `database_url`."""
+    with _floor_server(
+        workdir, "bench.availability_floor_app:app", {"DATABASE_URL": database_url}
+    ) as floor:
+        yield floor
+
+
+@contextmanager
 def _floor_server(workdir: Path, app: str, extra: dict[str, str]) -> Iterator[Floor]:
     port = free_port()
     env = {

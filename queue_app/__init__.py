@@ -42,7 +42,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     # Socket handlers must be declared before socketio.init_app: Flask-SocketIO binds handlers
     # declared later only to the server that already exists, not to later apps' servers.
-    from .realtime import broadcast, handlers, message_queue, snapshots
+    from .realtime import availability, broadcast, handlers, message_queue, snapshots
 
     db.init_app(app)
     migrate.init_app(
@@ -68,6 +68,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .web import (
         admin,
         api,
+        booking_api,  # noqa: F401  (its routes join the API blueprint)
+        booking_page,
+        daftar,
         devices,
         errors,
         ikm_report,  # noqa: F401  (its routes join the reports blueprint)
@@ -88,11 +91,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin.bp)  # every page of the web/admin package
     app.register_blueprint(devices.bp)
     app.register_blueprint(survey_tablet.bp)
+    app.register_blueprint(booking_page.bp)
+    app.register_blueprint(daftar.bp)
     device_cookie.init_app(app)
     csrf.exempt(api.bp)  # the API authenticates with Bearer tokens or a SameSite session
     security.init_app(app)  # headers, rate limits (wrapping views above), proxies, hosts
     handlers.init_app(app)
     snapshots.init_app(app)
+    availability.init_app(app)
     broadcast.init_app(app)
     cli.init_app(app)
     notify.init_app(app)

@@ -1,5 +1,5 @@
 """Flask commands: seed-demo, check-demo-passwords, create-user, create-token, enrol-device,
-close-day, simulate-day, purge-contacts, notify-worker."""
+close-day, expire-bookings, simulate-day, purge-contacts, notify-worker."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ from .domain.vocabulary import DeviceKind, Role
 from .extensions import db, db_session
 from .models import Site, User
 from .notify.commands import notify_worker_command, purge, purge_contacts_command
-from .services import devices, read, staff
+from .services import bookings, devices, read, staff
+from .services.clock import utcnow
 from .services.day import close_day
 from .simulate import Scenario, simulate_day, summary_lines
 from .web.commit import commit_and_publish
@@ -36,6 +37,7 @@ def init_app(app: Flask) -> None:
         create_token_command,
         enrol_device_command,
         close_day_command,
+        expire_bookings_command,
         simulate_day_command,
         purge_contacts_command,
         notify_worker_command,
@@ -44,10 +46,15 @@ def init_app(app: Flask) -> None:
 
 
 @click.command("seed-demo")
+@click.option(
+    "--one-hall",
+    is_flag=True,
+    help="The same services as one hall of one zone and one agency, instead of the mall.",
+)
 @with_appcontext
-def seed_demo_command() -> None:
-    """Create the demo hall, unless the database already has services."""
-    lines = seed_demo(db_session(), current_app.config["SITE_TIMEZONE"])
+def seed_demo_command(one_hall: bool) -> None:
+    """Create the demo mall, unless the database already has services."""
+    lines = seed_demo(db_session(), current_app.config["SITE_TIMEZONE"], one_hall=one_hall)
     if lines is None:
         click.echo("The database already has services; the demo hall was not created.")
         return
@@ -145,12 +152,35 @@ def enrol_device_command(kind: str, name: str, site_id: int | None) -> None:
 @click.command("close-day")
 @with_appcontext
 def close_day_command() -> None:
-    """Expire tickets that earlier service days left in the queue or at a counter."""
+    """Expire tickets that earlier service days left in the queue or at a counter, and the
+    bookings whose session ended without a check-in."""
+    expire_bookings()
     expired, events = close_day(db_session())
     commit_and_publish(events)
     click.echo(f"Expired {len(expired)} ticket(s) left from earlier days.", err=True)
     purged = purge()
     click.echo(f"Deleted {purged.contacts} notification number(s) past retention.", err=True)
+
+
+def expire_bookings() -> int:
+    """Expire every site's no-shows (bookings not checked in by their session's end plus the
+    late tolerance), in its own transaction, before any hall is locked: a check-in locks its
+    booking, then its zone, so the no-shows are never expired while holding a zone."""
+    session = db_session()
+    expired = 0
+    for site_id in list(session.scalars(select(Site.id))):
+        expired += bookings.expire_no_shows(session, site_id, utcnow())
+    db.session.commit()
+    click.echo(f"Expired {expired} booking(s) not checked in (no-shows).", err=True)
+    return expired
+
+
+@click.command("expire-bookings")
+@with_appcontext
+def expire_bookings_command() -> None:
+    """Expire the bookings whose session ended (plus the late tolerance) without a check-in
+    (run it every few minutes from cron; close-day runs it too)."""
+    expire_bookings()
 
 
 @click.command("simulate-day")

@@ -132,6 +132,18 @@ def from_environment() -> dict[str, Any]:
         "SURVEY_RATE_LIMIT_PER_IP": env.get(
             "SURVEY_RATE_LIMIT_PER_IP", "20 per minute;200 per hour"
         ),
+        # Online registration (issue 16), per address: booking and cancelling, and reading
+        # availability and bookings (a phone polling its booking page stays well under).
+        "BOOKING_RATE_LIMIT_PER_IP": env.get(
+            "BOOKING_RATE_LIMIT_PER_IP", "10 per minute;60 per hour"
+        ),
+        "BOOKING_READ_RATE_LIMIT_PER_IP": env.get(
+            "BOOKING_READ_RATE_LIMIT_PER_IP", "60 per minute;1000 per hour"
+        ),
+        # Seconds availability's read model serves a service day's places after checking
+        # them (realtime/availability.py): another process's booking shows within this, this
+        # process's own at once. 0: one statement on every read.
+        "BOOKING_AVAILABILITY_STALE_S": float(env.get("BOOKING_AVAILABILITY_STALE_S", "1.0")),
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "5 per minute;30 per hour"),
         "LOGIN_RATE_LIMIT_PER_USER_ADDRESS": env.get(
             "LOGIN_RATE_LIMIT_PER_USER_ADDRESS", "3 per minute;10 per hour"
@@ -180,6 +192,9 @@ def notify_settings(env: Any) -> dict[str, Any]:
         "NOTIFY_RETENTION_DAYS": count(env.get("NOTIFY_RETENTION_DAYS", "7")),
         "NOTIFY_RETRY_FOR_S": float(env.get("NOTIFY_RETRY_FOR_S") or 7200),
         "NOTIFY_TIMEOUT_S": float(env.get("NOTIFY_TIMEOUT_S") or 10),
+        # How long a delivering process's lease lasts unrenewed: after a crash, another process
+        # (or the restarted one) takes over delivery this long after the last renewal.
+        "NOTIFY_LEASE_S": float(env.get("NOTIFY_LEASE_S") or 30),
         # Deliver from inside the server (a greenlet per process, one at a time by a lease);
         # off when `flask notify-worker` runs alone.
         "NOTIFY_IN_SERVER": flag(env.get("NOTIFY_IN_SERVER"), default=True),

@@ -1,4 +1,9 @@
-"""The demo hall: services named after those of Jakarta's public service malls."""
+"""The demo hall: a public service mall modelled on Jakarta's Mal Pelayanan Publik as it reopened
+in June 2020 (three floors, each room at 50 % of its capacity, about ten agencies, Bank DKI at 50
+customers a day, the land office for applicants who registered online), with services named after
+those of Jakarta's public service malls. `seed_demo(..., one_hall=True)` seeds the same services
+as one hall of one zone and one agency, as Loket was before the mall (`flask seed-demo
+--one-hall`; most browser tests use it)."""
 
 from __future__ import annotations
 
@@ -11,8 +16,29 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
 from .domain.vocabulary import CounterState, Role
-from .models import Counter, CounterService, Service, ServiceRequirement, Site, User
+from .models import Agency, Counter, CounterService, Service, ServiceRequirement, Site, User, Zone
 from .services import mall, staff
+from .services.passwords import hash_password
+
+
+@dataclass(frozen=True)
+class DemoZone:
+    """A floor's service room: its cap is `room_capacity` × `distancing_pct` ÷ 100."""
+
+    floor: int
+    name: str
+    room_capacity: int
+    distancing_pct: int = 50
+
+
+@dataclass(frozen=True)
+class DemoAgency:
+    code: str
+    name_id: str
+    name_en: str
+    colour: str
+    walk_in: bool = True
+    daily_cap: int | None = None
 
 
 @dataclass(frozen=True)
@@ -23,19 +49,75 @@ class DemoService:
     counters: int
     prior_s: int
     quota: int | None = None
+    #: Its agency (`DemoAgency.code`) and the floor of its zone, in the mall.
+    agency: str = ""
+    floor: int = 3
 
 
+#: Consultation on floor 2 and the agencies' units on floor 3, as the 2020 press reported; the
+#: police's vehicle and clearance desks and the bank by the entrance on floor 1. Each room at
+#: 50 % of its capacity; the building's cap (`HALL_CAPACITY`) is the three rooms' together.
+ZONES = (
+    DemoZone(1, "Ruang Samsat & Perbankan", 80),
+    DemoZone(2, "Ruang Konsultasi", 60),
+    DemoZone(3, "Ruang Layanan Instansi", 160),
+)
+AGENCIES = (
+    DemoAgency("DUKCAPIL", "Dukcapil DKI Jakarta", "Population and civil registry", "#1f6f43"),
+    DemoAgency("IMIGRASI", "Kantor Imigrasi", "Immigration office", "#17406d"),
+    DemoAgency("POLDA", "Polda Metro Jaya", "Jakarta Metropolitan Police", "#6b4a1f"),
+    DemoAgency("BPJSKES", "BPJS Kesehatan", "BPJS Health", "#0a7440"),
+    DemoAgency("BPJSTK", "BPJS Ketenagakerjaan", "BPJS Employment", "#0b5a9e"),
+    DemoAgency("DJP", "Direktorat Jenderal Pajak", "Directorate General of Taxes", "#8a6100"),
+    DemoAgency("DPMPTSP", "DPMPTSP DKI Jakarta", "Investment and one-stop permits", "#6f2a80"),
+    # The land office serves applicants who registered online first (its own queue app).
+    DemoAgency(
+        "BPN", "Badan Pertanahan Nasional", "National Land Agency", "#7a4210", walk_in=False
+    ),
+    DemoAgency("BANKDKI", "Bank DKI", "Bank DKI", "#a8102a", daily_cap=50),
+)
 SERVICES = [
-    DemoService("A", "Kependudukan & Catatan Sipil", "Population & civil registry", 4, 420),
-    DemoService("B", "Paspor (Imigrasi)", "Passports (Immigration)", 4, 600, 300),
-    DemoService("C", "Samsat: Pajak Kendaraan", "Vehicle tax (Samsat)", 4, 360),
-    DemoService("D", "BPJS Kesehatan", "National health insurance", 3, 480),
-    DemoService("E", "BPJS Ketenagakerjaan", "Workers' social security", 3, 540),
-    DemoService("F", "Perpajakan (NPWP, SPT)", "Taxes (NPWP, returns)", 3, 420),
-    DemoService("G", "Perizinan Usaha & Bangunan", "Business & building permits", 3, 900, 150),
-    DemoService("H", "SKCK (Kepolisian)", "Police clearance (SKCK)", 3, 300, 250),
-    DemoService("J", "Pertanahan (BPN)", "Land registry (BPN)", 2, 1200, 80),
-    DemoService("K", "Perbankan (Bank DKI)", "Banking (Bank DKI)", 2, 300),
+    DemoService(
+        "A",
+        "Kependudukan & Catatan Sipil",
+        "Population & civil registry",
+        4,
+        420,
+        agency="DUKCAPIL",
+        floor=3,
+    ),
+    DemoService(
+        "B", "Paspor (Imigrasi)", "Passports (Immigration)", 4, 600, 300, agency="IMIGRASI", floor=3
+    ),
+    DemoService(
+        "C", "Samsat: Pajak Kendaraan", "Vehicle tax (Samsat)", 4, 360, agency="POLDA", floor=1
+    ),
+    DemoService(
+        "D", "BPJS Kesehatan", "National health insurance", 3, 480, agency="BPJSKES", floor=2
+    ),
+    DemoService(
+        "E", "BPJS Ketenagakerjaan", "Workers' social security", 3, 540, agency="BPJSTK", floor=2
+    ),
+    DemoService(
+        "F", "Perpajakan (NPWP, SPT)", "Taxes (NPWP, returns)", 3, 420, agency="DJP", floor=2
+    ),
+    DemoService(
+        "G",
+        "Perizinan Usaha & Bangunan",
+        "Business & building permits",
+        3,
+        900,
+        150,
+        agency="DPMPTSP",
+        floor=3,
+    ),
+    DemoService(
+        "H", "SKCK (Kepolisian)", "Police clearance (SKCK)", 3, 300, 250, agency="POLDA", floor=1
+    ),
+    DemoService("J", "Pertanahan (BPN)", "Land registry (BPN)", 2, 1200, 80, agency="BPN", floor=3),
+    DemoService(
+        "K", "Perbankan (Bank DKI)", "Banking (Bank DKI)", 2, 300, agency="BANKDKI", floor=1
+    ),
 ]
 #: The documents a few demo services ask for (persyaratan): (Indonesian, English, note). The
 #: kiosk lists them before issuing; the other services issue at once.
@@ -64,13 +146,47 @@ REQUIREMENTS: dict[str, list[tuple[str, str, str]]] = {
         ("Sidik jari", "Fingerprint card", "dari Polres, bila sudah ada"),
     ],
 }
-HALL_CAPACITY = 150
+HALL_CAPACITY = 150  # = the three rooms' caps: 40 + 30 + 80
 ADMIN = ("admin", "admin-loket")
 SUPERVISOR = ("supervisor", "supervisor-loket")
 CLERK_PASSWORD = "petugas-loket"
 #: The first clerk stands for all of them: the demo gives every clerk the same password, and
 #: checking each (scrypt) would make `make run` wait a second per ten clerks.
 FIRST_CLERK = "petugas01"
+
+
+def add_mall(
+    session: Session, site: Site, scale: float = 1.0
+) -> tuple[dict[int, Zone], dict[str, Agency]]:
+    """The demo mall's zones (by floor) and agencies (by code) in `site`, room capacities and
+    the bank's daily cap scaled by `scale` (the simulated day's). Flushes."""
+    zones = {
+        z.floor: Zone(
+            site_id=site.id,
+            name=z.name,
+            floor=z.floor,
+            room_capacity=max(2, round(z.room_capacity * scale)),
+            distancing_pct=z.distancing_pct,
+            position=position,
+        )
+        for position, z in enumerate(ZONES)
+    }
+    agencies = {
+        a.code: Agency(
+            site_id=site.id,
+            code=a.code,
+            name_id=a.name_id,
+            name_en=a.name_en,
+            colour=a.colour,
+            walk_in=a.walk_in,
+            daily_cap=None if a.daily_cap is None else max(1, round(a.daily_cap * scale)),
+            position=position,
+        )
+        for position, a in enumerate(AGENCIES)
+    }
+    session.add_all([*zones.values(), *agencies.values()])
+    session.flush()
+    return zones, agencies
 
 
 def add_counters(
@@ -81,11 +197,17 @@ def add_counters(
 ) -> list[Counter]:
     """The demo's counters, numbered from 1: `how_many(spec)` for each service of `SERVICES`
     (in order, `services` matching them), each serving its own service first and helping the
-    next one when its own queue is empty. A label names both services in that order, so the
-    clerk and the supervisor read what the counter serves. All start closed. Flushes."""
+    next one of its zone (a counter serves the services of the room it stands in) when its own
+    queue is empty. A label names both services in that order, so the clerk and the supervisor
+    read what the counter serves. All start closed. Flushes.
+
+    The numbers follow `SERVICES`, not the floors (counters 1–8 serve A and B on floor 3, as in
+    the one-hall demo): a clerk's account, petugasNN at counter NN, and every example of the
+    API keep meaning the same counter in both seeds."""
     counters: list[Counter] = []
-    for index, (spec, service) in enumerate(zip(SERVICES, services, strict=True)):
-        helper = services[(index + 1) % len(services)]
+    for spec, service in zip(SERVICES, services, strict=True):
+        room = [s for s in services if s.zone_id == service.zone_id]
+        helper = room[(room.index(service) + 1) % len(room)]
         serves = " · ".join(s.name_id for s in dict.fromkeys((service, helper)))
         for _ in range(how_many(spec)):
             number = len(counters) + 1
@@ -107,8 +229,11 @@ def add_counters(
     return counters
 
 
-def seed_demo(session: Session, timezone: str = "Asia/Jakarta") -> list[str] | None:
-    """Create the demo hall in an empty database and return sign-in lines; None if not empty."""
+def seed_demo(
+    session: Session, timezone: str = "Asia/Jakarta", one_hall: bool = False
+) -> list[str] | None:
+    """Create the demo mall (or, with `one_hall`, the same services as one hall of one zone and
+    one agency) in an empty database and return sign-in lines; None if not empty."""
     if session.scalars(select(Service.id).limit(1)).first() is not None:
         return None
     site = Site(
@@ -120,17 +245,26 @@ def seed_demo(session: Session, timezone: str = "Asia/Jakarta") -> list[str] | N
         closes_at=time(0, 0),
         hall_capacity=HALL_CAPACITY,
         priority_ratio=2,
+        # The mall gives a called applicant a minute to reach the counter before a clerk may
+        # mark a no-show (an elderly applicant walking from the far end of the room); the
+        # one-hall demo keeps 0, which the tests of immediate no-shows rely on.
+        no_show_after_s=0 if one_hall else 60,
         seq=0,
     )
     session.add(site)
     session.flush()
+    if one_hall:
+        zone, agency = mall.home(session, site)
+        place = {spec.code: (zone.id, agency.id) for spec in SERVICES}
+    else:
+        zones, agencies = add_mall(session, site)
+        place = {s.code: (zones[s.floor].id, agencies[s.agency].id) for s in SERVICES}
     services = []
-    zone, agency = mall.home(session, site)
     for position, spec in enumerate(SERVICES):
         service = Service(
             site_id=site.id,
-            zone_id=zone.id,
-            agency_id=agency.id,
+            zone_id=place[spec.code][0],
+            agency_id=place[spec.code][1],
             code=spec.code,
             name_id=spec.name_id,
             name_en=spec.name_en,
@@ -157,11 +291,21 @@ def seed_demo(session: Session, timezone: str = "Asia/Jakarta") -> list[str] | N
     number = len(add_counters(session, site, services, lambda spec: spec.counters))
     staff.create_user(session, *ADMIN, Role.ADMIN)
     staff.create_user(session, *SUPERVISOR, Role.SUPERVISOR)
+    # The clerks share the demo's one published password, so one hash serves them all: a
+    # scrypt hash per clerk made `make run` (and each browser test's server) wait seconds.
+    clerk_hash = hash_password(CLERK_PASSWORD)
     for n in range(1, number + 1):
-        staff.create_user(session, f"petugas{n:02d}", CLERK_PASSWORD, Role.CLERK, [n])
+        staff.create_user(
+            session, f"petugas{n:02d}", CLERK_PASSWORD, Role.CLERK, [n], hashed=clerk_hash
+        )
+    shape = (
+        "one hall"
+        if one_hall
+        else f"{len(ZONES)} floors at 50 % of their rooms, {len(AGENCIES)} agencies"
+    )
     return [
-        f"Demo hall '{site.name}': {len(services)} services, {number} counters, "
-        f"hall capacity {HALL_CAPACITY}.",
+        f"Demo hall '{site.name}': {shape}, {len(services)} services, {number} counters, "
+        f"building capacity {HALL_CAPACITY}.",
         f"Sign in as admin:      {ADMIN[0]} / {ADMIN[1]}",
         f"Sign in as supervisor: {SUPERVISOR[0]} / {SUPERVISOR[1]}",
         f"Clerks: petugas01 … petugas{number:02d} / {CLERK_PASSWORD} "

@@ -96,6 +96,17 @@ ACTION_LABELS = {
     "requirement_remove": _l("requirement removed"),
     "resend": _l("sent again"),
     "test_send": _l("test message sent"),
+    "settings": _l("settings changed"),
+    "closed_day_add": _l("closed day added"),
+    "closed_day_remove": _l("closed day removed"),
+    "capacity": _l("places changed"),
+}
+
+#: An agency's or service's channel policy (issue 16), in lists and the audit trail.
+CHANNEL_POLICY_LABELS = {
+    "walk_in": _l("walk-ins only"),
+    "online": _l("online only"),
+    "both": _l("walk-ins and online"),
 }
 
 #: How the audit trail names what an admin change was about.
@@ -110,12 +121,30 @@ ENTITY_LABELS = {
     "notification": _l("Notification"),
     "zone": _l("Zone"),
     "agency": _l("Agency"),
+    "booking": _l("Online registration"),
+    "booking_session": _l("Booking session"),
 }
 
 #: How the audit trail names the fields of a change and the details of an event.
 FIELD_LABELS = {
     "active": _l("active"),
+    "capacity": _l("default places"),
+    "capacity_override": _l("places"),
+    "channels": _l("channels"),
+    "day": _l("day"),
+    "days_ahead": _l("days ahead"),
+    "early_min": _l("check-in before (min)"),
+    "holder_kind": _l("a booking asks for"),
+    "late_min": _l("check-in after (min)"),
+    "online_pct": _l("online share (%)"),
+    "release_no_shows": _l("no-shows' places to walk-ins"),
+    "session": _l("session"),
+    "session_min": _l("session length (min)"),
+    "week_limit": _l("bookings per person a week"),
+    "windows": _l("booking windows"),
+    "working_days": _l("working days"),
     "agency": _l("agency"),
+    "almost_ahead": _l("“almost your turn” at (ahead)"),
     "api_tokens_revoked": _l("API tokens revoked"),
     "address": _l("address"),
     "channel": _l("channel"),
@@ -153,6 +182,7 @@ FIELD_LABELS = {
     "recall_limit": _l("recall limit"),
     "requirement": _l("requirement"),
     "requirements": _l("requirements"),
+    "retention_days": _l("numbers kept (days)"),
     "room_capacity": _l("room capacity"),
     "role": _l("role"),
     "services": _l("services"),
@@ -165,7 +195,28 @@ FIELD_LABELS = {
     "walk_in": _l("walk-ins"),
     "via": _l("via"),
     "wait_alert_min": _l("wait alert (min)"),
+    "webhook_secret": _l("own gateway secret set"),
+    "webhook_url": _l("own gateway address"),
     "zone": _l("zone"),
+    # The notification kinds (their switch and texts, as a site's settings record them).
+    "ticket.issued": _l("message: ticket issued"),
+    "ticket.almost": _l("message: almost your turn"),
+    "ticket.admitted": _l("message: you may enter"),
+    "ticket.called": _l("message: called to a counter"),
+    "ticket.no_show": _l("message: no-show"),
+    "booking.confirmed": _l("message: booking confirmed"),
+    "booking.reminder": _l("message: booking reminder"),
+}
+
+#: What each notification kind is, for the console's settings page.
+NOTIFY_KIND_LABELS = {
+    "ticket.issued": _l("Ticket issued (with the link to the status page)"),
+    "ticket.almost": _l("Almost your turn: please come back"),
+    "ticket.admitted": _l("You may enter the waiting hall now"),
+    "ticket.called": _l("Called to a counter"),
+    "ticket.no_show": _l("Skipped: nobody came when called"),
+    "booking.confirmed": _l("Online booking confirmed (with the link to the booking)"),
+    "booking.reminder": _l("Booking reminder: the evening before, and an hour before"),
 }
 
 #: Words for the coded values the trail records (a value not listed shows as it is).

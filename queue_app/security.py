@@ -66,7 +66,14 @@ CONTENT_SECURITY_POLICY = {
 #: Browser features no screen uses.
 PERMISSIONS_POLICY = {"camera": "()", "microphone": "()", "geolocation": "()", "payment": "()"}
 #: Pages whose URL carries a ticket's token: their requests send no Referer at all.
-TOKEN_PAGES = frozenset({"pages.ticket_status", "screens.printed_ticket"})
+TOKEN_PAGES = frozenset(
+    {
+        "pages.ticket_status",
+        "screens.printed_ticket",
+        "booking_page.booking_status",
+        "daftar.booking_qr",
+    }
+)
 #: The rate-limit settings (README, "Security"); each is a `limits` string.
 LIMIT_SETTINGS = (
     "ISSUE_RATE_LIMIT_PER_IP",
@@ -77,6 +84,8 @@ LIMIT_SETTINGS = (
     "SURVEY_RATE_LIMIT_PER_IP",
     "NOT_READY_RATE_LIMIT_PER_IP",
     "NOT_READY_RATE_LIMIT_PER_DEVICE",
+    "BOOKING_RATE_LIMIT_PER_IP",
+    "BOOKING_READ_RATE_LIMIT_PER_IP",
 )
 #: The forwarding headers (as WSGI environ keys) a request from an untrusted peer loses.
 FORWARDING_HEADERS = (
@@ -411,6 +420,11 @@ NOT_READY_PER_DEVICE = Limit("NOT_READY_RATE_LIMIT_PER_DEVICE", issuer_key, exem
 #: credential, so every try counts, per address (a guesser of tokens is throttled).
 HOLDER_CANCEL = Limit("HOLDER_CANCEL_RATE_LIMIT_PER_IP", client_address)
 HOLDER_SURVEY = Limit("SURVEY_RATE_LIMIT_PER_IP", client_address)
+#: Online registration (issue 16), per address: booking and cancelling (a signed-in
+#: account, such as another agency's portal with its API token, is exempt: it books for
+#: many users); and the reads of availability and of a booking by token.
+BOOKING_PER_ADDRESS = Limit("BOOKING_RATE_LIMIT_PER_IP", client_address, exempt_when=_known_issuer)
+BOOKING_READ_PER_ADDRESS = Limit("BOOKING_READ_RATE_LIMIT_PER_IP", client_address)
 #: Password guessing: failed sign-ins (401) count, per address and per (username, address),
 #: across the sign-in form and the API token endpoint alike. Never per username alone:
 #: usernames are predictable, and a guesser spread over many addresses would then lock the real

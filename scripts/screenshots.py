@@ -30,6 +30,8 @@ two of them for elderly applicants, four counters open, some tickets called, ser
                              passed the alert limit the admin set to one minute, with a
                              no-show to reinstate and a refused close of a busy counter
     reprint.png   1366×768   the reprint form, refusing a code of no ticket of today
+    kiosk-notify.png  1080×1920  notifications on: the kiosk's step for a number to be told at
+    admin-notify-settings.png  the notification settings, refusing an unknown placeholder
 
 Run: `make screenshots`, or `.venv/bin/python scripts/screenshots.py [--out DIR] [--only PREFIX]`
 (`--only kiosk`: the same busy moment, but only the kiosk's three pictures; `--only staff`:
@@ -306,7 +308,7 @@ def admin_pages(base: str, browser: Browser, out: Path, started: float, hall: Ha
     hall.ticket(hall.call(3), "no-show", 3)
     overview.wait_for_selector("#ov-missed li")
     overview.once("dialog", lambda dialog: dialog.accept())
-    overview.click("#ov-counters li.ov-counter:nth-child(5) button[data-action=close]")
+    overview.click('#ov-counters li.ov-counter[data-id="5"] button[data-action=close]')
     overview.wait_for_selector("#ov-result.refused:not([hidden])")
     shoot(overview, out, "overview.png", full_page=True)
 
@@ -371,6 +373,39 @@ def board_screens(browser: Browser, out: Path, tmp: Path) -> None:
         shoot(board_page(browser, base, (1920, 1080)), out, "board-closed.png")
 
 
+def notify_screens(browser: Browser, out: Path, tmp: Path) -> None:
+    """With notifications on: the kiosk's step for the number to be told by SMS/WhatsApp, and
+    the admin console's notification settings (a gateway that is never called: nothing is
+    issued)."""
+    env = {
+        "NOTIFY_ENABLED": "true",
+        "NOTIFY_WEBHOOK_URL": "http://127.0.0.1:9/hook",
+        "NOTIFY_WEBHOOK_SECRET": "screenshots-only-secret",
+    }
+    with gunicorn_server(f"sqlite:///{tmp / 'notify.db'}", extra_env=env) as base:
+        kiosk = browser.new_context(viewport={"width": 1080, "height": 1920}).new_page()
+        kiosk.set_default_timeout(WAIT_MS)
+        kiosk.goto(f"{base}/kiosk")
+        connected(kiosk)
+        kiosk.click("#notify-toggle")
+        for key in "0812345":
+            kiosk.click(f'#notify-step .keypad button[data-key="{key}"]')
+        shoot(kiosk, out, "kiosk-notify.png")
+        kiosk.context.close()
+        admin = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+        admin.set_default_timeout(WAIT_MS)
+        admin.goto(f"{base}/login?next=/admin/notifications/settings")
+        admin.fill("#username", ADMIN[0])
+        admin.fill("#password", ADMIN[1])
+        admin.click("button[type=submit]")
+        admin.wait_for_url("**/admin/notifications/settings")
+        admin.fill("#ticket_called_id", "Nomor {nomor} ke loket {counter}")
+        admin.click("form#notify-settings button[type=submit]")
+        admin.wait_for_selector(".has-error")
+        shoot(admin, out, "admin-notify-settings.png", full_page=True)
+        admin.context.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
@@ -392,6 +427,8 @@ def main() -> None:
             screenshots(base, browser, out, Path(tmp) / "demo.db", args.only)
             if args.only != "staff" and ("board".startswith(ONLY) or ONLY.startswith("board")):
                 board_screens(browser, out, Path(tmp))
+            if args.only != "staff":
+                notify_screens(browser, out, Path(tmp))
         finally:
             browser.close()
 

@@ -8,12 +8,15 @@ unreachable PostgreSQL fails those tests; elsewhere they are skipped with a mess
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from flask import Flask
@@ -28,6 +31,10 @@ from queue_app.extensions import db
 from queue_app.models import Counter, Service, Site, User
 
 from .helpers import make_counter, make_service, make_site, make_user
+from .watchdog import bounded
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Playwright
 
 POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -218,6 +225,34 @@ def xdist_group(nodeid: str) -> str:
     return next((g for prefix, g in SHARED_GROUPS.items() if path.startswith(prefix)), path)
 
 
+#: The groups that take minutes (worker time in a `make test` run on 2 cores, December 2026),
+#: longest first: handed out first, so no worker starts one of them while the other is nearly
+#: done (longest-first is how the suite's wall time gets close to half its worker time). The
+#: rest follow, most tests first (xdist's own order).
+LONG_GROUPS = (
+    "browser",  # ~5 min
+    "postgres-load",  # ~4 min: the cluster, the thread storms
+    "tests/simulate/test_simulate_day_command.py",  # ~3.5 min: the full 5,000-applicant day
+    "tests/simulate/test_busy_day.py",  # ~1.5 min: a day per backend
+    "tests/security/test_openapi_fuzz.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run the long groups first, then the others by how many tests they have; each group's
+    tests stay together and in their own order (module-scoped fixtures are built once)."""
+    groups: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        groups.setdefault(xdist_group(item.nodeid), []).append(item)
+
+    def rank(group: str) -> tuple[int, int]:
+        if group in LONG_GROUPS:
+            return (LONG_GROUPS.index(group), 0)
+        return (len(LONG_GROUPS), -len(groups[group]))
+
+    items[:] = [item for group in sorted(groups, key=rank) for item in groups[group]]
+
+
 @pytest.hookimpl(tryfirst=True, optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """Under `pytest -n N --dist loadgroup` (what `make test` runs), keep each module's tests
@@ -233,8 +268,76 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
         return None
     from xdist.scheduler import LoadScopeScheduling
 
+    # The collection's order (pytest_collection_modifyitems above) is the order of the work.
+    config.option.loadscopereorder = False
+
     class ModuleGroupScheduling(LoadScopeScheduling):  # type: ignore[misc]
         def _split_scope(self, nodeid: str) -> str:
             return xdist_group(nodeid)
 
     return ModuleGroupScheduling(config, log)
+
+
+# -- the browser (tests/browser, tests/security/test_csp_browser.py) --------------------------
+#: Debian's Chromium: Playwright drives it, and no browser is ever downloaded.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def zbarimg() -> str | None:
+    """zbarimg (Debian's zbar-tools), which reads the printed ticket's QR code."""
+    return shutil.which("zbarimg") or (
+        "/usr/bin/zbarimg" if os.access("/usr/bin/zbarimg", os.X_OK) else None
+    )
+
+
+def missing_tools() -> list[str]:
+    """What the browser tests need and this machine lacks (empty when all is there)."""
+    missing = []
+    if not os.access(CHROMIUM, os.X_OK):
+        missing.append(f"Chromium at {CHROMIUM} (apt-get install chromium)")
+    if zbarimg() is None:
+        missing.append("zbarimg (apt-get install zbar-tools)")
+    if importlib.util.find_spec("playwright") is None:
+        missing.append("the playwright Python package (pip install -r requirements-dev.txt)")
+    return missing
+
+
+@pytest.fixture(scope="session")
+def browser_tools() -> None:
+    """Fail in CI, skip elsewhere, when Chromium, zbarimg or Playwright is missing."""
+    missing = missing_tools()
+    if not missing:
+        return
+    message = "browser tests need " + ", ".join(missing)
+    if IN_CI:
+        pytest.fail(message + " — they are required in CI")
+    pytest.skip(message + " — install them to run these tests")
+
+
+@pytest.fixture(scope="session")
+def playwright(browser_tools: None) -> Iterator[Playwright]:
+    """One Playwright per test process, defined here once for every directory: its sync API
+    runs an event loop in this thread, and a second one started beside it (a fixture of the
+    same name defined in another conftest) fails."""
+    from playwright.sync_api import sync_playwright
+
+    manager = sync_playwright()
+    with bounded("Playwright's driver start", 120):
+        started = manager.__enter__()
+    try:
+        yield started
+    finally:
+        manager.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    """One headless Chromium per test process; each test opens its own contexts, so no
+    cookie, storage or page outlives its test."""
+    with bounded("Chromium's launch", 120):
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=60_000
+        )
+    yield chromium
+    chromium.close()

@@ -41,6 +41,22 @@ def parse_id(raw: str) -> int | None:
     return value if 0 < value <= MAX_ID else None
 
 
+#: How a query flag (`?entrance=1`) may be written: on, off; anything else is malformed.
+FLAG_ON = frozenset({"1", "true", "yes", "on", ""})
+FLAG_OFF = frozenset({"0", "false", "no", "off"})
+
+
+def parse_flag(raw: str | None) -> bool | None:
+    """A query flag: False when absent or off (`0`, `false`, `no`), True when on (`1`,
+    `true`, `yes`, or named without a value: `?entrance`), None when malformed."""
+    if raw is None:
+        return False
+    word = raw.strip().casefold()
+    if word in FLAG_ON:
+        return True
+    return False if word in FLAG_OFF else None
+
+
 def values_of(
     vocabulary: type[StrEnum], *only: StrEnum, nullable: bool = False, description: str = ""
 ) -> WithJsonSchema:

@@ -96,6 +96,10 @@ class Agency(TypedDict):
     name_en: str
     colour: Annotated[str, Field(description="its tile colour, #rrggbb", examples=["#c0392b"])]
     walk_in: Annotated[bool, Field(description="false: register online, no kiosk tickets")]
+    channels: Annotated[
+        Literal["walk_in", "online", "both"],
+        Field(description="its channel policy (a service may override it): walk_in, online, both"),
+    ]
     daily_cap: Annotated[int | None, Field(description="tickets a day across its services")]
     issued_today: int
 

@@ -137,6 +137,81 @@ class Occupancy(TypedDict):
     bins: list[OccupancyBin]
 
 
+Share = Annotated[float | None, Field(ge=0, le=1)]
+
+
+class BookingFigures(TypedDict):
+    """Online bookings (issue 16) of a group, each counted on the day it is for, once, by what
+    became of it: booked = checked_in + cancelled + expired + still_booked, and expired =
+    no_show + late_walk_in (docs/reports.md)."""
+
+    sessions: Annotated[Count, Field(description="arrival sessions (over a range: per day)")]
+    places: Annotated[Count, Field(description="their places (an override, else the default)")]
+    booked: Annotated[Count, Field(description="every booking made for them")]
+    checked_in: Count
+    cancelled: Count
+    expired: Count
+    no_show: Annotated[
+        Count, Field(description="not checked in by the session's end + late tolerance")
+    ]
+    late_walk_in: Annotated[
+        Count, Field(description="came after the window and took a walk-in ticket (expired)")
+    ]
+    still_booked: Annotated[Count, Field(description="not checked in, cancelled or expired yet")]
+    show_rate: Annotated[
+        Share, Field(description="checked_in ÷ (booked − cancelled); null: none kept")
+    ]
+    cancel_rate: Annotated[Share, Field(description="cancelled ÷ booked; null: none booked")]
+
+
+class ChannelShare(TypedDict):
+    """Tickets of a group by channel: online (a booking's check-in) and walk-in (any other)."""
+
+    tickets_issued: Count
+    tickets_online: Count
+    tickets_walk_in: Count
+    online_share: Annotated[
+        Share, Field(description="tickets_online ÷ tickets_issued; null: none issued")
+    ]
+
+
+class BookingTotals(BookingFigures, ChannelShare):
+    pass
+
+
+class SessionBookings(BookingFigures):
+    service_id: int
+    service: Annotated[str, Field(description="the service's code")]
+    starts: Annotated[str, Field(description="local start time, HH:MM")]
+    ends: Annotated[str, Field(description="local end time, HH:MM")]
+
+
+class ServiceBookings(BookingFigures, ChannelShare):
+    id: int
+    code: str
+    name: str
+    name_en: str
+
+
+class AgencyBookings(BookingFigures, ChannelShare):
+    id: int
+    code: str
+    name: str
+    name_en: str
+
+
+class Bookings(TypedDict):
+    """Online registration of the period: per session time, service, agency and in all."""
+
+    totals: BookingTotals
+    sessions: Annotated[
+        list[SessionBookings],
+        Field(description="per service and session time; over a range, the days added up"),
+    ]
+    services: Annotated[list[ServiceBookings], Field(description="every service of the site")]
+    agencies: Annotated[list[AgencyBookings], Field(description="every agency of the site")]
+
+
 #: `from` is a Python keyword: the functional form.
 DailyReport = TypedDict(
     "DailyReport",
@@ -156,5 +231,8 @@ DailyReport = TypedDict(
             list[AgencyFigures], Field(description="every agency of the site (issue 15)")
         ],
         "zones": Annotated[list[ZoneFigures], Field(description="every zone of the site")],
+        "bookings": Annotated[
+            Bookings, Field(description="online registration and the tickets' channels (issue 16)")
+        ],
     },
 )

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode
 
-from . import bodies, payloads, reports, survey
+from . import bodies, booking, payloads, reports, survey
 
 REF = "#/components/schemas/{model}"
 
@@ -29,6 +29,10 @@ RESPONSES: list[Any] = [
     reports.DailyReport,
     survey.SurveyReceipt,
     survey.IkmReport,
+    booking.Availability,
+    booking.BookingView,
+    booking.BookedReceipt,
+    booking.CheckedIn,
 ]
 #: The request bodies, inlined in their operations (a body's schema is read by its fields).
 BODIES: list[type[bodies.Body]] = [
@@ -37,6 +41,8 @@ BODIES: list[type[bodies.Body]] = [
     bodies.TransferBody,
     bodies.FinishBody,
     survey.SurveyBody,
+    booking.BookingBody,
+    booking.CheckInBody,
 ]
 
 

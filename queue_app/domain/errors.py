@@ -123,3 +123,90 @@ class SurveyClosed(LoketError):
     answered, or was served more than `domain.ikm.ANSWER_DAYS` days ago (`detail.reason`)."""
 
     code = "survey_closed"
+
+
+# -- online registration (issue 16) -----------------------------------------------------------
+
+
+class BookingRefused(LoketError):
+    """A booking, its cancellation or its check-in was refused (409); `code` says why."""
+
+    code = "booking_refused"
+
+
+class SessionFull(BookingRefused):
+    """Every place of the session is booked."""
+
+    code = "session_full"
+
+
+class AlreadyBooked(BookingRefused):
+    """The holder already has an active booking of this service on this day."""
+
+    code = "already_booked"
+
+
+class BookingLimit(BookingRefused):
+    """The holder has made the site's weekly number of bookings."""
+
+    code = "booking_limit"
+
+
+class WalkInOnly(BookingRefused):
+    """The service takes walk-ins only: nothing to book."""
+
+    code = "walk_in_only"
+
+
+class TooEarly(BookingRefused):
+    """Check-in before the session's window opens (`detail.opens_at`)."""
+
+    code = "too_early"
+
+
+class TooLate(BookingRefused):
+    """Check-in after the session's window closed, where walk-ins are not taken."""
+
+    code = "too_late"
+
+
+class NotToday(BookingRefused):
+    """Check-in of a booking for another day."""
+
+    code = "not_today"
+
+
+class AlreadyCheckedIn(BookingRefused):
+    """The booking was checked in already (its ticket exists)."""
+
+    code = "already_checked_in"
+
+
+class BookingCancelled(BookingRefused):
+    """The booking was cancelled."""
+
+    code = "booking_cancelled"
+
+
+class BookingExpired(BookingRefused):
+    """The booking expired: its session ended without a check-in."""
+
+    code = "booking_expired"
+
+
+class BookingClosed(Forbidden):
+    """Booking is outside the site's windows now (`detail.opens_at`: when it opens next)."""
+
+    code = "booking_closed"
+
+
+class InvalidDate(InvalidInput):
+    """The day asked for is malformed or not bookable (`detail.reason`)."""
+
+    code = "invalid_date"
+
+
+class InvalidSession(InvalidInput):
+    """No such session of the service on that day."""
+
+    code = "invalid_session"

@@ -9,8 +9,10 @@ Two estimators live here:
   transferred tickets first — using the counter time per call actually recorded today for each
   service (recent rounds weigh more, the configured prior until there is enough data), the time
   each busy counter still needs, and arrivals at today's recent rate until the kiosk closes (a
-  priority ticket arriving later still goes ahead of a regular one waiting now). The time at
-  which the projection calls a ticket is its estimate.
+  priority ticket arriving later still goes ahead of a regular one waiting now), and the online
+  bookings of a session that has started still expected to check in (issue 16: each will queue
+  as if issued at the session's start). The time at which the projection calls a ticket is its
+  estimate.
 
 Everything is in seconds from "now" (the projection's time 0). No clocks, no database.
 """
@@ -45,6 +47,24 @@ EARLY_CLOSE_MARGIN = 0.1
 #: Spread of one round around its mean (coefficient of variation), used to break the tie of
 #: counters that are all free now: they will not all finish their next round at the same time.
 ROUND_CV = 0.5
+
+#: The share of today's booked applicants expected to check in, before today has shown its
+#: own (a prior, as the counter time's is): no-shows of online queues run at 10-30 %.
+SHOW_RATE_PRIOR = 0.8
+#: The prior counts as this many bookings whose check-in window has closed.
+SHOW_RATE_PRIOR_WEIGHT = 5.0
+
+
+def show_rate(checked_in: int, not_shown: int) -> float:
+    """The share of bookings expected to check in: today's closed sessions (checked in, or
+    expired unchecked), with the prior counting as a few of them."""
+    prior = SHOW_RATE_PRIOR * SHOW_RATE_PRIOR_WEIGHT
+    return (checked_in + prior) / (checked_in + not_shown + SHOW_RATE_PRIOR_WEIGHT)
+
+
+def expected_check_ins(booked: int, rate: float) -> int:
+    """How many of a session's `booked` (not yet checked in) are expected, rounded half up."""
+    return max(0, math.floor(booked * rate + 0.5))
 
 
 # -- first version ------------------------------------------------------------------------------
@@ -125,6 +145,16 @@ class QueueNow:
         fronts = tuple(priority for priority, front in tickets if front)
         places = tuple(i for i, (priority, front) in enumerate(tickets) if priority and not front)
         return cls(len(tickets), fronts, places)
+
+    def with_regular(self, place: int, count: int) -> QueueNow:
+        """This queue with `count` regular tickets put in at `place` (0-based, after the front
+        ones): expected check-ins of a session that has started, whose tickets will queue as if
+        issued at its start, ahead of what was issued since."""
+        if count <= 0:
+            return self
+        place = max(len(self.front_priority), min(place, self.length))
+        shifted = tuple(p + count if p >= place else p for p in self.priority_at)
+        return QueueNow(self.length + count, self.front_priority, shifted)
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,10 @@ from __future__ import annotations
 import random
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 
 class Kind(StrEnum):
@@ -20,6 +21,8 @@ class Kind(StrEnum):
     ADMITTED = "ticket.admitted"
     CALLED = "ticket.called"
     NO_SHOW = "ticket.no_show"
+    BOOKING_CONFIRMED = "booking.confirmed"
+    BOOKING_REMINDER = "booking.reminder"
 
 
 class State(StrEnum):
@@ -33,8 +36,13 @@ class State(StrEnum):
 
 PENDING = (State.QUEUED.value, State.RETRYING.value)
 LANGS = ("id", "en")
-#: Tickets ahead of a holder when `ticket.almost` is sent (a site setting later).
+#: Tickets ahead of a holder when `ticket.almost` is sent, unless the site sets its own.
 ALMOST_AHEAD = 5
+#: The bounds of that setting, and of the days numbers are kept (retention).
+ALMOST_AHEAD_MAX = 50
+RETENTION_DAYS_MAX = 366
+#: The longest template the console takes (an SMS is 160 characters; WhatsApp takes more).
+TEMPLATE_MAX = 500
 
 #: The placeholders each kind's template may use.
 PLACEHOLDERS: dict[Kind, frozenset[str]] = {
@@ -43,6 +51,8 @@ PLACEHOLDERS: dict[Kind, frozenset[str]] = {
     Kind.ADMITTED: frozenset({"code", "service", "site"}),
     Kind.CALLED: frozenset({"code", "service", "site", "counter"}),
     Kind.NO_SHOW: frozenset({"code", "service", "site"}),
+    Kind.BOOKING_CONFIRMED: frozenset({"code", "service", "site", "date", "session", "link"}),
+    Kind.BOOKING_REMINDER: frozenset({"code", "service", "site", "date", "session", "link"}),
 }
 
 #: The default texts, Indonesian and English.
@@ -70,11 +80,52 @@ TEMPLATES: dict[Kind, dict[str, str]] = {
         "en": "{site}: number {code} was skipped because nobody came when it was called. "
         "Please ask the staff.",
     },
+    Kind.BOOKING_CONFIRMED: {
+        "id": "{site}: pendaftaran {code} untuk {service} pada {date} pukul {session} "
+        "diterima. Tunjukkan kode atau QR di kios saat datang: {link}",
+        "en": "{site}: booking {code} for {service} on {date} at {session} is confirmed. "
+        "Show the code or QR at the kiosk when you arrive: {link}",
+    },
+    Kind.BOOKING_REMINDER: {
+        "id": "{site}: pengingat, pendaftaran {code} untuk {service} pada {date} pukul "
+        "{session}. Bawa dokumen yang diperlukan: {link}",
+        "en": "{site}: a reminder of booking {code} for {service} on {date} at {session}. "
+        "Bring the documents you need: {link}",
+    },
 }
+
+#: When a booking's reminders go out: the evening before its day (local time), and this long
+#: before its session starts.
+REMINDER_EVENING_HOUR = 18
+REMINDER_BEFORE_S = 3600
+
+
+def reminder_due(
+    starts_at: datetime, evening_before: datetime, created_at: datetime, now: datetime, sent: int
+) -> int | None:
+    """Which reminder of a booking to send now: 1 (the evening before its day), 2 (an hour
+    before its session), or None; `sent` is the last one sent (0 for none). An hour before,
+    the evening's is no longer sent (the hour's says it); none once the session has started;
+    a booking made after a reminder's time does not get that one (its confirmation just
+    said it all)."""
+    hour = starts_at - timedelta(seconds=REMINDER_BEFORE_S)
+    if now >= starts_at:
+        return None
+    if now >= hour:
+        return 2 if sent < 2 and created_at < hour else None
+    if now >= evening_before:
+        return 1 if sent < 1 and created_at < evening_before else None
+    return None
 
 
 class TemplateError(ValueError):
-    """A template that cannot be used: an unknown placeholder, or broken braces."""
+    """A template that cannot be used: an unknown placeholder (`placeholder`, with the ones
+    its kind allows in `allowed`), or broken braces (`placeholder` None)."""
+
+    def __init__(self, message: str, placeholder: str | None = None, allowed: str = "") -> None:
+        super().__init__(message)
+        self.placeholder = placeholder
+        self.allowed = allowed
 
 
 def check_template(kind: Kind, text: str) -> None:
@@ -91,14 +142,73 @@ def check_template(kind: Kind, text: str) -> None:
         if name not in allowed:
             known = ", ".join("{" + p + "}" for p in sorted(allowed))
             raise TemplateError(
-                f"unknown placeholder {{{name}}} in a {kind.value} template; use {known}"
+                f"unknown placeholder {{{name}}} in a {kind.value} template; use {known}",
+                placeholder="{" + name + "}",
+                allowed=known,
             )
 
 
-def render(kind: Kind, lang: str, values: Mapping[str, object]) -> str:
-    """The text of a message: the kind's template in `lang` (Indonesian when unknown)."""
-    templates = TEMPLATES[kind]
-    template = templates.get(lang) or templates["id"]
+@dataclass(frozen=True)
+class KindPolicy:
+    """A site's choice for one kind: sent or not, and its own texts (None: the default)."""
+
+    on: bool = True
+    texts: Mapping[str, str | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What a site sends and how: the kinds switched on, their texts, and how many may be
+    ahead when `ticket.almost` goes out. The default sends every kind in the default words."""
+
+    almost_ahead: int = ALMOST_AHEAD
+    kinds: Mapping[Kind, KindPolicy] = field(default_factory=dict)
+
+    def sends(self, kind: Kind) -> bool:
+        return self.kinds.get(kind, KindPolicy()).on
+
+    def template(self, kind: Kind, lang: str) -> str:
+        """The site's text of `kind` in `lang`, else the default in `lang`, else Indonesian."""
+        own = self.kinds.get(kind, KindPolicy()).texts
+        return own.get(lang) or TEMPLATES[kind].get(lang) or own.get("id") or TEMPLATES[kind]["id"]
+
+    @classmethod
+    def from_stored(cls, almost_ahead: int, kinds: Mapping[str, Any]) -> Policy:
+        """The policy of a stored settings row (`kinds` as NotificationSettings keeps it);
+        a kind it does not know is ignored."""
+        known = {k.value: k for k in Kind}
+        return cls(
+            almost_ahead=almost_ahead,
+            kinds={
+                known[name]: KindPolicy(
+                    on=bool(choice.get("on", True)),
+                    texts={lang: choice.get(lang) or None for lang in LANGS},
+                )
+                for name, choice in kinds.items()
+                if name in known and isinstance(choice, Mapping)
+            },
+        )
+
+    def stored(self) -> dict[str, dict[str, Any]]:
+        """The `kinds` column of this policy: every kind, on or off, with its own texts."""
+        return {
+            kind.value: {
+                "on": self.sends(kind),
+                **{lang: self.kinds.get(kind, KindPolicy()).texts.get(lang) for lang in LANGS},
+            }
+            for kind in Kind
+        }
+
+
+DEFAULT_POLICY = Policy()
+
+
+def render(
+    kind: Kind, lang: str, values: Mapping[str, object], policy: Policy = DEFAULT_POLICY
+) -> str:
+    """The text of a message: the site's (or the default) template of the kind in `lang`
+    (Indonesian when unknown)."""
+    template = policy.template(kind, lang)
     return template.format_map({name: values.get(name, "") for name in PLACEHOLDERS[kind]})
 
 

@@ -34,12 +34,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from .durations import Durations, LoggedEvent, durations
 from .states import INSIDE, Action, TicketState
-from .vocabulary import Outcome
+from .vocabulary import Channel, Outcome
 
 #: Outcomes a ticket of a closed day ends in (`no_show` may still be reinstated, but not after
 #: its day).
@@ -506,3 +506,217 @@ def _in(state: TicketState | None, states: frozenset[TicketState]) -> int:
 
 def _is(state: TicketState | None, wanted: TicketState) -> int:
     return 1 if state is wanted else 0
+
+
+# -- online registration (issue 16) ---------------------------------------------------------
+#
+# A booking counts on the day it is **for** (its session's service day), never on the day it
+# was made: the 08:00 session of Tuesday is Tuesday's figure, even when every place was booked
+# on Monday evening. Each booking counts once, by what became of it (its last event's state):
+# checked in, cancelled, expired (a no-show, or came too late and took a walk-in ticket), or
+# still booked (its session is not over, or nothing has swept it yet). Per session, per service
+# (the booking's), per agency (the service's, as it is now) and for the site.
+
+#: A no-show's expiry reason; and the one of a booking that came after its window and took a
+#: walk-in ticket instead (services.bookings._late).
+NO_SHOW = "no_show"
+LATE_WALK_IN = "late_walk_in"
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """One arrival session of a service day, with its places (an admin's override, or the
+    default)."""
+
+    session_id: int
+    service_id: int
+    day: date
+    starts_at: datetime
+    ends_at: datetime
+    places: int
+
+
+@dataclass(frozen=True)
+class BookingRow:
+    """One booking: its session and service, and the day it is for."""
+
+    booking_id: int
+    session_id: int
+    service_id: int
+    day: date
+
+
+@dataclass(frozen=True)
+class BookingEventRow:
+    """One row of `booking_events`; `reason` is an expiry's detail reason."""
+
+    booking_id: int
+    seq: int
+    action: str
+    to_state: str
+    at: datetime
+    reason: str | None = None
+
+
+def ratio(part: int, whole: int) -> float | None:
+    """`part ÷ whole`, None when there is no whole (nothing to divide: shown as a dash)."""
+    return None if whole == 0 else part / whole
+
+
+@dataclass
+class BookingFigures:
+    """Bookings of one group (a session, a service, an agency, the site)."""
+
+    #: Sessions counted (over a range: the same session time on each day it was cut).
+    sessions: int = 0
+    #: Their places (each session's override, else its default).
+    places: int = 0
+    #: Every booking made for them, whatever became of it.
+    booked: int = 0
+    checked_in: int = 0
+    cancelled: int = 0
+    #: Expired at the session's end plus the late tolerance without a check-in.
+    no_show: int = 0
+    #: Came after the window and took a walk-in ticket (the booking expired with it).
+    late_walk_in: int = 0
+    #: Neither checked in, cancelled nor expired yet.
+    still_booked: int = 0
+
+    @property
+    def expired(self) -> int:
+        return self.no_show + self.late_walk_in
+
+    @property
+    def kept(self) -> int:
+        """The bookings not cancelled: those the hall expected to see."""
+        return self.booked - self.cancelled
+
+    @property
+    def show_rate(self) -> float | None:
+        """Checked in ÷ bookings not cancelled; None when none was kept."""
+        return ratio(self.checked_in, self.kept)
+
+    @property
+    def cancel_rate(self) -> float | None:
+        """Cancelled ÷ booked; None when nothing was booked."""
+        return ratio(self.cancelled, self.booked)
+
+
+@dataclass
+class ChannelFigures:
+    """Tickets issued, online (checked in with a booking) and walk-in (every other channel:
+    kiosk, staff, api), by the service their number was drawn from."""
+
+    issued: int = 0
+    online: int = 0
+
+    @property
+    def walk_in(self) -> int:
+        return self.issued - self.online
+
+    @property
+    def online_share(self) -> float | None:
+        """Online ÷ issued; None when no ticket was issued."""
+        return ratio(self.online, self.issued)
+
+    @property
+    def walk_in_share(self) -> float | None:
+        return ratio(self.walk_in, self.issued)
+
+
+@dataclass(frozen=True, order=True)
+class SessionKey:
+    """A session as the report groups it: its service and its local start and end times (one
+    session on one day; over a range, that session time of every day)."""
+
+    service_id: int
+    starts: time
+    ends: time
+
+
+@dataclass
+class BookingReport:
+    """The online-registration figures of a day or a range of days."""
+
+    totals: BookingFigures
+    by_session: dict[SessionKey, BookingFigures]
+    by_service: dict[int, BookingFigures]
+    by_agency: dict[int, BookingFigures]
+    channels: ChannelFigures
+    channels_by_service: dict[int, ChannelFigures]
+    channels_by_agency: dict[int, ChannelFigures]
+
+
+def booking_outcome(events: Iterable[BookingEventRow]) -> str:
+    """What became of one booking: `checked_in`, `cancelled`, `no_show`, `late_walk_in` or
+    `still_booked`, from its last event (in log order)."""
+    ordered = sorted(events, key=lambda e: e.seq)
+    if not ordered:
+        return "still_booked"
+    last = ordered[-1]
+    if last.to_state == "expired":
+        return LATE_WALK_IN if last.reason == LATE_WALK_IN else NO_SHOW
+    if last.to_state in ("checked_in", "cancelled"):
+        return last.to_state
+    return "still_booked"
+
+
+def session_key(row: SessionRow, zone: ZoneInfo) -> SessionKey:
+    return SessionKey(
+        row.service_id,
+        row.starts_at.astimezone(zone).time().replace(tzinfo=None),
+        row.ends_at.astimezone(zone).time().replace(tzinfo=None),
+    )
+
+
+def build_booking_report(
+    sessions: Iterable[SessionRow],
+    bookings: Iterable[BookingRow],
+    events: Iterable[BookingEventRow],
+    tickets: Iterable[TicketRow],
+    zone: ZoneInfo,
+    agency_of: Mapping[int, int | None] | None = None,
+) -> BookingReport:
+    """Aggregate a period's sessions and bookings (with all their events) per session, service,
+    agency and site, and its tickets' channels per service, agency and site."""
+    agencies = agency_of or {}
+    report = BookingReport(BookingFigures(), {}, {}, {}, ChannelFigures(), {}, {})
+    keys: dict[int, SessionKey] = {}
+
+    def groups(service_id: int, key: SessionKey | None) -> list[BookingFigures]:
+        found = [report.totals, report.by_service.setdefault(service_id, BookingFigures())]
+        agency_id = agencies.get(service_id)
+        if agency_id is not None:
+            found.append(report.by_agency.setdefault(agency_id, BookingFigures()))
+        if key is not None:
+            found.append(report.by_session.setdefault(key, BookingFigures()))
+        return found
+
+    for row in sessions:
+        key = keys[row.session_id] = session_key(row, zone)
+        for g in groups(row.service_id, key):
+            g.sessions += 1
+            g.places += row.places
+
+    stories: dict[int, list[BookingEventRow]] = {}
+    for event in events:
+        stories.setdefault(event.booking_id, []).append(event)
+    for booking in sorted(bookings, key=lambda b: b.booking_id):
+        outcome = booking_outcome(stories.get(booking.booking_id, []))
+        for g in groups(booking.service_id, keys.get(booking.session_id)):
+            g.booked += 1
+            setattr(g, outcome, getattr(g, outcome) + 1)
+
+    for ticket in tickets:
+        found = [
+            report.channels,
+            report.channels_by_service.setdefault(ticket.issued_service_id, ChannelFigures()),
+        ]
+        agency_id = agencies.get(ticket.issued_service_id)
+        if agency_id is not None:
+            found.append(report.channels_by_agency.setdefault(agency_id, ChannelFigures()))
+        for c in found:
+            c.issued += 1
+            if ticket.channel == Channel.ONLINE.value:
+                c.online += 1
+    return report

@@ -28,6 +28,8 @@ class Channel(StrEnum):
     KIOSK = "kiosk"
     STAFF = "staff"
     API = "api"
+    #: Checked in at the kiosk (or the desk) with an online booking (issue 16).
+    ONLINE = "online"
 
 
 class Outcome(StrEnum):

@@ -1,10 +1,24 @@
 """SQLAlchemy 2.0 typed models. Import from here so every table is registered."""
 
 from .base import Base
+from .booking import (
+    Booking,
+    BookingEvent,
+    BookingHolder,
+    BookingSession,
+    BookingSettings,
+    ClosedDay,
+)
 from .counter import Counter, CounterService
 from .device import Device
 from .mall import Agency, Zone
-from .notification import Lease, Notification, TicketContact
+from .notification import (
+    BookingContact,
+    Lease,
+    Notification,
+    NotificationSettings,
+    TicketContact,
+)
 from .service import Service, ServiceRequirement
 from .site import Site
 from .survey import SurveyResponse
@@ -16,6 +30,13 @@ __all__ = [
     "Agency",
     "ApiToken",
     "Base",
+    "Booking",
+    "BookingContact",
+    "BookingEvent",
+    "BookingHolder",
+    "BookingSession",
+    "BookingSettings",
+    "ClosedDay",
     "Counter",
     "CounterService",
     "DayCounter",
@@ -23,6 +44,7 @@ __all__ = [
     "IssueRequest",
     "Lease",
     "Notification",
+    "NotificationSettings",
     "Refusal",
     "Service",
     "ServiceRequirement",

@@ -63,3 +63,8 @@ class Agency(Base):
     #: Tickets a day across all its services (Bank DKI: 50); NULL = none.
     daily_cap: Mapped[int | None]
     position: Mapped[int] = mapped_column(default=0)
+    #: Channel policy (issue 16): `walk_in`, `online` or `both`; NULL = what `walk_in` says
+    #: (walk-ins only, or online only), as before online registration existed.
+    channels: Mapped[str | None] = mapped_column(String(8))
+    #: Under `both`: the share of a service's daily quota booked online (percent).
+    online_pct: Mapped[int] = mapped_column(default=50, server_default=text("50"))

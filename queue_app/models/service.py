@@ -35,6 +35,12 @@ class Service(Base):
     #: Stop issuing (the kiosk button closes) once the wait estimate says a new ticket cannot
     #: be served before the hall's closing time.
     closes_early: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    #: Channel policy of this service (issue 16): NULL = its agency's.
+    channels: Mapped[str | None] = mapped_column(String(8))
+    #: Online share of the daily quota under `both`: NULL = its agency's.
+    online_pct: Mapped[int | None]
+    #: Places of no-shows (bookings never checked in) go to walk-ins for the rest of the day.
+    release_no_shows: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
 
 
 class ServiceRequirement(Base):

@@ -22,16 +22,26 @@ def purge_today() -> date:
 
 
 def purge(retention_days: int | None = None) -> notifications.Purged:
-    """Delete the numbers older than the retention period, and commit."""
-    days = current_app.config["NOTIFY_RETENTION_DAYS"] if retention_days is None else retention_days
-    purged = notifications.purge_contacts(db_session(), purge_today(), int(days))
+    """Delete the numbers older than the retention period (each site's own, else
+    NOTIFY_RETENTION_DAYS; `retention_days` for every site), and commit."""
+    purged = notifications.purge_contacts(
+        db_session(),
+        purge_today(),
+        int(current_app.config["NOTIFY_RETENTION_DAYS"]),
+        retention_days,
+    )
     db.session.commit()
     return purged
 
 
 @click.command("purge-contacts")
 @with_appcontext
-@click.option("--days", type=int, default=None, help="retention in days (NOTIFY_RETENTION_DAYS)")
+@click.option(
+    "--days",
+    type=click.IntRange(min=0),
+    default=None,
+    help="retention in days for every site (default: each site's own, else NOTIFY_RETENTION_DAYS)",
+)
 def purge_contacts_command(days: int | None) -> None:
     """Delete notification numbers of service days older than the retention period."""
     purged = purge(days)

@@ -29,6 +29,13 @@ def payload(message: Notification, to: str, site: int) -> dict[str, Any]:
             "service": message.service_code,
             "counter": message.counter_number,
         }
+    booking = None
+    if message.booking_code is not None:
+        booking = {
+            "code": message.booking_code,
+            "date": message.service_day.isoformat(),
+            "session": message.booking_session,
+        }
     return {
         "id": message.id,
         "event": message.event,
@@ -38,7 +45,7 @@ def payload(message: Notification, to: str, site: int) -> dict[str, Any]:
         "text": message.text,
         "lang": message.lang,
         "ticket": ticket,
-        "booking": None,
+        "booking": booking,
     }
 
 

@@ -27,7 +27,8 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..domain import notify
-from ..models import Lease, Notification
+from ..models import Lease, Notification, NotificationSettings
+from ..services import notifications
 from ..services.clock import utcnow
 from . import webhook
 from .crypto import Sealer
@@ -35,10 +36,25 @@ from .crypto import Sealer
 log = logging.getLogger(__name__)
 
 LEASE = "notify"
-#: A lease not renewed for this long is free for another process.
+#: A lease not renewed for this long is free for another process (NOTIFY_LEASE_S).
 LEASE_S = 30.0
 #: Messages looked at per round.
 BATCH = 50
+#: How often the worker looks for booking reminders that fell due (seconds).
+REMIND_EVERY_S = 30.0
+
+
+def site_gateway(
+    session: Session, sealer: Sealer, site_id: int, url: str, secret: str
+) -> tuple[str, str]:
+    """The gateway of a site and the secret its messages are signed with: the site's own when
+    the admin console set one (its secret, without one of its own, the environment's), else
+    `url` and `secret` (NOTIFY_WEBHOOK_URL and NOTIFY_WEBHOOK_SECRET)."""
+    own = session.get(NotificationSettings, site_id)
+    if own is None or not own.webhook_url:
+        return url, secret
+    opened = sealer.open(own.webhook_secret) if own.webhook_secret else None
+    return own.webhook_url, opened or secret
 
 
 class Worker:
@@ -52,7 +68,7 @@ class Worker:
         clock: Callable[[], datetime] = utcnow,
         rng: random.Random | None = None,
         holder: str | None = None,
-        lease_s: float = LEASE_S,
+        lease_s: float | None = None,
     ) -> None:
         self.engine = engine
         self.url = str(config.get("NOTIFY_WEBHOOK_URL") or "")
@@ -63,7 +79,10 @@ class Worker:
         self.clock = clock
         self.rng = rng or random.Random()
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.lease_s = lease_s
+        self._reminded_at: datetime | None = None
+        self.lease_s = float(
+            lease_s if lease_s is not None else config.get("NOTIFY_LEASE_S") or LEASE_S
+        )
 
     # -- the lease --------------------------------------------------------------------------
 
@@ -103,6 +122,10 @@ class Worker:
 
     # -- delivery ---------------------------------------------------------------------------
 
+    def gateway(self, session: Session, site_id: int) -> tuple[str, str]:
+        """Where a site's messages go and the secret they are signed with."""
+        return site_gateway(session, self.sealer, site_id, self.url, self.secret)
+
     def due(self, session: Session, now: datetime) -> list[Notification]:
         """The messages to try now: per recipient only its oldest pending one, if it is due
         (a later one waits until the earlier is sent or dead)."""
@@ -123,13 +146,27 @@ class Worker:
                 due.append(message)
         return due[:BATCH]
 
+    def remind(self, session: Session) -> int:
+        """Write the booking reminders now due (services/notifications.write_reminders), at
+        most every REMIND_EVERY_S: only the lease holder does, so each is written once."""
+        now = self.clock()
+        if self._reminded_at is not None and (now - self._reminded_at).total_seconds() < (
+            REMIND_EVERY_S
+        ):
+            return 0
+        self._reminded_at = now
+        written = notifications.write_reminders(session, now)
+        session.commit()
+        return len(written)
+
     def run_once(self) -> int:
-        """One round: take the lease, then try every due message. Returns how many were tried
-        (0 without the lease)."""
+        """One round: take the lease, write the reminders due, then try every due message.
+        Returns how many were tried (0 without the lease)."""
         tried = 0
         with Session(self.engine, expire_on_commit=False) as session:
             if not self.take_lease(session):
                 return 0
+            self.remind(session)
             for message in self.due(session, self.clock()):
                 # Renewed before each message: a round longer than the lease keeps it, and a
                 # process that lost it (paused past LEASE_S) stops at once.
@@ -155,10 +192,11 @@ class Worker:
             session.commit()
             return
         body = webhook.payload(message, to, message.site_id)
+        url, secret = self.gateway(session, message.site_id)
         # No transaction stays open while the gateway answers: on SQLite it would hold the
         # write lock (every issue and call would wait), on PostgreSQL a connection.
         session.commit()
-        answer = webhook.post(self.url, self.secret, body, now, self.timeout_s)
+        answer = webhook.post(url, secret, body, now, self.timeout_s)
         message.tries += 1
         now = self.clock()
         if answer.delivered:

@@ -175,16 +175,16 @@ def _publish_queues(
     summaries = {i: s for i, s in shown.items() if i in service_ids}
     # Boards also get the "silakan masuk" list of this `seq`, from the same read model as their
     # snapshot: a live board and a freshly loaded one name the same tickets.
-    socketio.emit(
-        "queue",
-        {
-            "seq": seq,
-            "hall": hall,
-            "services": list(shown.values()),
-            "recently_admitted": snapshot.recently_admitted,
-        },
-        to=board_room(site_id),
-    )
+    news: dict[str, Any] = {
+        "seq": seq,
+        "hall": hall,
+        "services": list(shown.values()),
+        "recently_admitted": snapshot.recently_admitted,
+    }
+    if len(snapshot.view.agencies) > 1:
+        # In a mall, the kiosks' agency tiles: each agency's numbers of today (its cap's).
+        news["agencies"] = snapshot.view.agency_counts
+    socketio.emit("queue", news, to=board_room(site_id))
     _publish_zone_queues(snapshot, seq, shown, _transferred(events))
     for service_id, summary in summaries.items():
         socketio.emit(
@@ -228,16 +228,15 @@ def _publish_zone_queues(
         if local is not None and room not in local:
             continue
         board = snapshot.zone_board(zone)
-        socketio.emit(
-            "queue",
-            {
-                "seq": seq,
-                "hall": board["hall"],
-                "services": services,
-                "recently_admitted": board["recently_admitted"],
-            },
-            to=room,
-        )
+        news: dict[str, Any] = {
+            "seq": seq,
+            "hall": board["hall"],
+            "services": services,
+            "recently_admitted": board["recently_admitted"],
+        }
+        if len(snapshot.view.agencies) > 1:
+            news["agencies"] = snapshot.view.agency_counts  # a floor's kiosk's tiles
+        socketio.emit("queue", news, to=room)
 
 
 def _publish_entrance(snapshot: HallSnapshot) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
-from ..contract.fields import parse_id
+from ..contract.fields import parse_flag, parse_id
 from ..device_cookie import COOKIE, seen_by_socket
 from ..domain.errors import LoketError
 from ..domain.vocabulary import OVERSEER_ROLES, DeviceKind
@@ -223,6 +223,11 @@ def _follow(session: Session, args: MultiDict[str, str]) -> tuple[list[str], str
         board = snapshots.current(session, site_id).zone_board(zone_id)
         return [zone_room(zone_id)], "board", board
     if "entrance" in args:
-        # The board at the building's door: every zone's admission line and figures.
-        return [entrance_room(site_id)], "entrance", snapshots.current(session, site_id).entrance
+        entrance = parse_flag(args["entrance"])
+        if entrance is None:
+            return None  # a malformed flag is refused, as a malformed zone is
+        if entrance:
+            # The board at the building's door: every zone's admission line and figures.
+            site = snapshots.current(session, site_id)
+            return [entrance_room(site_id)], "entrance", site.entrance
     return [board_room(site_id)], "board", snapshots.current(session, site_id).board

@@ -32,6 +32,8 @@ KINDS = ("ticket", "admin")
 SERVICE, COUNTER, USER, SITE, SESSION = "service", "counter", "user", "site", "session"
 DEVICE, TICKET, NOTIFICATION = "device", "ticket", "notification"
 ZONE, AGENCY = "zone", "agency"
+#: Online registration (issue 16): a site's booking settings and closed days; one session's places.
+BOOKING, BOOKING_SESSION = "booking", "booking_session"
 
 
 # -- writing --------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy.orm import Session
 
 from ..domain.numbering import site_zone
-from ..domain.reports import Figures, Stats, TicketRecord
+from ..domain.reports import BookingFigures, ChannelFigures, Figures, Stats, TicketRecord
 from ..domain.vocabulary import Outcome
 from . import audit
 from .audit import AuditDay
@@ -203,6 +203,82 @@ def _mall_csv(
                 _rate_cell(f.incomplete_documents_rate),
             ]
             for cells, f in rows
+        ),
+    )
+
+
+#: Online registration (issue 16): what identifies a row, then its bookings, then the channels
+#: of its tickets (empty on a session's row: a walk-in has no session).
+BOOKING_KEY_COLUMNS = ["group", "service", "agency", "starts", "ends", "name"]
+BOOKING_COLUMNS = [
+    "sessions",
+    "places",
+    "booked",
+    "checked_in",
+    "cancelled",
+    "expired",
+    "no_show",
+    "late_walk_in",
+    "still_booked",
+    "show_rate",
+    "cancel_rate",
+]
+CHANNEL_COLUMNS = ["tickets_issued", "tickets_online", "tickets_walk_in", "online_share"]
+
+
+def report_bookings(report: HallReport) -> str:
+    """A report's online bookings, one row per session time (`group` session), service,
+    agency, and the total; session times in the hall's local time."""
+    agency_codes = {a.id: a.code for a in report.agencies}
+    rows: list[tuple[list[object], BookingFigures, ChannelFigures | None]] = []
+    rows += [
+        (
+            [
+                "session",
+                s.code,
+                agency_codes.get(s.agency_id, ""),
+                key.starts.strftime("%H:%M"),
+                key.ends.strftime("%H:%M"),
+                s.name_id,
+            ],
+            f,
+            None,
+        )
+        for s, key, f in report.session_rows()
+    ]
+    rows += [
+        (["service", s.code, agency_codes.get(s.agency_id, ""), "", "", s.name_id], f, c)
+        for s, f, c in report.booking_service_rows()
+    ]
+    rows += [
+        (["agency", "", a.code, "", "", a.name_id], f, c)
+        for a, f, c in report.booking_agency_rows()
+    ]
+    made = report.bookings
+    rows.append((["total", "", "", "", "", ""], made.totals, made.channels))
+    return csv_text(
+        [*BOOKING_KEY_COLUMNS, *BOOKING_COLUMNS, *CHANNEL_COLUMNS],
+        (
+            [
+                *keys,
+                f.sessions,
+                f.places,
+                f.booked,
+                f.checked_in,
+                f.cancelled,
+                f.expired,
+                f.no_show,
+                f.late_walk_in,
+                f.still_booked,
+                _rate_cell(f.show_rate),
+                _rate_cell(f.cancel_rate),
+                *(
+                    ["", "", "", ""]
+                    if c is None
+                    else [c.issued, c.online, c.walk_in, _rate_cell(c.online_share)]
+                ),
+            ]
+            for keys, f, c in rows
         ),
     )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import Any
@@ -23,6 +23,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from ..contract.payloads import EstimateBasis
+from ..domain.booking import BookingState
 from ..domain.estimates import (
     RECENCY_HALF_LIFE_S,
     ArrivalRate,
@@ -34,16 +35,26 @@ from ..domain.estimates import (
     arrival_rate,
     can_be_served_before,
     closing_in_s,
+    expected_check_ins,
     opening_in_s,
     remaining_seconds,
     round_seconds,
+    show_rate,
 )
 from ..domain.states import TicketState
 from ..domain.vocabulary import CounterState
 from ..models import Counter, CounterService, Service, Site, Ticket
 from ..models.base import UTCDateTime
 from . import hall_state
-from .hall_state import ROUND_COLUMNS, HallCounter, RecordedTimes, Round, TicketRow, ended_round
+from .hall_state import (
+    ROUND_COLUMNS,
+    BookingsToday,
+    HallCounter,
+    RecordedTimes,
+    Round,
+    TicketRow,
+    ended_round,
+)
 
 #: Rounds per service the estimate reads (older ones weigh next to nothing anyway).
 RECENT_ROUNDS = hall_state.RECENT_ROUNDS
@@ -162,6 +173,16 @@ def read_counters(session: Session, site_id: int) -> list[HallCounter]:
 
 
 @dataclass(frozen=True)
+class ExpectedCheckIns:
+    """Online bookings of sessions that have started, still expected to check in: per
+    service, (their place in today's queue, how many); `show_rate`, the share of the booked
+    expected."""
+
+    show_rate: float
+    ahead: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class ServingCounter:
     """An open counter serving a service, with the rank of that service in its preferences
     (0 = it serves this service first)."""
@@ -185,6 +206,8 @@ class WaitEstimates:
         active: Sequence[TicketRow],
         counters: list[HallCounter] | None = None,
         recorded: RecordedTimes | None = None,
+        agency_left: Mapping[int, int] | None = None,
+        bookings: BookingsToday | None = None,
     ) -> None:
         self.session = session
         self.site = site
@@ -193,6 +216,11 @@ class WaitEstimates:
         self.zone = zone
         self.services = list(services)
         self.issued_today = issued_today
+        #: Agency id → numbers its daily cap still allows today (agencies with a cap only):
+        #: like a service's quota, the cap ends its services' arrivals.
+        self.agency_left = agency_left or {}
+        #: Today's online bookings: those still to check in are expected (issue 16).
+        self.bookings = bookings or BookingsToday()
         #: Today's queued and at-counter tickets, in queue order within each service (front
         #: first, then by time in the queue): `read.HallView.active`, read once per view.
         self.active = active
@@ -212,7 +240,12 @@ class WaitEstimates:
         `priority`: the ticket is a priority one (then people ahead are the transferred and
         earlier priority tickets, as `read.people_ahead` counts them).
         """
-        called = self.projection.call_at(service.id, people_ahead, priority=priority)
+        ahead = people_ahead
+        if not priority:
+            # Expected check-ins put in at or before this ticket's place stand ahead of it.
+            places = self.check_ins.ahead.get(service.id, ())
+            ahead += sum(n for place, n in places if place <= people_ahead)
+        called = self.projection.call_at(service.id, ahead, priority=priority)
         if called is None:
             return None
         return max(0, round(called))
@@ -283,12 +316,58 @@ class WaitEstimates:
     @cached_property
     def queues(self) -> dict[int, QueueNow]:
         """Today's queue of each service: its length, and where its transferred and priority
-        tickets stand."""
+        tickets stand; with the check-ins expected of sessions that have started put in."""
+        queues = {service_id: QueueNow.of(pairs) for service_id, pairs in self._queued.items()}
+        for service_id, places in self.check_ins.ahead.items():
+            queue = queues.get(service_id, QueueNow(0))
+            # The latest place first, so an earlier one's place is not moved by it.
+            for place, count in sorted(places, reverse=True):
+                queue = queue.with_regular(place, count)
+            queues[service_id] = queue
+        return queues
+
+    @cached_property
+    def _queued(self) -> dict[int, list[tuple[bool, bool]]]:
+        """(priority, front) of each queued ticket, per service in queue order."""
         order: dict[int, list[tuple[bool, bool]]] = {}
         for t in self.active:
             if t.state in QUEUED_STATES:
                 order.setdefault(t.service_id, []).append((t.priority is not None, t.front))
-        return {service_id: QueueNow.of(pairs) for service_id, pairs in order.items()}
+        return order
+
+    @cached_property
+    def check_ins(self) -> ExpectedCheckIns:
+        """The online bookings of today expected to check in (issue 16): a checked-in ticket
+        queues as if issued at its session's start, so those of a session that has started
+        stand ahead of everyone queued since its start. (Those of a session to come will stand
+        behind everyone queued now: they delay no one the hall can estimate yet.) Each
+        session's booked ones count at today's show rate."""
+        late = timedelta(minutes=self.bookings.late_min)
+        checked = not_shown = 0
+        for row in self.bookings.rows:
+            if row.ends_at + late <= self.now:  # its window closed: did they come?
+                if row.state == BookingState.CHECKED_IN.value:
+                    checked += row.n
+                elif row.state in (BookingState.EXPIRED.value, BookingState.BOOKED.value):
+                    not_shown += row.n
+        rate = show_rate(checked, not_shown)
+        queue_at: dict[int, list[datetime]] = {}
+        for t in self.active:
+            if t.state in QUEUED_STATES and not t.front:
+                queue_at.setdefault(t.service_id, []).append(t.queue_at)
+        ahead: dict[int, list[tuple[int, int]]] = {}
+        for row in self.bookings.rows:
+            if row.state != BookingState.BOOKED.value or row.starts_at > self.now:
+                continue
+            if row.ends_at + late <= self.now:
+                continue  # its check-in window closed: expired, or about to be
+            count = expected_check_ins(row.n, rate)
+            if count == 0:
+                continue
+            fronts = sum(1 for _, front in self._queued.get(row.service_id, ()) if front)
+            earlier = sum(1 for at in queue_at.get(row.service_id, ()) if at <= row.starts_at)
+            ahead.setdefault(row.service_id, []).append((fronts + earlier, count))
+        return ExpectedCheckIns(rate, ahead)
 
     @cached_property
     def recorded(self) -> RecordedTimes:
@@ -359,6 +438,9 @@ class WaitEstimates:
                 if service.daily_quota is None
                 else service.daily_quota - self.issued_today.get(service.id, 0)
             )
+            agency_left = self.agency_left.get(service.agency_id)
+            if agency_left is not None:
+                left = agency_left if left is None else min(left, agency_left)
             rates[service.id] = arrival_rate(
                 total - priority,
                 priority,
@@ -408,5 +490,6 @@ class WaitEstimates:
         """People ahead of a ticket taken now (as `read.people_ahead` will count them)."""
         queue = self.queues.get(service_id, QueueNow(0))
         if not priority:
-            return queue.length
+            # The real ones: `wait_s` puts the expected check-ins ahead of them itself.
+            return queue.length - sum(n for _, n in self.check_ins.ahead.get(service_id, ()))
         return len(queue.front_priority) + len(queue.priority_at)

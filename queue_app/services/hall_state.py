@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from ..contract import payloads
 from ..domain.states import INSIDE, Action, TicketState
+from ..domain.vocabulary import Channel
 from ..models import Agency, Service, Site, Ticket, TicketEvent, Zone
 
 #: States of a ticket still in today's hall (queued outside, queued inside, at a counter).
@@ -78,6 +79,7 @@ TICKET_COLUMNS = (
     Ticket.service_day,
     Ticket.first_called_at,
     Ticket.closed_at,
+    Ticket.channel,
 )
 
 
@@ -101,6 +103,7 @@ class TicketRow(NamedTuple):
     service_day: date
     first_called_at: datetime | None
     closed_at: datetime | None
+    channel: str
 
     @classmethod
     def of(cls, ticket: Ticket) -> TicketRow:
@@ -206,6 +209,29 @@ class RecordedTimes:
     arrivals: dict[int, list[tuple[datetime, bool]]] = field(default_factory=dict)
 
 
+class BookedRow(NamedTuple):
+    """How many of today's bookings of one session are in one state."""
+
+    service_id: int
+    starts_at: datetime
+    ends_at: datetime
+    state: str
+    n: int
+
+
+@dataclass(frozen=True)
+class BookingsToday:
+    """Today's online bookings by service, session and state, and how late after a session's
+    end one may still check in: the estimates expect the booked ones (services.estimates).
+
+    A check-in issues a ticket of channel `online`, after which the hall is read whole; a
+    cancel or a no-show's expiry leaves no ticket event, so a kept view counts that booking
+    until its next whole read (at least every minute, realtime.snapshots)."""
+
+    rows: tuple[BookedRow, ...] = ()
+    late_min: int = 0
+
+
 @dataclass(frozen=True)
 class HallInputs:
     """Everything a view of one site at one `seq` is computed from (see the module's doc)."""
@@ -227,6 +253,8 @@ class HallInputs:
     #: The site's zones and agencies, in display order (set-up, like the services).
     zones: list[Zone] = field(default_factory=list)
     agencies: list[Agency] = field(default_factory=list)
+    #: Today's online bookings (set-up of the day, changed by check-ins: see BookingsToday).
+    bookings: BookingsToday = field(default_factory=BookingsToday)
 
 
 def changes_query() -> Any:
@@ -325,6 +353,8 @@ def advance(
         row = change.ticket
         if row.service_day != today:
             return None  # a ticket of another day: only the day's close moves those
+        if change.action == Action.ISSUE and row.channel == Channel.ONLINE.value:
+            return None  # a check-in: its booking is no longer expected (read them again)
         if change.action == Action.ISSUE:
             issued[row.issued_service_id] = issued.get(row.issued_service_id, 0) + 1
             arrivals[row.issued_service_id] = [
@@ -374,4 +404,5 @@ def advance(
         requirements=inputs.requirements,
         zones=inputs.zones,
         agencies=inputs.agencies,
+        bookings=inputs.bookings,
     )

@@ -51,6 +51,12 @@ class HolderId:
         message = f"{day.isoformat()}|{self.kind}|{self.value}".encode()
         return hmac.new(self.key, message, hashlib.sha256).hexdigest()
 
+    def week_digest(self, monday: date) -> str:
+        """The same keyed hash of the holder for an ISO week (its Monday), for the weekly
+        booking limit: linkable within the week only, never to a day's hash."""
+        message = f"week:{monday.isoformat()}|{self.kind}|{self.value}".encode()
+        return hmac.new(self.key, message, hashlib.sha256).hexdigest()
+
     def __repr__(self) -> str:
         return f"HolderId(kind={self.kind!r}, value=<hidden>)"
 

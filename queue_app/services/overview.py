@@ -71,7 +71,14 @@ def hall_overview(session: Session, site_id: int, view: HallView | None = None) 
     }
     # Plain rows, not counter objects with their service lists: this runs after every change.
     rows = session.execute(
-        select(Counter.id, Counter.number, Counter.label, Counter.state, Counter.staff_id)
+        select(
+            Counter.id,
+            Counter.number,
+            Counter.label,
+            Counter.zone_id,
+            Counter.state,
+            Counter.staff_id,
+        )
         .where(Counter.site_id == site_id)
         .order_by(Counter.number)
     ).all()
@@ -124,6 +131,7 @@ def hall_overview(session: Session, site_id: int, view: HallView | None = None) 
                 "id": counter.id,
                 "number": counter.number,
                 "label": counter.label,
+                "zone_id": counter.zone_id,
                 "state": counter.state,
                 "staff": names.get(counter.staff_id) if counter.staff_id else None,
                 "services": [codes.get(sid, "?") for sid in links.get(counter.id, [])],
@@ -210,7 +218,7 @@ def _zones(view: HallView, services: list[Json]) -> list[Json]:
     """Each zone with its cap, who is in it and outside, its open counters and its longest
     wait (the overview groups the hall by zone in a mall)."""
     zones = []
-    for zone in view.zone_summaries():
+    for zone in view.zone_summaries:
         own = [s for s in services if s["zone_id"] == zone["id"]]
         waited = [s for s in own if s["oldest_issued_at"] is not None]
         oldest = min(waited, key=lambda s: s["oldest_issued_at"]) if waited else None

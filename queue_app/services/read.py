@@ -17,6 +17,7 @@ from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..contract import payloads
+from ..domain.booking import ChannelPolicy, agency_policy
 from ..domain.durations import Durations
 from ..domain.errors import NotFound
 from ..domain.numbering import is_open_at, service_day, site_zone
@@ -24,6 +25,8 @@ from ..domain.states import AT_COUNTER, INSIDE, TicketState
 from ..domain.vocabulary import CounterState
 from ..models import (
     Agency,
+    Booking,
+    BookingSession,
     Counter,
     Service,
     ServiceRequirement,
@@ -37,6 +40,8 @@ from .estimates import WaitEstimates
 from .hall_state import (
     RECENT_CALLS_KEPT,
     TICKET_COLUMNS,
+    BookedRow,
+    BookingsToday,
     CallRow,
     HallCounter,
     HallInputs,
@@ -127,6 +132,7 @@ class HallView:
                 requirements=inputs.requirements,
                 zones=inputs.zones,
                 agencies=inputs.agencies,
+                bookings_today=inputs.bookings,
             )
             self._carried: HallInputs | None = inputs
         else:
@@ -167,6 +173,7 @@ class HallView:
             requirements=self.requirements,
             zones=self.zones,
             agencies=self.agencies,
+            bookings=self.bookings_today,
         )
 
     @cached_property
@@ -200,6 +207,31 @@ class HallView:
         """The site's agencies, in display order."""
         stmt = select(Agency).where(Agency.site_id == self.site.id)
         return list(self.db.scalars(stmt.order_by(Agency.position, Agency.id)))
+
+    @cached_property
+    def bookings_today(self) -> BookingsToday:
+        """Today's online bookings by service, session and state (one statement; the booking
+        settings' late tolerance with a second, only when there are any)."""
+        stmt = (
+            select(
+                Booking.service_id,
+                BookingSession.starts_at,
+                BookingSession.ends_at,
+                Booking.state,
+                func.count(Booking.id),
+            )
+            .join(BookingSession, BookingSession.id == Booking.session_id)
+            .where(Booking.site_id == self.site.id, Booking.day == self.today)
+            .group_by(
+                Booking.service_id, BookingSession.starts_at, BookingSession.ends_at, Booking.state
+            )
+        )
+        rows = tuple(BookedRow(*row) for row in self.db.execute(stmt))
+        if not rows:
+            return BookingsToday()
+        from .bookings import settings_of  # bookings issues tickets, which read the hall
+
+        return BookingsToday(rows, settings_of(self.db, self.site.id).late_min)
 
     @cached_property
     def zone_by_service(self) -> dict[int, int]:
@@ -242,8 +274,10 @@ class HallView:
             a.id: payloads.AgencyRef(id=a.id, code=a.code, name=a.name_id) for a in self.agencies
         }
 
+    @cached_property
     def zone_summaries(self) -> list[payloads.Zone]:
-        """Every zone with its cap and who is in it (`GET /api/v1/zones`)."""
+        """Every zone with its cap and who is in it (`GET /api/v1/zones`), made once per
+        `seq` and shared by every reader."""
         return [
             payloads.Zone(
                 **zone_ref(z),
@@ -254,8 +288,10 @@ class HallView:
             for z in self.zones
         ]
 
+    @cached_property
     def agency_summaries(self) -> list[payloads.Agency]:
-        """Every agency with its policy and today's count (`GET /api/v1/agencies`)."""
+        """Every agency with its policy and today's count (`GET /api/v1/agencies`), made once
+        per `seq` and shared by every reader."""
         return [
             payloads.Agency(
                 id=a.id,
@@ -263,11 +299,20 @@ class HallView:
                 name=a.name_id,
                 name_en=a.name_en,
                 colour=a.colour,
-                walk_in=a.walk_in,
+                walk_in=agency_policy(a.channels, a.walk_in) is not ChannelPolicy.ONLINE,
+                channels=agency_policy(a.channels, a.walk_in).value,
                 daily_cap=a.daily_cap,
                 issued_today=self.issued_by_agency.get(a.id, 0),
             )
             for a in self.agencies
+        ]
+
+    @cached_property
+    def agency_counts(self) -> list[dict[str, int]]:
+        """Each agency's numbers drawn today, as the kiosks' queue news carries them (their
+        tiles say "full for today" from these and the agencies' caps)."""
+        return [
+            {"id": a.id, "issued_today": self.issued_by_agency.get(a.id, 0)} for a in self.agencies
         ]
 
     def zone_hall_summary(self, zone: Zone) -> payloads.Hall:
@@ -436,6 +481,12 @@ class HallView:
             self.active,
             counters=carried.counters if carried is not None else None,
             recorded=carried.recorded if carried is not None else None,
+            agency_left={
+                a.id: a.daily_cap - self.issued_by_agency.get(a.id, 0)
+                for a in self.agencies
+                if a.daily_cap is not None
+            },
+            bookings=self.bookings_today,
         )
 
     def estimate(

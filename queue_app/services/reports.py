@@ -20,18 +20,39 @@ from ..domain.errors import InvalidInput, NotFound
 from ..domain.numbering import site_zone
 from ..domain.reports import (
     AFTER_DAY,
+    BookingEventRow,
+    BookingFigures,
+    BookingReport,
+    BookingRow,
+    ChannelFigures,
     EventRow,
     Figures,
     RefusalRow,
     Report,
+    SessionKey,
+    SessionRow,
     Stats,
     TicketRow,
+    build_booking_report,
     build_report,
     tenth,
 )
 from ..domain.states import Action, TicketState
 from ..domain.vocabulary import Outcome
-from ..models import Agency, Counter, Refusal, Service, Site, Ticket, TicketEvent, User, Zone
+from ..models import (
+    Agency,
+    Booking,
+    BookingEvent,
+    BookingSession,
+    Counter,
+    Refusal,
+    Service,
+    Site,
+    Ticket,
+    TicketEvent,
+    User,
+    Zone,
+)
 from .clock import utcnow
 
 Json = dict[str, Any]
@@ -105,9 +126,84 @@ class HallReport:
             self._events(),
             self._refusals(),
             self.zone,
-            agency_of={s.id: s.agency_id for s in self.services},
+            agency_of=self.agency_of,
             zone_of={s.id: s.zone_id for s in self.services},
         )
+
+    @cached_property
+    def bookings(self) -> BookingReport:
+        """The online-registration figures (issue 16): the sessions and bookings of the
+        period's days (the days booked for), and the channels of the tickets already read."""
+        bookings, events = self._bookings()
+        return build_booking_report(
+            self._sessions(),
+            bookings,
+            events,
+            [r.ticket for r in self.report.records],
+            self.zone,
+            agency_of=self.agency_of,
+        )
+
+    def _sessions(self) -> list[SessionRow]:
+        rows = self.session.execute(
+            select(
+                BookingSession.id,
+                BookingSession.service_id,
+                BookingSession.day,
+                BookingSession.starts_at,
+                BookingSession.ends_at,
+                BookingSession.capacity,
+                BookingSession.capacity_override,
+            ).where(
+                BookingSession.site_id == self.site.id,
+                BookingSession.day >= self.period.first,
+                BookingSession.day <= self.period.last,
+            )
+        )
+        return [
+            SessionRow(sid, service_id, day, starts, ends, cap if override is None else override)
+            for sid, service_id, day, starts, ends, cap, override in rows
+        ]
+
+    def _bookings(self) -> tuple[list[BookingRow], list[BookingEventRow]]:
+        """The period's bookings and all their events, in one statement (every booking has
+        its `book` event)."""
+        rows = self.session.execute(
+            select(
+                Booking.id,
+                Booking.session_id,
+                Booking.service_id,
+                Booking.day,
+                BookingEvent.id,
+                BookingEvent.action,
+                BookingEvent.to_state,
+                BookingEvent.at,
+                BookingEvent.detail,
+            )
+            .join(BookingEvent, BookingEvent.booking_id == Booking.id)
+            .where(
+                Booking.site_id == self.site.id,
+                Booking.day >= self.period.first,
+                Booking.day <= self.period.last,
+            )
+            .order_by(BookingEvent.id)
+        )
+        bookings: dict[int, BookingRow] = {}
+        events: list[BookingEventRow] = []
+        for booking_id, session_id, service_id, day, seq, action, to_state, at, detail in rows:
+            bookings.setdefault(booking_id, BookingRow(booking_id, session_id, service_id, day))
+            reason = (detail or {}).get("reason")
+            events.append(
+                BookingEventRow(
+                    booking_id,
+                    seq,
+                    action,
+                    to_state,
+                    at,
+                    reason if isinstance(reason, str) else None,
+                )
+            )
+        return list(bookings.values()), events
 
     def _in_period(self) -> list[Any]:
         return [
@@ -207,6 +303,11 @@ class HallReport:
         return list(self.session.scalars(stmt.order_by(Service.position, Service.code)))
 
     @cached_property
+    def agency_of(self) -> dict[int, int | None]:
+        """Service id → its agency's id."""
+        return {s.id: s.agency_id for s in self.services}
+
+    @cached_property
     def agencies(self) -> list[Agency]:
         stmt = select(Agency).where(Agency.site_id == self.site.id)
         return list(self.session.scalars(stmt.order_by(Agency.position, Agency.code)))
@@ -291,6 +392,84 @@ class HallReport:
             rows.append((AFTER_DAY, hours[AFTER_DAY]))
         return rows
 
+    def session_rows(self) -> list[tuple[Service, SessionKey, BookingFigures]]:
+        """Every session of the period with its bookings, by service (in the services' order)
+        and start time; over a range, each session time of a service once."""
+        by_service: dict[int, list[tuple[SessionKey, BookingFigures]]] = {}
+        for key, figures in sorted(self.bookings.by_session.items()):
+            by_service.setdefault(key.service_id, []).append((key, figures))
+        return [
+            (service, key, figures)
+            for service in self.services
+            for key, figures in by_service.get(service.id, [])
+        ]
+
+    def booking_service_rows(self) -> list[tuple[Service, BookingFigures, ChannelFigures]]:
+        """Every service of the site: its bookings and its tickets' channels."""
+        made = self.bookings
+        return [
+            (
+                s,
+                made.by_service.get(s.id, BookingFigures()),
+                made.channels_by_service.get(s.id, ChannelFigures()),
+            )
+            for s in self.services
+        ]
+
+    def booking_agency_rows(self) -> list[tuple[Agency, BookingFigures, ChannelFigures]]:
+        """Every agency of the site: its services' bookings and tickets' channels."""
+        made = self.bookings
+        return [
+            (
+                a,
+                made.by_agency.get(a.id, BookingFigures()),
+                made.channels_by_agency.get(a.id, ChannelFigures()),
+            )
+            for a in self.agencies
+        ]
+
+    def bookings_json(self) -> contract.Bookings:
+        """The `bookings` of `GET /api/v1/reports/daily`."""
+        made = self.bookings
+        codes = self.service_codes
+        return contract.Bookings(
+            totals=contract.BookingTotals(
+                **booking_figures_json(made.totals), **channel_json(made.channels)
+            ),
+            sessions=[
+                contract.SessionBookings(
+                    service_id=key.service_id,
+                    service=codes.get(key.service_id, ""),
+                    starts=key.starts.strftime("%H:%M"),
+                    ends=key.ends.strftime("%H:%M"),
+                    **booking_figures_json(f),
+                )
+                for _s, key, f in self.session_rows()
+            ],
+            services=[
+                contract.ServiceBookings(
+                    id=s.id,
+                    code=s.code,
+                    name=s.name_id,
+                    name_en=s.name_en,
+                    **booking_figures_json(f),
+                    **channel_json(c),
+                )
+                for s, f, c in self.booking_service_rows()
+            ],
+            agencies=[
+                contract.AgencyBookings(
+                    id=a.id,
+                    code=a.code,
+                    name=a.name_id,
+                    name_en=a.name_en,
+                    **booking_figures_json(f),
+                    **channel_json(c),
+                )
+                for a, f, c in self.booking_agency_rows()
+            ],
+        )
+
     def as_json(self) -> contract.DailyReport:
         """`GET /api/v1/reports/daily`."""
         site = self.site
@@ -355,6 +534,7 @@ class HallReport:
                 )
                 for z, f in self.zone_rows()
             ],
+            "bookings": self.bookings_json(),
         }
 
     def local_iso(self, value: datetime | None, timespec: str = "auto") -> str | None:
@@ -436,6 +616,33 @@ def figures_json(figures: Figures) -> contract.Figures:
             other=figures.outcomes[Outcome.OTHER.value],
         ),
         incomplete_documents_rate=rate(figures.incomplete_documents_rate),
+    )
+
+
+def booking_figures_json(figures: BookingFigures) -> contract.BookingFigures:
+    """A group's bookings by what became of them, and its show and cancellation rates."""
+    return contract.BookingFigures(
+        sessions=figures.sessions,
+        places=figures.places,
+        booked=figures.booked,
+        checked_in=figures.checked_in,
+        cancelled=figures.cancelled,
+        expired=figures.expired,
+        no_show=figures.no_show,
+        late_walk_in=figures.late_walk_in,
+        still_booked=figures.still_booked,
+        show_rate=rate(figures.show_rate),
+        cancel_rate=rate(figures.cancel_rate),
+    )
+
+
+def channel_json(channels: ChannelFigures) -> contract.ChannelShare:
+    """A group's tickets, online and walk-in, and the online share."""
+    return contract.ChannelShare(
+        tickets_issued=channels.issued,
+        tickets_online=channels.online,
+        tickets_walk_in=channels.walk_in,
+        online_share=rate(channels.online_share),
     )
 
 

@@ -47,8 +47,10 @@ def create_user(
     role: Role,
     counter_numbers: Iterable[int] = (),
     site_id: int | None = None,
+    hashed: str | None = None,
 ) -> User:
-    """Create a staff user allowed at the counters with these numbers."""
+    """Create a staff user allowed at the counters with these numbers. `hashed`: the stored
+    hash of `password` when the caller made it already (the demo's clerks share one)."""
     username = username.strip()
     if not username or len(username) > 64:
         raise InvalidInput("username must be 1 to 64 characters")
@@ -66,7 +68,7 @@ def create_user(
         raise NotFound(f"no counter numbered {', '.join(map(str, sorted(missing)))}")
     user = User(
         username=username,
-        password_hash=hash_password(password),
+        password_hash=hashed or hash_password(password),
         role=role.value,
         active=True,
         created_at=utcnow(),

@@ -8,13 +8,14 @@ import math
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..domain.access import Actor
+from ..domain.booking import ChannelPolicy
 from ..domain.errors import (
     AgencyCapReached,
     ClosedEarly,
@@ -25,6 +26,7 @@ from ..domain.errors import (
     InvalidTransition,
     NoShowTooEarly,
     NotFound,
+    QuotaReached,
     RecallLimitReached,
     ServiceClosed,
     WalkInNotAccepted,
@@ -76,6 +78,9 @@ def issue_ticket(
     site_id: int | None = None,
     code: str | None = None,
     contact: Contact | None = None,
+    queue_at: datetime | None = None,
+    booked: bool = False,
+    holder_hash: str | None = None,
 ) -> Result:
     """Issue the next number of a service. The ticket is admitted at once when the hall has
     room; otherwise it stays `issued` and waits outside.
@@ -91,6 +96,10 @@ def issue_ticket(
     the caller found `service_id` by (from a read model that may be a change behind): checked
     under the lock, and the service looked up again by it when they differ. `contact`: the
     sealed number the holder gave for notifications (services/notifications.py).
+    `booked`: the check-in of an online booking (services/bookings.py), whose place was
+    promised: no channel policy, walk-in share, agency cap, opening hours or early close
+    refuses it; `queue_at` (its session's start) places it in the line, and `holder_hash`
+    is the booking's.
     """
     try:
         hall = Hall.lock_of(session, Service, service_id)
@@ -108,16 +117,22 @@ def issue_ticket(
         hall.lock_zone(service.zone_id)
     if holder_for is not None:
         holder = holder_for(hall.site.holder_id_kind)
-    if not hall.is_open:
+    if not hall.is_open and not booked:
         opening = f"{hall.site.opens_at:%H:%M}–{hall.site.closes_at:%H:%M}"
         raise HallClosed(f"the hall is closed now (open {opening})", opening_hours=opening)
     if not service.is_open:
         raise ServiceClosed(f"service {service.code} is closed", service=service.code)
-    _refuse_over_agency(hall, service)
-    holder_hash = holder.digest(hall.today) if holder is not None else None
-    if holder_hash is not None:
+    if not booked:
+        _refuse_over_agency(hall, service)
+        _refuse_over_walk_in_share(hall, service)
+    if holder is not None:
+        holder_hash = holder.digest(hall.today)
         refuse_second_ticket(session, service.id, hall.today, holder_hash)
-    if service.closes_early and _hall_view(session, hall, seen).closed_early(service):
+    if (
+        not booked
+        and service.closes_early
+        and _hall_view(session, hall, seen).closed_early(service)
+    ):
         raise ClosedEarly(
             f"service {service.code} has closed for today: a ticket taken now would not be "
             "served before closing time",
@@ -139,7 +154,7 @@ def issue_ticket(
         channel=channel.value,
         token=secrets.token_urlsafe(TOKEN_BYTES),
         state=TicketState.ISSUED.value,
-        queue_at=hall.now,
+        queue_at=queue_at or hall.now,
         issued_at=hall.now,
         holder_hash=holder_hash,
     )
@@ -161,13 +176,33 @@ def issue_ticket(
     return ticket, hall.events
 
 
+def _refuse_over_walk_in_share(hall: Hall, service: Service) -> None:
+    """`QuotaReached` once walk-ins drew their share of the daily quota, where the service
+    takes both channels (its no-shows' places come back to walk-ins if it says so)."""
+    if service.channels is None and hall.agency(service.agency_id).channels is None:
+        return  # walk-ins only or online only: nothing to split (no statement)
+    from . import bookings  # bookings issues tickets through this module
+
+    left = bookings.walk_in_share_left(hall.session, service, hall.today, hall.now)
+    if left is not None and left <= 0:
+        raise QuotaReached(
+            f"service {service.code} has issued its walk-in share for today: "
+            "the rest is booked online",
+            service=service.code,
+            reason="walk_in_share",
+        )
+
+
 def _refuse_over_agency(hall: Hall, service: Service) -> None:
-    """`WalkInNotAccepted` for an agency that takes no walk-ins, `AgencyCapReached` once its
-    services together issued its daily cap today (counted under the lock: exact)."""
+    """`WalkInNotAccepted` for an agency (or service) that takes no walk-ins,
+    `AgencyCapReached` once its services together issued its daily cap today (counted under
+    the lock: exact)."""
     agency = hall.agency(service.agency_id)
-    if not agency.walk_in:
+    from .bookings import policy_of  # bookings issues tickets through this module
+
+    if policy_of(service, agency) is ChannelPolicy.ONLINE:
         raise WalkInNotAccepted(
-            f"{agency.name_en} takes no walk-ins: register online first",
+            f"{agency.name_en} takes no walk-ins for service {service.code}: register online first",
             agency=agency.code,
             service=service.code,
         )

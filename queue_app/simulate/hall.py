@@ -1,4 +1,5 @@
-"""The simulated hall: the demo hall's services and counters, scaled to the scenario."""
+"""The simulated hall: the demo mall (`demo.seed_demo`'s zones, agencies, services and counters),
+scaled to the scenario."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from .. import demo
 from ..domain.access import Actor
 from ..domain.vocabulary import Role
 from ..models import Service, Site, User
-from ..services import mall
 from ..services.passwords import hash_password
 from ..services.staff import actor_for
 from .scenario import SUPERVISOR, Scenario
@@ -30,8 +30,10 @@ class SimHall:
 
 
 def build_hall(session: Session, scenario: Scenario) -> SimHall:
-    """The demo hall (services, counters and preferences of `demo.SERVICES`), scaled to the
-    scenario, with one clerk per counter and a supervisor. Flushes; the caller commits."""
+    """The demo mall as `demo.seed_demo` builds it (its three floors' zones at 50 % of their
+    rooms, its agencies with their walk-in policy and daily cap, the services of
+    `demo.SERVICES` in their zones, the counters of each room), scaled to the scenario, with
+    one clerk per counter and a supervisor. Flushes; the caller commits."""
     scale = scenario.scale
     site = Site(
         name="Mal Pelayanan Publik DKI Jakarta (simulated)",
@@ -40,17 +42,21 @@ def build_hall(session: Session, scenario: Scenario) -> SimHall:
         closes_at=scenario.closes_at,
         hall_capacity=max(10, round(demo.HALL_CAPACITY * scale)),
         priority_ratio=scenario.priority_ratio,
+        # The mall's grace before a no-show may be marked (60 s in `seed_demo`): the scenario's
+        # clerks recall after `no_show_wait_s` (60 s) and mark the no-show that long after the
+        # recall, so no mark comes too early.
+        no_show_after_s=round(scenario.no_show_wait_s),
         seq=0,
     )
     session.add(site)
     session.flush()
     services = []
-    zone, agency = mall.home(session, site)
+    zones, agencies = demo.add_mall(session, site, scale)
     for position, spec in enumerate(demo.SERVICES):
         service = Service(
             site_id=site.id,
-            zone_id=zone.id,
-            agency_id=agency.id,
+            zone_id=zones[spec.floor].id,
+            agency_id=agencies[spec.agency].id,
             code=spec.code,
             name_id=spec.name_id,
             name_en=spec.name_en,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections import Counter as Tally
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..domain.states import INSIDE, TicketState
-from ..models import Ticket, TicketEvent
+from ..models import Service, Ticket, TicketEvent, Zone
 from ..services.reports import HallReport, Period
 from .day import DayRun, IssueEstimate
 
@@ -78,8 +79,93 @@ def accuracy(session: Session, run: DayRun) -> list[Accuracy]:
     return rows
 
 
+@dataclass
+class ZonePeak:
+    """One zone's day, replayed from the event log: its cap and the most people inside it at
+    once (waiting + called + serving), first reached at `peak_at`."""
+
+    zone_id: int
+    name: str
+    floor: int
+    cap: int | None
+    peak: int = 0
+    peak_at: datetime | None = None
+    #: Events after which the zone held more people than its cap (ticket id, inside).
+    above: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass
+class Replay:
+    """The day's log replayed event by event, per zone and for the building."""
+
+    zones: dict[int, ZonePeak]
+    building_peak: int = 0
+    #: Events after which the building held more than `capacity` (ticket id, inside).
+    building_above: list[tuple[int, int]] = field(default_factory=list)
+    #: Tickets a zone lost that it never held: the replay's bookkeeping is wrong.
+    negative: list[tuple[int, int]] = field(default_factory=list)
+    #: Transfers into a service of another zone (ticket id, left zone id, new zone id).
+    zone_moves: list[tuple[int, int, int]] = field(default_factory=list)
+
+
+def replay_zones(session: Session, site_id: int, capacity: int | None) -> Replay:
+    """Replay every event in commit order, counting each ticket in the zone of the service it
+    is in *now*: an event's `service_id` is the ticket's service after it (a transfer's is the
+    target), so the zone it leaves is the one of its previous event."""
+    zone_of = {
+        service_id: zone_id
+        for service_id, zone_id in session.execute(
+            select(Service.id, Service.zone_id).where(Service.site_id == site_id)
+        )
+    }
+    replay = Replay(
+        {
+            z.id: ZonePeak(z.id, z.name, z.floor, z.cap)
+            for z in session.scalars(
+                select(Zone).where(Zone.site_id == site_id).order_by(Zone.floor, Zone.position)
+            )
+        }
+    )
+    inside = dict.fromkeys(replay.zones, 0)
+    building = 0
+    where: dict[int, int] = {}  # ticket → zone of its current service
+    for ticket_id, before, after, service_id, at in session.execute(
+        select(
+            TicketEvent.ticket_id,
+            TicketEvent.from_state,
+            TicketEvent.to_state,
+            TicketEvent.service_id,
+            TicketEvent.at,
+        )
+        .where(TicketEvent.site_id == site_id)
+        .order_by(TicketEvent.seq)
+    ):
+        new_zone = zone_of[service_id]
+        old_zone = where.get(ticket_id, new_zone)
+        if old_zone != new_zone:
+            replay.zone_moves.append((ticket_id, old_zone, new_zone))
+        where[ticket_id] = new_zone
+        left = before is not None and TicketState(before) in INSIDE
+        came = TicketState(after) in INSIDE
+        inside[old_zone] -= left
+        inside[new_zone] += came
+        building += came - left
+        if inside[old_zone] < 0:
+            replay.negative.append((ticket_id, old_zone))
+        zone = replay.zones[new_zone]
+        if inside[new_zone] > zone.peak:
+            zone.peak, zone.peak_at = inside[new_zone], at
+        if zone.cap is not None and inside[new_zone] > zone.cap:
+            zone.above.append((ticket_id, inside[new_zone]))
+        replay.building_peak = max(replay.building_peak, building)
+        if capacity is not None and building > capacity:
+            replay.building_above.append((ticket_id, building))
+    return replay
+
+
 def invariant_problems(session: Session, site_id: int, capacity: int | None) -> list[str]:
-    """Every broken promise of the day, replayed from the event log (empty when all hold)."""
+    """Every broken promise of the day, replayed from the event log (empty when all hold):
+    `capacity` is the building's cap (None: none), each zone's cap is read from its row."""
     problems = []
     numbers = session.execute(
         select(Ticket.issued_service_id, Ticket.service_day, Ticket.number).where(
@@ -94,7 +180,22 @@ def invariant_problems(session: Session, site_id: int, capacity: int | None) -> 
         drawn = sorted(n for s, d, n in numbers if (s, d) == (service_id, day))
         if drawn != list(range(1, count + 1)):
             problems.append(f"service {service_id} on {day}: numbers not 1..{count}")
-    inside = 0
+    replay = replay_zones(session, site_id, capacity)
+    if replay.building_above:
+        ticket_id, inside = replay.building_above[0]
+        problems.append(
+            f"building above its cap {len(replay.building_above)} time(s), first "
+            f"{inside} > {capacity} at ticket {ticket_id}"
+        )
+    for zone in replay.zones.values():
+        if zone.above:
+            ticket_id, inside = zone.above[0]
+            problems.append(
+                f"zone {zone.name} (floor {zone.floor}) above its cap {len(zone.above)} "
+                f"time(s), first {inside} > {zone.cap} at ticket {ticket_id}"
+            )
+    for ticket_id, zone_id in replay.negative[:5]:
+        problems.append(f"zone {zone_id} left by ticket {ticket_id} it did not hold")
     at_counter: dict[int, int] = {}
     for ticket_id, action, before, after, counter_id in session.execute(
         select(
@@ -107,11 +208,6 @@ def invariant_problems(session: Session, site_id: int, capacity: int | None) -> 
         .where(TicketEvent.site_id == site_id)
         .order_by(TicketEvent.seq)
     ):
-        inside += (TicketState(after) in INSIDE) - (
-            before is not None and TicketState(before) in INSIDE
-        )
-        if capacity is not None and inside > capacity:
-            problems.append(f"hall above its cap ({inside} > {capacity}) at ticket {ticket_id}")
         if action == "call":
             if before != TicketState.WAITING.value:
                 problems.append(f"ticket {ticket_id} called while {before}")
@@ -148,8 +244,9 @@ def summary_lines(session: Session, run: DayRun) -> Iterator[str]:
     capacity = report.site.hall_capacity
     yield (
         f"Busy day {scenario.day}: {scenario.applicants} applicants, "
+        f"{len(report.zones)} zones, {len(report.agencies)} agencies, "
         f"{len(report.services)} services, {len(report.counters)} counters, "
-        f"hall cap {capacity}, early close {'on' if scenario.early_close else 'off'}, "
+        f"building cap {capacity}, early close {'on' if scenario.early_close else 'off'}, "
         f"seed {scenario.seed}."
     )
     yield (
@@ -157,11 +254,15 @@ def summary_lines(session: Session, run: DayRun) -> Iterator[str]:
         f"{run.operations / max(run.wall_s, 1e-9):.0f}/s)."
     )
     yield ""
+    refused = totals.refusals
     yield (
         f"Issued {totals.issued}, served {totals.served}, no-show {totals.no_show}, "
         f"cancelled {totals.cancelled}, expired {totals.expired}, "
-        f"transferred {totals.transferred}; turned away: quota {totals.refused_quota}, "
-        f"closed early {totals.closed_early}."
+        f"transferred {totals.transferred}; turned away: "
+        f"quota {refused.get('quota_reached', 0)}, "
+        f"agency cap {refused.get('agency_cap_reached', 0)}, "
+        f"no walk-ins {refused.get('walk_in_not_accepted', 0)}, "
+        f"closed early {refused.get('closed_early', 0)}."
     )
     wait = totals.wait
     if wait.count:
@@ -174,16 +275,28 @@ def summary_lines(session: Session, run: DayRun) -> Iterator[str]:
         peak = o.peak_inside_at
         when = peak.astimezone(report.zone).strftime("%H:%M") if peak else ""
         yield (
-            f"Hall occupancy peak {o.peak_inside} of cap {capacity} at {when}; "
+            f"Building occupancy peak {o.peak_inside} of cap {capacity} at {when}; "
             f"most waiting outside at once: {o.peak_outside}."
         )
+    replay = replay_zones(session, run.hall.site_id, capacity)
+    for zone in replay.zones.values():
+        when = zone.peak_at.astimezone(report.zone).strftime("%H:%M") if zone.peak_at else "-"
+        yield (
+            f"  floor {zone.floor}, {zone.name}: inside at most {zone.peak} of cap "
+            f"{zone.cap if zone.cap is not None else 'none'} (at {when})."
+        )
     yield ""
-    yield "service  issued served no-show cancel expired quota early  wait-mean wait-p90 (min)"
+    yield (
+        "service  issued served no-show cancel expired quota agency walk-in early  "
+        "wait-mean wait-p90 (min)"
+    )
     for service, f in report.service_rows():
         w = f.wait
+        r = f.refusals
         yield (
             f"{service.code:<7} {f.issued:7d} {f.served:6d} {f.no_show:7d} {f.cancelled:6d} "
-            f"{f.expired:7d} {f.refused_quota:5d} {f.closed_early:5d}  "
+            f"{f.expired:7d} {r.get('quota_reached', 0):5d} {r.get('agency_cap_reached', 0):6d} "
+            f"{r.get('walk_in_not_accepted', 0):7d} {f.closed_early:5d}  "
             f"{minutes(w.mean or 0)}   {minutes(w.p90 or 0)}"
         )
     yield ""
@@ -202,6 +315,7 @@ def summary_lines(session: Session, run: DayRun) -> Iterator[str]:
         yield from (f"  {p}" for p in problems)
     else:
         yield (
-            "Invariants hold: no number repeated, no ticket called twice at once, the hall never "
-            "above its cap, every ticket in a final state after close-day."
+            "Invariants hold: no number repeated, no ticket called twice at once, no zone above "
+            "its cap (nor the building above its own), every ticket in a final state after "
+            "close-day."
         )

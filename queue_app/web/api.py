@@ -96,13 +96,13 @@ def list_services() -> Response:
 @bp.get("/zones")
 def list_zones() -> Response:
     """The mall's zones (floors, rooms): each one's cap, people inside and outside."""
-    return jsonify(snapshots.current(db_session(), site_id_arg()).view.zone_summaries())
+    return jsonify(snapshots.current(db_session(), site_id_arg()).view.zone_summaries)
 
 
 @bp.get("/agencies")
 def list_agencies() -> Response:
     """The mall's agencies: walk-in policy, daily cap and tickets issued today."""
-    return jsonify(snapshots.current(db_session(), site_id_arg()).view.agency_summaries())
+    return jsonify(snapshots.current(db_session(), site_id_arg()).view.agency_summaries)
 
 
 @bp.post(f"/services/<int(max={MAX_ID}):service_id>/not-ready")

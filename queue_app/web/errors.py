@@ -19,6 +19,7 @@ from ..contract import payloads
 from ..domain.errors import (
     AgencyCapReached,
     AlreadyHolding,
+    BookingRefused,
     CounterBusy,
     CounterNotOpen,
     Forbidden,
@@ -48,6 +49,7 @@ STATUS: dict[type[LoketError], int] = {
     CounterBusy: 409,
     AlreadyHolding: 409,
     SurveyClosed: 409,
+    BookingRefused: 409,
     NotFound: 404,
     Forbidden: 403,
     InvalidInput: 422,

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..contract import bodies, payloads, reports, schemas, survey
+from ..contract import bodies, booking, payloads, reports, schemas, survey
 from ..contract.fields import DAY_SCHEMA, ID_SCHEMA
+from ..device_cookie import COOKIE as DEVICE_COOKIE
 from ..services.reports import MAX_DAYS
 
 Json = dict[str, Any]
@@ -496,6 +497,7 @@ def openapi_document() -> Json:
         "Close the counter", "counter_busy: it still has a called or serving ticket"
     )
     paths.update(_survey_paths())
+    paths.update(_booking_paths())
     return {
         "openapi": "3.1.0",
         "info": {
@@ -514,6 +516,7 @@ def openapi_document() -> Json:
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer"},
                 "session": {"type": "apiKey", "in": "cookie", "name": "session"},
+                "device": {"type": "apiKey", "in": "cookie", "name": DEVICE_COOKIE},
             },
         },
     }
@@ -574,6 +577,162 @@ def _survey_paths() -> Json:
                 "responses": {
                     "200": _json(_ref(survey.IkmReport), "the index"),
                     **REPORT_ERRORS,
+                },
+            }
+        },
+    }
+
+
+def _booking_paths() -> Json:
+    """Online registration, *antrean daring* (web/booking_api.py, issue 16)."""
+    token = {
+        "name": "token",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "minLength": 1},
+        "description": "the booking's token (its status page's address)",
+    }
+    code_schema = booking.CODE_SCHEMA
+    body_errors = {
+        "413": _error("body too large"),
+        "415": _error("body not sent as JSON"),
+    }
+    return {
+        "/api/v1/booking/availability": {
+            "get": {
+                "summary": "A service day's arrival sessions and their places left; whether "
+                "booking is open now and when it opens next",
+                "tags": ["booking"],
+                "parameters": [
+                    {
+                        "name": "service",
+                        "in": "query",
+                        "required": True,
+                        "schema": bodies.SERVICE_REF_SCHEMA,
+                    },
+                    {"name": "date", "in": "query", "required": True, "schema": DAY},
+                    SITE_PARAM,
+                ],
+                "responses": {
+                    "200": _json(_ref(booking.Availability), "the sessions"),
+                    "404": _error("no such site or service"),
+                    "422": _error(
+                        "invalid_date: a malformed day, or one that cannot be booked "
+                        "(detail.reason: past, today, closed, too_far; detail.bookable); "
+                        "invalid_input: a missing or malformed service or site"
+                    ),
+                    "429": RATE_LIMITED,
+                },
+            }
+        },
+        "/api/v1/bookings": {
+            "post": {
+                "summary": "Book a place in an arrival session (a portal of another agency "
+                "may book for its users with an API token)",
+                "tags": ["booking"],
+                "parameters": [SITE_PARAM],
+                "requestBody": _body(booking.BookingBody),
+                "responses": {
+                    "201": _json(_ref(booking.BookedReceipt), "booked"),
+                    "403": _error(
+                        "booking_closed: outside the site's booking windows "
+                        "(detail.opens_at: when booking opens next)"
+                    ),
+                    "404": _error("no such site or service"),
+                    "409": _error(
+                        "session_full; already_booked (this holder, service and day); "
+                        "booking_limit (the holder's bookings this week, detail.limit); "
+                        "walk_in_only (the service takes no bookings)"
+                    ),
+                    **body_errors,
+                    "422": _error(
+                        "invalid_date (detail.reason), invalid_session, invalid_holder_id "
+                        "(what is wrong with the NIK or number, in words), invalid_input"
+                    ),
+                    "429": RATE_LIMITED,
+                },
+            }
+        },
+        "/api/v1/bookings/by-token/{token}": {
+            "get": {
+                "summary": "A booking as its holder sees it",
+                "tags": ["booking"],
+                "parameters": [token],
+                "responses": {
+                    "200": _json(_ref(booking.BookingView), "the booking"),
+                    "404": _error("no such booking"),
+                    "429": RATE_LIMITED,
+                },
+            }
+        },
+        "/api/v1/bookings/lookup": {
+            "get": {
+                "summary": "The desk looks bookings up: by code, or by the holder's id and day",
+                "tags": ["booking", "staff"],
+                "security": BEARER,
+                "parameters": [
+                    {"name": "code", "in": "query", "required": False, "schema": code_schema},
+                    {
+                        "name": "holder_id",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 32},
+                        "description": "the holder's NIK or number (with `date`), never stored",
+                    },
+                    {"name": "date", "in": "query", "required": False, "schema": DAY},
+                    SITE_PARAM,
+                ],
+                "responses": {
+                    "200": _json(
+                        {"type": "array", "items": _ref(booking.BookingView)}, "bookings found"
+                    ),
+                    "401": _unauthorized("missing or bad credentials"),
+                    "403": _error("a kiosk account"),
+                    "404": _error("no such site"),
+                    "422": _error(
+                        "neither or both of code and holder_id; holder_id without a good "
+                        "date (invalid_date); a malformed holder id (invalid_holder_id)"
+                    ),
+                },
+            }
+        },
+        "/api/v1/bookings/by-token/{token}/cancel": {
+            "post": {
+                "summary": "The holder cancels the booking: its place is freed",
+                "tags": ["booking"],
+                "parameters": [token],
+                "responses": {
+                    "200": _json(_ref(booking.BookingView), "cancelled"),
+                    "404": _error("no such booking"),
+                    "409": _error(
+                        "already_checked_in, booking_expired (its session is over) or "
+                        "booking_cancelled"
+                    ),
+                    "429": RATE_LIMITED,
+                },
+            }
+        },
+        "/api/v1/bookings/check-in": {
+            "post": {
+                "summary": "Check a booking in at the kiosk or the desk (its code typed, or "
+                "its token scanned): the ticket, channel online, queued from its session's "
+                "start; too late where the service takes walk-ins: a walk-in ticket",
+                "tags": ["booking"],
+                "security": [*BEARER, {"device": []}],
+                "parameters": [SITE_PARAM],
+                "requestBody": _body(booking.CheckInBody),
+                "responses": {
+                    "201": _json(_ref(booking.CheckedIn), "the ticket issued"),
+                    "401": _unauthorized("not an enrolled kiosk nor signed-in staff"),
+                    "404": _error("not_found: no booking with this code or token"),
+                    "409": _error(
+                        "too_early (detail.opens_at), too_late, not_today, "
+                        "already_checked_in, booking_cancelled, booking_expired; or a "
+                        "refusal of the ticket (service_closed, quota_reached)"
+                    ),
+                    **body_errors,
+                    "422": _error("neither or both of code and token, or a malformed one"),
+                    "429": RATE_LIMITED,
                 },
             }
         },

@@ -20,6 +20,7 @@ from ..services import reports
 from ..services.csv_export import (
     report_agencies,
     report_aggregates,
+    report_bookings,
     report_tickets,
     report_zones,
 )
@@ -92,6 +93,16 @@ def zones_csv() -> Response:
     """Per zone (floor or room), one row each and the total."""
     report = _report()
     return csv_response(report_zones(report), f"loket-zones-{report.period_label}.csv", bom=True)
+
+
+@bp.get("/bookings.csv")
+@overseer_page
+def bookings_csv() -> Response:
+    """Online registration (issue 16): per session, service, agency and the total."""
+    report = _report()
+    return csv_response(
+        report_bookings(report), f"loket-bookings-{report.period_label}.csv", bom=True
+    )
 
 
 @bp.get("/tickets.csv")

@@ -18,17 +18,19 @@ from werkzeug.wrappers import Response
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
+from ..contract.fields import parse_flag
 from ..domain.errors import InvalidInput
 from ..domain.numbering import site_zone
 from ..domain.vocabulary import Priority
 from ..extensions import db, db_session
 from ..i18n import DEFAULT_LANGUAGE
 from ..labels import STATE_LABELS
-from ..models import Counter, Site, User
+from ..models import Counter, NotificationSettings, Site, User
 from ..realtime import snapshots
-from ..services import read, staff
+from ..services import notifications, read, staff
 from ..services import reprint as reprints
 from ..services.clock import utcnow
+from . import daftar
 from .common import id_arg, local_path, qr_svg, site_id_arg, status_url
 from .validation import parse_id
 
@@ -49,10 +51,9 @@ def kiosk() -> str:
     site_id = site_id_arg()
     zone_id = id_arg("zone")
     snapshot = snapshots.current(db_session(), site_id)
-    board = snapshot.board
-    if zone_id is not None:
-        read.zone_of(snapshot.view, zone_id)  # 404 for a zone not of this hall
-        board = {**board, "services": [s for s in board["services"] if s["zone"]["id"] == zone_id]}
+    # A kiosk of one zone shows that zone's board: its services, and its room's inside N of
+    # M and "full" (404 for a zone not of this hall); its socket hears that zone's news.
+    board = snapshot.board if zone_id is None else snapshot.zone_board(zone_id)
     agencies = kiosk_agencies(snapshot.view, board["services"])
     site = db_session().get(Site, site_id)
     # The board's figures leave out how many open counters serve each service; the kiosk needs
@@ -80,7 +81,26 @@ def kiosk() -> str:
         zone_id=zone_id,
         # Agency tiles only in a mall: with one agency the kiosk is the single hall's.
         agencies=agencies if len(agencies) > 1 else [],
+        # "Sudah daftar online?" where a service takes bookings; a too-early booking is told
+        # the hall's local time to come back at.
+        check_in=daftar.takes_bookings(site_id),
+        timezone=site_zone(site.timezone).key if site is not None else "UTC",
+        # Notifications on for this server: an applicant may give a number to be told by
+        # SMS/WhatsApp (optional; kept encrypted, deleted after the hall's retention).
+        notify_retention_days=notify_retention(site_id),
     )
+
+
+def notify_retention(site_id: int) -> int | None:
+    """Days the hall keeps a number given for notifications, or None when this server sends
+    none (the kiosk then does not offer them)."""
+    session = db_session()
+    if not notifications.outbox_on(session):
+        return None
+    own = session.get(NotificationSettings, site_id)
+    if own is not None and own.retention_days is not None:
+        return own.retention_days
+    return int(current_app.config["NOTIFY_RETENTION_DAYS"])
 
 
 def kiosk_agencies(view: read.HallView, services: list[Any]) -> list[dict[str, Any]]:
@@ -92,7 +112,7 @@ def kiosk_agencies(view: read.HallView, services: list[Any]) -> list[dict[str, A
             **a,
             "full": a["daily_cap"] is not None and a["issued_today"] >= a["daily_cap"],
         }
-        for a in view.agency_summaries()
+        for a in view.agency_summaries
         if a["id"] in offered
     ]
 
@@ -276,7 +296,10 @@ def display() -> str:
     # (a TV's own clock is often wrong), as milliseconds since the epoch.
     server_now = int(utcnow().timestamp() * 1000)
     zone_id = zone_arg()
-    if "entrance" in request.args:
+    entrance = parse_flag(request.args.get("entrance"))
+    if entrance is None:
+        raise InvalidInput("'entrance' must be 1 or 0", field="entrance")
+    if entrance:
         if zone_id is not None:
             raise InvalidInput("a board shows one zone or the entrance, not both", field="zone")
         return render_template(

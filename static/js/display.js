@@ -18,7 +18,7 @@
   var admitted = [];
   var hall = null;
   // A zone's board (`?zone=`): its zone's calls, queues and admission line only.
-  var zoneName = cfg.board.zone ? cfg.board.zone.name : null;
+  var zoneName = cfg.board.zone ? Loket.zonePlace(t.floor, cfg.board.zone) : null;
   var fresh = Loket.Freshness();
   var MIN_FONT_VH = 2.5; // no text under 2.5% of the screen's height: readable across a hall
 

@@ -28,7 +28,7 @@
       var full = open && zone.hall.full;
       var item = Loket.el("li", "entrance-zone" + (full ? " full" : ""));
       item.dataset.zone = zone.id;
-      item.appendChild(Loket.el("span", "ez-name", zone.name));
+      item.appendChild(Loket.el("span", "ez-name", Loket.zonePlace(t.floor, zone)));
       var codes = zone.recently_admitted.slice(0, CODES_SHOWN).join(" ");
       item.appendChild(Loket.el("span", "ez-admitted", open ? codes || t.nobody : ""));
       var count = "";

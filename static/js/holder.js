@@ -23,15 +23,7 @@
     timer = null;
   }
 
-  box.querySelectorAll(".keypad button").forEach(function (button) {
-    button.addEventListener("click", function () {
-      var key = button.dataset.key;
-      if (key === "back") input.value = input.value.slice(0, -1);
-      else if (key === "clear") input.value = "";
-      else if (input.value.length < 20) input.value += key;
-      touched();
-    });
-  });
+  window.LoketKeypad(box.querySelector(".keypad"), input, touched);
   input.addEventListener("input", touched);
 
   window.LoketHolder = {

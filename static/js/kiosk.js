@@ -8,8 +8,8 @@
  * In a mall (`cfg.agencies`: more than one agency) the agencies come first, as tiles in their
  * colours; a touch shows that agency's services, "Back" (or the idle time) the tiles again. A
  * tile says when its agency takes no walk-ins ("register online") or is full for today; the
- * agencies' counts come from GET /api/v1/agencies (the kept snapshot), read again after each
- * piece of queue news. `cfg.zone`: a kiosk of one zone shows that zone's services only. */
+ * agencies' counts come with the queue news (and from GET /api/v1/agencies on connecting).
+ * `cfg.zone`: a kiosk of one zone shows that zone's services only, and its room's figures. */
 (function () {
   "use strict";
   var cfg = Loket.config();
@@ -220,8 +220,17 @@
     refitTiles(true);
   }
 
-  /* The agencies' counts (issued today against each one's daily cap) are not in the board's
-   * figures: read them from the API's kept snapshot shortly after the queue has moved. */
+  /* The agencies' counts (issued today against each one's daily cap) come with each piece of
+   * the hall's queue news; they are not in the board's figures, so on (re)connecting and after
+   * a refusal the kiosk reads them once from the API's kept snapshot. */
+  function applyAgencyCounts(list) {
+    list.forEach(function (a) {
+      if (!agencies[a.id]) return;
+      agencies[a.id].issued_today = a.issued_today;
+      applyTile(a.id);
+    });
+  }
+
   var agencyTimer = null;
 
   function refreshAgencies() {
@@ -407,6 +416,8 @@
     closeAgency();
     setPriority(null);
     if (window.LoketHolder) window.LoketHolder.clear();
+    if (window.LoketCheckIn) window.LoketCheckIn.clear(); // "Sudah daftar online?" (checkin.js)
+    if (window.LoketNotify) window.LoketNotify.clear();
     if (cfg.lang !== cfg.home_lang) location.replace(root.dataset.home);
   }
 
@@ -433,14 +444,8 @@
   /* What is wrong with the number typed, when the kiosk can tell by itself: too short or too
    * long (the server checks the rest, and says "check the number"). */
   function holderProblem(kind, value) {
-    var digits = value.replace(/[\s\-.()/]/g, "");
-    if (kind === "phone") digits = digits.replace(/^\+?62/, "").replace(/^0/, "");
-    if (!/^[0-9]*$/.test(digits)) return null;
-    var shortest = kind === "phone" ? 9 : 16; // after 0 / +62: 8 and 8 to 11 more digits
-    var longest = kind === "phone" ? 12 : 16;
-    if (digits.length < shortest) return t.holder_short;
-    if (digits.length > longest) return t.holder_long;
-    return null;
+    var problem = Loket.numberProblem(kind, value);
+    return problem === "short" ? t.holder_short : problem === "long" ? t.holder_long : null;
   }
 
   // -- the requirements step -------------------------------------------------------------
@@ -491,6 +496,7 @@
     }).catch(function () {});
     setPriority(null);
     if (window.LoketHolder) window.LoketHolder.clear();
+    if (window.LoketNotify) window.LoketNotify.clear();
     homeAfterMessage = true;
     show(t.not_ready, true);
   });
@@ -514,6 +520,10 @@
     var body = { service: code, channel: "kiosk" };
     if (priority) body.priority = priority;
     if (holder) body.holder_id = holder.value();
+    // The number to be told by SMS/WhatsApp, when the applicant gave one (notify_me.js); the
+    // messages come in the kiosk's language.
+    var phone = window.LoketNotify ? window.LoketNotify.number() : null;
+    if (phone) { body.phone = phone; body.lang = cfg.lang; }
     // One key per touch: if the answer is lost (the network dropped it), the one retry with
     // the same key gets the same ticket back instead of a second one.
     var key = idempotencyKey();
@@ -554,6 +564,8 @@
           closeAgency();
           refreshAgencies();
         }
+        var field = result.data && result.data.detail && result.data.detail.field;
+        if (error === "invalid_input" && field === "phone") { show(t.notify_invalid, true); return; }
         show(t[error] || t.error, true);
       })
       .catch(function () {
@@ -580,8 +592,15 @@
   }
 
   applyBoard(cfg.board);
-  Loket.connect({ board: cfg.site }, {
-    snapshot: function (kind, data) { if (kind === "board") applyBoard(data); },
+  // A kiosk of one zone hears that zone's news (its room's figures), which has gaps in `seq`:
+  // it heals by a periodic snapshot, as a zone's board does.
+  var zoned = cfg.zone !== null && cfg.zone !== undefined;
+  Loket.connect(zoned ? { board: cfg.site, zone: cfg.zone } : { board: cfg.site }, {
+    snapshot: function (kind, data) {
+      if (kind !== "board") return;
+      applyBoard(data);
+      refreshAgencies(); // (re)connected: the counts may have moved meanwhile
+    },
     config: function (msg) {
       // Asking (or no longer asking) for a phone number or NIK changes the page itself, and
       // a counter's services change which counters serve what: take the page afresh, unless
@@ -596,7 +615,7 @@
     queue: function (msg) {
       if (fresh.fresh("hall", msg.seq)) applyHall(msg.hall);
       msg.services.forEach(function (s) { if (fresh.fresh(s.id, msg.seq)) applyService(s); });
-      refreshAgencies();
+      if (msg.agencies && fresh.fresh("agencies", msg.seq)) applyAgencyCounts(msg.agencies);
     },
-  }, true);
+  }, zoned ? "periodic" : true);
 })();

@@ -141,10 +141,35 @@
     };
   }
 
+  /** Where a zone is, as a ticket tells its holder: "Lantai 3, Ruang Imigrasi" (the floor is
+   * left out when the zone's name says it already: "Lantai 2"); `floorText` is the page's
+   * "Floor {n}". The same rule as i18n.zone_place on the server. */
+  function zonePlace(floorText, zone) {
+    var floor = floorText.replace("{n}", zone.floor);
+    var word = floor.split(" ")[0].toLowerCase();
+    return zone.name.toLowerCase().indexOf(word) === 0 ? zone.name : floor + ", " + zone.name;
+  }
+
+  /** What is wrong with a typed phone number or NIK that a page can tell by itself: "short",
+   * "long", or null (the server checks the rest). A mobile number has 8 to 11 digits after
+   * 08 (0 or +62 then 8…), a NIK exactly 16. */
+  function numberProblem(kind, value) {
+    var digits = value.replace(/[\s\-.()/]/g, "");
+    if (kind === "phone") digits = digits.replace(/^\+?62/, "").replace(/^0/, "");
+    if (!/^[0-9]*$/.test(digits)) return null;
+    var shortest = kind === "phone" ? 9 : 16;
+    var longest = kind === "phone" ? 12 : 16;
+    if (digits.length < shortest) return "short";
+    if (digits.length > longest) return "long";
+    return null;
+  }
+
   window.Loket = {
     config: config,
+    numberProblem: numberProblem,
     fmt: fmt,
     minutes: minutes,
+    zonePlace: zonePlace,
     el: el,
     connect: connect,
     Freshness: Freshness,

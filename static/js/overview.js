@@ -120,12 +120,6 @@
   }
 
   /** "Lantai 3, Ruang Imigrasi" (i18n.zone_place). */
-  function zonePlace(zone) {
-    var floor = t.floor.replace("{n}", zone.floor);
-    var word = floor.split(" ")[0].toLowerCase();
-    return zone.name.toLowerCase().indexOf(word) === 0 ? zone.name : floor + ", " + zone.name;
-  }
-
   /** In a mall, each zone: inside against its cap, outside, open counters, longest wait. */
   function renderZones() {
     var zones = data.zones || [];
@@ -135,7 +129,7 @@
     zones.forEach(function (z) {
       var row = Loket.el("tr", z.full && z.outside ? "alerted" : null);
       row.dataset.id = z.id;
-      var head = Loket.el("th", null, zonePlace(z));
+      var head = Loket.el("th", null, Loket.zonePlace(t.floor, z));
       head.scope = "row";
       row.appendChild(head);
       [z.capacity === null ? z.inside : z.inside + " / " + z.capacity, z.outside,
@@ -154,10 +148,38 @@
     });
   }
 
+  /* In a mall the services and the counters are grouped by zone, in the zones' order, each
+   * group under its floor and room; a hall of one zone lists them as they come. */
+  function byZone(items, draw, heading) {
+    var zones = data.zones || [];
+    if (zones.length < 2) { items.forEach(draw); return; }
+    zones.forEach(function (z) {
+      var own = items.filter(function (item) { return item.zone_id === z.id; });
+      if (!own.length) return;
+      heading(z, own);
+      own.forEach(draw);
+    });
+  }
+
+  function zoneLine(z) {
+    var line = Loket.zonePlace(t.floor, z);
+    if (z.capacity !== null) line += " · " + z.inside + " / " + z.capacity;
+    return line;
+  }
+
   function renderServices(alerted) {
     var body = $("ov-services");
     body.textContent = "";
-    data.services.forEach(function (s) {
+    byZone(data.services, drawService, function (z) {
+      var row = Loket.el("tr", "ov-zone" + (z.full ? " full" : ""));
+      var cell = Loket.el("th", null, zoneLine(z));
+      cell.colSpan = 7;
+      cell.scope = "colgroup";
+      row.appendChild(cell);
+      body.appendChild(row);
+    });
+
+    function drawService(s) {
       var row = Loket.el("tr", alerted[s.code] ? "alerted" : null);
       row.dataset.id = s.id;
       var head = Loket.el("th");
@@ -183,7 +205,7 @@
       }
       row.appendChild(longest);
       body.appendChild(row);
-    });
+    }
   }
 
   var chosen = {}; // ticket id → the service chosen in its transfer list, kept across redraws
@@ -194,7 +216,11 @@
       chosen[select.dataset.ticket] = select.value;
     });
     list.textContent = "";
-    data.counters.forEach(function (c) {
+    byZone(data.counters, drawCounter, function (z) {
+      list.appendChild(Loket.el("li", "ov-zone-head" + (z.full ? " full" : ""), zoneLine(z)));
+    });
+
+    function drawCounter(c) {
       var item = Loket.el("li", "ov-counter " + c.state);
       item.dataset.id = c.id;
       item.appendChild(Loket.el("span", "ov-num", c.number));
@@ -214,7 +240,7 @@
       item.appendChild(Loket.el("span", "ov-services muted", c.services.join(" · ")));
       item.appendChild(counterActions(c));
       list.appendChild(item);
-    });
+    }
   }
 
   // -- acting from the overview: the same JSON API (and permission checks) as the counter

@@ -36,17 +36,11 @@
 
   /** "Lantai 3, Ruang Imigrasi" (i18n.zone_place): a transfer may send the ticket to another
    * floor. */
-  function zonePlace(zone) {
-    var floor = t.floor.replace("{n}", zone.floor);
-    var word = floor.split(" ")[0].toLowerCase();
-    return zone.name.toLowerCase().indexOf(word) === 0 ? zone.name : floor + ", " + zone.name;
-  }
-
   function render() {
     var box = $("ticket");
     box.dataset.state = ticket.state;
     $("state-text").textContent = stateText();
-    if ($("zone") && ticket.zone) $("zone").textContent = zonePlace(ticket.zone);
+    if ($("zone") && ticket.zone) $("zone").textContent = Loket.zonePlace(t.floor, ticket.zone);
     $("queue-facts").hidden = !queued();
     if ($("requirements")) $("requirements").hidden = !queued(); // needed until the call
     $("now-serving").textContent = ticket.now_serving || "—";
@@ -66,7 +60,9 @@
   var chime = $("chime");
 
   /** Browsers play sound only after the user touched the page: the first tap anywhere plays
-   * the chime muted once, which allows it from then on. */
+   * the chime muted once, which allows it from then on. The unlock listens for the finished
+   * tap (click), not its start: hiding the hint moves the Leave button under it, and a move
+   * between finger down and finger up would make the tap miss the button it was meant for. */
   function unlockSound() {
     if (!status.soundLocked) return;
     chime.muted = true;
@@ -86,7 +82,7 @@
     }
   }
 
-  ["pointerdown", "keydown", "touchstart"].forEach(function (name) {
+  ["click", "keydown"].forEach(function (name) {
     document.addEventListener(name, unlockSound, { passive: true });
   });
   $("sound-hint").addEventListener("click", unlockSound);

@@ -5,6 +5,8 @@ services."""
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask
 from sqlalchemy import select
 
@@ -21,7 +23,7 @@ AGENCY = {
     "name_en": "Bank DKI",
     "colour": "#C8102E",
     "daily_cap": "50",
-    "walk_in": "y",
+    "channels": "walk_in",
 }
 SERVICE = {
     "code": "C",
@@ -145,13 +147,17 @@ def test_a_new_agency_and_its_change_are_audited(app: Flask, hall: Hall, admin: 
         assert (change.entity, change.entity_id, change.action) == ("agency", added.id, "create")
         added_id = added.id
     assert [c["what"] for c in heard(board, "config")] == ["agency"]
-    # No walk-ins any more, and no cap.
-    edited = {**AGENCY, "walk_in": "", "daily_cap": ""}
+    # No walk-ins any more (online only: the older `walk_in` flag follows), and no cap.
+    edited = {**AGENCY, "channels": "online", "daily_cap": ""}
     assert admin.submit(f"/admin/agencies/{added_id}", edited).status_code == 302
     with app.app_context():
         changed = db.session.get(Agency, added_id)
         assert changed is not None and (changed.walk_in, changed.daily_cap) == (False, None)
-        assert last_change().changes == {"walk_in": [True, False], "daily_cap": [50, None]}
+        assert changed.channels == "online"
+        assert last_change().changes == {
+            "channels": ["walk_in", "online"],
+            "daily_cap": [50, None],
+        }
     page = admin.get("/admin/agencies?lang=en").get_data(as_text=True)
     assert "BDKI" in page and "online only" in page
 
@@ -238,6 +244,19 @@ def test_a_service_moves_zone_with_its_own_counter_but_not_from_a_shared_one(
         assert counter.zone_id == zone_id
         assert last_change().entity == "counter"
         assert (last_change().changes or {})["zone"][1] == "Lantai 3"
+    # The counters' list says where each one stands.
+    page = admin.get("/admin/counters").get_data(as_text=True)
+    zone_of = dict(re.findall(r"<b>(\d+)</b></td>\s*<td>[^<]*</td>\s*<td>([^<]*)</td>", page))
+    assert zone_of["3"].endswith("Lantai 3")
+    assert zone_of["1"].endswith("Ruang layanan")  # the hall's first zone
+
+
+def test_a_single_hall_lists_its_counters_without_a_zone_column(
+    app: Flask, hall: Hall, admin: Browser
+) -> None:
+    page = admin.get("/admin/counters?lang=en").get_data(as_text=True)
+    assert "<th>Label</th>" in page
+    assert "<th>Zone</th>" not in page
 
 
 def test_a_service_with_active_tickets_of_today_keeps_its_zone(

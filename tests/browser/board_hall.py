@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from queue_app.models import Counter, CounterService, Service, Site, Zone
 from queue_app.services import mall
 
-from ..integration.live import flask_command, gunicorn_server
+from ..integration.live import gunicorn_server, seed
 
 #: Six services more than the demo's ten, named as long as real ones are.
 EXTRA_SERVICES = [
@@ -50,8 +50,7 @@ def board_server(
     }
     if timezone is not None:
         env["SITE_TIMEZONE"] = timezone
-    flask_command(env, "db", "upgrade")
-    flask_command(env, "seed-demo")
+    seed(database_url, env)
     engine = create_engine(database_url)
     with Session(engine) as session:
         site = session.scalars(select(Site)).one()
@@ -77,8 +76,8 @@ def board_server(
             site.opens_at, site.closes_at = hours
         session.commit()
     engine.dispose()
-    # gunicorn_server migrates and seeds again: both find the work done and leave it.
-    with gunicorn_server(database_url, {"SITE_TIMEZONE": timezone} if timezone else None) as base:
+    extra = {"SITE_TIMEZONE": timezone} if timezone else None
+    with gunicorn_server(database_url, extra, prepared=True) as base:
         yield base
 
 
@@ -98,8 +97,7 @@ def mall_server(database_url: str) -> Iterator[str]:
         "SECRET_KEY": "live-test-secret",
         "RATELIMIT_ENABLED": "false",
     }
-    flask_command(env, "db", "upgrade")
-    flask_command(env, "seed-demo")
+    seed(database_url, env)
     engine = create_engine(database_url)
     with Session(engine) as session:
         site = session.scalars(select(Site)).one()
@@ -130,7 +128,7 @@ def mall_server(database_url: str) -> Iterator[str]:
         session.commit()
         assert session.scalar(select(CounterService).limit(1)) is not None
     engine.dispose()
-    with gunicorn_server(database_url) as base:
+    with gunicorn_server(database_url, prepared=True) as base:
         yield base
 
 

@@ -3,15 +3,15 @@ the real server (gunicorn, gevent worker) on a fresh SQLite file.
 
 No browser is ever downloaded: Playwright drives /usr/bin/chromium. When Chromium or zbarimg
 (Debian package zbar-tools, used to read the printed ticket's QR code) is missing, these tests
-fail in CI (CI=true) and are skipped elsewhere with a message saying what to install.
+fail in CI (CI=true) and are skipped elsewhere with a message saying what to install. The
+browser itself (`playwright`, `browser`, `browser_tools`) is a fixture of tests/conftest.py: one
+per test process, shared with tests/security's CSP test.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import shutil
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,69 +19,28 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from ..conftest import zbarimg  # noqa: F401  (used by the kiosk's slip test)
 from ..integration.live import gunicorn_server
+from ..watchdog import twice
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, Page, Playwright
+    from playwright.sync_api import Browser, BrowserContext, Page
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 #: How long any single wait in these tests may take before it fails (ms).
 WAIT_MS = 20_000
 
 
-def zbarimg() -> str | None:
-    return shutil.which("zbarimg") or (
-        "/usr/bin/zbarimg" if os.access("/usr/bin/zbarimg", os.X_OK) else None
-    )
-
-
-def missing_tools() -> list[str]:
-    """What these tests need and this machine lacks (empty when all is there)."""
-    missing = []
-    if not os.access(CHROMIUM, os.X_OK):
-        missing.append(f"Chromium at {CHROMIUM} (apt-get install chromium)")
-    if zbarimg() is None:
-        missing.append("zbarimg (apt-get install zbar-tools)")
-    if importlib.util.find_spec("playwright") is None:
-        missing.append("the playwright Python package (pip install -r requirements-dev.txt)")
-    return missing
-
-
-@pytest.fixture(scope="session")
-def browser_tools() -> None:
-    """Fail in CI, skip elsewhere, when Chromium, zbarimg or Playwright is missing."""
-    missing = missing_tools()
-    if not missing:
-        return
-    message = "browser tests need " + ", ".join(missing)
-    if IN_CI:
-        pytest.fail(message + " — they are required in CI")
-    pytest.skip(message + " — install them to run these tests")
-
-
-@pytest.fixture(scope="module")
-def playwright(browser_tools: None) -> Iterator[Playwright]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="module")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    """One headless Chromium for the module; each test opens its own contexts."""
-    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-    yield chromium
-    chromium.close()
-
-
 @pytest.fixture
 def live_server(browser_tools: None, tmp_path: Path) -> Iterator[str]:
-    """A fresh demo hall served by gunicorn's gevent worker; yields its base URL."""
-    with gunicorn_server(f"sqlite:///{tmp_path / 'browser.db'}") as base:
-        yield base
+    """A fresh demo hall served by gunicorn's gevent worker; yields its base URL. A start that
+    hangs (seeding, gunicorn's boot) gets a second try on a new file, and says where it hung."""
+    with ExitStack() as stack:
+        tries = iter(("browser.db", "browser-again.db"))
+
+        def start() -> str:
+            return stack.enter_context(gunicorn_server(f"sqlite:///{tmp_path / next(tries)}"))
+
+        yield twice("the live server's start", 140, start)
 
 
 @dataclass

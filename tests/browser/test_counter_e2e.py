@@ -44,11 +44,14 @@ def terminal(
 
 
 def open_counter(page: Page) -> None:
-    """Press O and wait for the answer (the counter's news may show it open a moment before the
-    answer arrives, and a key pressed while an action is out is refused with "wait")."""
+    """Press O and wait until the terminal has taken the answer in. Neither the counter's news
+    (it may show the counter open a moment before the answer) nor the answer's arrival (the
+    page still reads its body) says so; a key pressed while an action is out is refused with
+    "wait". Pause is enabled once the counter is open and no action is out."""
     with page.expect_response(lambda r: r.url.endswith("/open") and r.request.method == "POST"):
         page.keyboard.press("o")
     page.wait_for_selector('#counter-state[data-state="open"]')
+    page.wait_for_selector('[data-action="pause"]:enabled')
 
 
 def error_text(page: Page) -> str:

@@ -29,7 +29,9 @@ def notify_config(receiver: Receiver, **extra: Any) -> dict[str, Any]:
         "NOTIFY_ENABLED": True,
         "NOTIFY_WEBHOOK_URL": receiver.url,
         "NOTIFY_WEBHOOK_SECRET": SECRET,
-        "NOTIFY_TIMEOUT_S": 0.5,
+        # Long enough that a loaded machine never turns a slow answer into a retry (and so a
+        # second delivery); the timeout tests set their own.
+        "NOTIFY_TIMEOUT_S": 5,
         **extra,
     }
 
@@ -44,8 +46,10 @@ class Clock:
     """A clock the test moves by hand (the worker's `clock`)."""
 
     def __init__(self) -> None:
-        # A second ahead of the messages the test writes next (their first try is due at once).
-        self.now = datetime.now(UTC) + timedelta(seconds=1)
+        # Ahead of the messages the test writes next, so their first try is due at once: by
+        # half a minute, as writing them (a hall, a few issues) takes more than a second on a
+        # loaded machine.
+        self.now = datetime.now(UTC) + timedelta(seconds=30)
 
     def __call__(self) -> datetime:
         return self.now

@@ -104,7 +104,9 @@ def running_receiver() -> Iterator[Receiver]:
     _host, port = server.server_address[:2]
     receiver = Receiver(url=f"http://127.0.0.1:{port}/hook", received=[], script=[])
     state["r"] = receiver
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll: `shutdown` waits for the loop's next look (the default half second, after
+    # every test that starts a receiver).
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     try:
         yield receiver

@@ -10,8 +10,9 @@ from flask import Flask
 from flask_socketio import SocketIOTestClient
 
 from queue_app.extensions import db, socketio
+from queue_app.models import Service, Site
 
-from ..helpers import bearer
+from ..helpers import bearer, make_agency
 from ..services.test_mall import build_mall
 
 API = "/api/v1"
@@ -51,6 +52,10 @@ def test_a_zone_board_hears_only_its_zone_and_the_whole_board_hears_all(app: Fla
     assert snap["kind"] == "entrance"
     assert [z["name"] for z in snap["data"]["zones"]] == ["Lantai 2", "Lantai 3"]
     whole.get_received()
+    # `entrance=0` is the whole hall's board; a malformed flag is refused.
+    (name, snap), *_ = heard(connect(f"board={mall.site_id}&entrance=0"))
+    assert snap["kind"] == "board" and snap["data"]["zone"] is None
+    assert not connect(f"board={mall.site_id}&entrance=maybe").is_connected()
 
     a1 = http.post(f"{API}/tickets", json={"service": "A"}).get_json()
     a2 = http.post(f"{API}/tickets", json={"service": "A"}).get_json()  # waits outside
@@ -176,3 +181,51 @@ def test_a_zone_keeps_its_line_however_many_the_other_zones_let_in(app: Flask) -
     last = [m for n, m in heard(door) if n == "entrance"][-1]
     lines = {z["name"]: z["recently_admitted"] for z in last["zones"]}
     assert lines["Lantai 3"] == [upstairs["code"]] and len(lines["Lantai 2"]) == 10
+
+
+def test_kiosks_hear_each_agencys_numbers_of_today_with_the_queue_news(app: Flask) -> None:
+    """In a mall the kiosks' tiles ("full for today") follow each agency's count from the
+    queue news itself, on the whole hall's room and on a floor's: no request per change."""
+    with app.app_context():
+        mall = build_mall(db.session)
+        site = db.session.get(Site, mall.site_id)
+        assert site is not None
+        bank = make_agency(db.session, site, "BDKI", daily_cap=2)
+        c = db.session.get(Service, mall.services["C"])
+        assert c is not None
+        c.agency_id = bank.id
+        db.session.commit()
+        bank_id = bank.id
+    http = app.test_client()
+    zones = {z["name"]: z["id"] for z in http.get(f"{API}/zones").get_json()}
+
+    def connect(query: str) -> SocketIOTestClient:
+        return socketio.test_client(app, query_string=query, flask_test_client=app.test_client())
+
+    whole = connect(f"board={mall.site_id}")
+    upper = connect(f"board={mall.site_id}&zone={zones['Lantai 3']}")
+    for client in (whole, upper):
+        client.get_received()
+    http.post(f"{API}/tickets", json={"service": "C"})
+    http.post(f"{API}/tickets", json={"service": "A"})
+    api = {a["id"]: a["issued_today"] for a in http.get(f"{API}/agencies").get_json()}
+    assert api[bank_id] == 1
+    # The whole hall's room heard both issues (its last news: every agency as the API says);
+    # the third floor's, its own issue (C).
+    news = [m for name, m in heard(whole) if name == "queue"]
+    assert {a["id"]: a["issued_today"] for a in news[-1]["agencies"]} == api
+    floor = [m for name, m in heard(upper) if name == "queue"]
+    assert floor and {a["id"]: a["issued_today"] for a in floor[-1]["agencies"]}[bank_id] == 1
+
+
+def test_a_hall_of_one_agency_sends_no_agency_counts(app: Flask) -> None:
+    with app.app_context():
+        mall = build_mall(db.session)
+    http = app.test_client()
+    whole = socketio.test_client(
+        app, query_string=f"board={mall.site_id}", flask_test_client=app.test_client()
+    )
+    whole.get_received()
+    http.post(f"{API}/tickets", json={"service": "A"})
+    news = [m for name, m in heard(whole) if name == "queue"]
+    assert news and all("agencies" not in m for m in news)

@@ -50,6 +50,9 @@ def test_a_zone_board_shows_its_zone_and_the_door_every_zone(app: Flask) -> None
     whole = page_config(page(client, "/display"))
     assert whole["board"]["zone"] is None and len(whole["board"]["services"]) == 4
     assert whole["options"]["zone"] is None
+    # `?entrance=0` is not the door's board.
+    off = page_config(page(client, "/display?entrance=0"))
+    assert off["board"]["zone"] is None and len(off["board"]["services"]) == 4
 
 
 def test_a_bad_zone_is_a_worded_page_never_a_500(app: Flask) -> None:
@@ -64,6 +67,7 @@ def test_a_bad_zone_is_a_worded_page_never_a_500(app: Flask) -> None:
         english, "/display?zone=x&lang=en", status=422
     )
     page(client, "/display?zone=999999", status=404)
+    page(client, "/display?entrance=maybe", status=422)
 
 
 def test_the_door_of_a_hall_of_one_zone_shows_its_one_line(app: Flask) -> None:

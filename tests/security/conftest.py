@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 from ..browser.conftest import (  # noqa: F401  (fixtures used by test_csp_browser.py)
-    browser,
-    browser_tools,
     live_server,
-    playwright,
     watch,
 )

@@ -19,6 +19,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +32,21 @@ from werkzeug.test import TestResponse
 
 from queue_app.domain.vocabulary import Role
 from queue_app.extensions import db, socketio
-from queue_app.models import Counter, Service, ServiceRequirement, Site, Ticket, User
-from queue_app.services import devices, staff, tickets
+from queue_app.models import (
+    Agency,
+    Booking,
+    BookingSession,
+    BookingSettings,
+    ClosedDay,
+    Counter,
+    Service,
+    ServiceRequirement,
+    Site,
+    Ticket,
+    User,
+)
+from queue_app.services import bookings, devices, staff, tickets
+from queue_app.services.clock import utcnow
 
 from ..conftest import make_app
 from ..helpers import make_counter, make_service, make_site, make_user
@@ -83,8 +97,16 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/admin/devices/status"): OVERSEERS,
     ("GET", "/admin/notifications"): ADMINS,
     ("POST", "/admin/notifications/test"): ADMINS,
+    ("GET", "/admin/notifications/settings"): ADMINS,
+    ("POST", "/admin/notifications/settings"): ADMINS,
     ("POST", "/admin/notifications/<int(max=2147483647):message_seq>/resend"): ADMINS,
     ("GET", "/t/<token>"): EVERYONE,
+    # A booking's status page and its cancel button: whoever holds its token (issue 16).
+    ("GET", "/b/<token>"): EVERYONE,
+    ("POST", "/b/<token>/cancel"): EVERYONE,
+    # Its QR as an image (the booking page shows it), and the public booking page itself.
+    ("GET", "/b/<token>/qr.svg"): EVERYONE,
+    ("GET", "/daftar"): EVERYONE,
     ("GET", "/static/<path:filename>"): EVERYONE,
     # The counter's survey tablet: an enrolled device of kind `survey` only, none of these
     # (tests/web/test_survey_pages.py has the tablet itself); anonymous callers get a 403 page.
@@ -106,6 +128,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/admin/reports/tickets.csv"): OVERSEERS,
     ("GET", "/admin/reports/agencies.csv"): OVERSEERS,
     ("GET", "/admin/reports/zones.csv"): OVERSEERS,
+    ("GET", "/admin/reports/bookings.csv"): OVERSEERS,
     ("GET", "/admin/reports/ikm"): OVERSEERS,
     ("GET", "/admin/reports/ikm.csv"): OVERSEERS,
     ("GET", "/admin/audit"): ADMINS,
@@ -157,6 +180,13 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/admin/staff/<int(max=2147483647):user_id>/password"): ADMINS,
     ("GET", "/admin/site"): ADMINS,
     ("POST", "/admin/site"): ADMINS,
+    # Online registration's settings, closed days and sessions' places (issue 16).
+    ("GET", "/admin/booking"): ADMINS,
+    ("POST", "/admin/booking"): ADMINS,
+    ("POST", "/admin/booking/closed-days"): ADMINS,
+    ("POST", "/admin/booking/closed-days/<int(max=2147483647):closed_id>/remove"): ADMINS,
+    ("GET", "/admin/booking/sessions"): ADMINS,
+    ("POST", "/admin/booking/sessions"): ADMINS,
     # -- API: public --------------------------------------------------------------------------
     ("GET", "/api/v1/openapi.json"): EVERYONE,
     ("GET", "/api/v1/services"): EVERYONE,
@@ -192,6 +222,18 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/reports/daily"): OVERSEERS,
     ("GET", "/api/v1/reports/tickets.csv"): OVERSEERS,
     ("GET", "/api/v1/reports/ikm"): OVERSEERS,
+    # -- API: online registration (issue 16) --------------------------------------------------
+    # Availability and booking are public (rate-limited per address); a booking's view and
+    # its cancel are for whoever holds its token (the credential).
+    ("GET", "/api/v1/booking/availability"): EVERYONE,
+    ("POST", "/api/v1/bookings"): EVERYONE,
+    ("GET", "/api/v1/bookings/by-token/<token>"): EVERYONE,
+    ("POST", "/api/v1/bookings/by-token/<token>/cancel"): EVERYONE,
+    # Check-in: an enrolled kiosk (its device cookie, tests/web/test_booking_api.py), a
+    # kiosk account, or staff at the desk.
+    ("POST", "/api/v1/bookings/check-in"): SIGNED_IN,
+    # The desk's look-up by code or holder id: staff, never a kiosk account.
+    ("GET", "/api/v1/bookings/lookup"): STAFF,
 }
 
 #: Admin form posts sent here without their fields: an allowed caller gets the form back with
@@ -274,6 +316,42 @@ def _build_hall(app: Flask) -> tuple[dict[str, int], dict[str, str]]:
     device, code = devices.create(session, site.id, "kiosk", "Kiosk lobi", None)
     requirement = ServiceRequirement(service_id=a.id, name_id="KTP asli", name_en="ID card")
     session.add(requirement)
+    # Online registration: the home agency takes both channels; booking is open all day,
+    # every day, for tomorrow; a booking of today's all-day session waits to check in.
+    agency = session.get(Agency, a.agency_id)
+    assert agency is not None
+    agency.channels = "both"
+    session.add(BookingSettings(site_id=site.id, windows="00:00-00:00", working_days="1234567"))
+    session.flush()
+    book = bookings.rules_of(session, site)
+    today = book.today(utcnow())
+    tomorrow = bookings.ensure_sessions(session, site, a, today + timedelta(days=1), book)[0]
+    all_day = BookingSession(
+        site_id=site.id,
+        service_id=a.id,
+        day=today,
+        starts_at=book.aware(datetime.combine(today, time(0))),
+        ends_at=book.aware(datetime.combine(today + timedelta(days=1), time(0))),
+        capacity=10,
+        taken=1,
+    )
+    session.add(all_day)
+    session.flush()
+    booked = Booking(
+        site_id=site.id,
+        service_id=a.id,
+        session_id=all_day.id,
+        day=today,
+        code="K7QH3M",
+        token="booking-token-of-the-matrix",
+        holder_hash="0" * 64,
+        week_hash="1" * 64,
+        state="booked",
+        created_at=utcnow(),
+    )
+    session.add(booked)
+    holiday = ClosedDay(site_id=site.id, day=today + timedelta(days=30), name="Libur")
+    session.add(holiday)
     session.commit()
     made: dict[str, Ticket] = {}
     made["N"], _ = tickets.issue_ticket(session, a.id)
@@ -298,7 +376,11 @@ def _build_hall(app: Flask) -> tuple[dict[str, int], dict[str, str]]:
         "requirement": requirement.id,
         **{name: t.id for name, t in made.items()},
     }
-    return ids, {"code": code, **{name: t.token for name, t in made.items()}}
+    ids["session"] = tomorrow.id
+    ids["closed"] = holiday.id
+    tokens = {"code": code, "booking": booked.token, "booking_code": booked.code}
+    tokens["tomorrow"] = tomorrow.day.isoformat()
+    return ids, {**tokens, **{name: t.token for name, t in made.items()}}
 
 
 @pytest.fixture(scope="module")
@@ -354,14 +436,25 @@ def concrete_url(matrix: Matrix, rule: str) -> str:
         "device_id": str(ids["device"]),
         "zone_id": str(ids["zone"]),
         "agency_id": str(ids["agency"]),
+        "closed_id": str(ids["closed"]),
         "message_seq": "1",  # no such message: the admin is sent back with a notice
         "code": matrix.tokens["code"],
-        "token": matrix.tokens["W" if rule.endswith("/cancel") else "X"],
+        "token": matrix.tokens[
+            "booking"
+            if rule.startswith(("/api/v1/bookings/", "/b/"))
+            else "W"
+            if rule.endswith("/cancel")
+            else "X"
+        ],
         "filename": "css/loket.css",
     }
     url = re.sub(r"<(?:[^<>:]+:)?([^<>:]+)>", lambda m: values[m.group(1)], rule)
     if rule.startswith(("/api/v1/reports/", "/admin/reports")):
         url += "?date=2026-06-15"
+    if rule == "/api/v1/bookings/lookup":
+        url += f"?code={matrix.tokens['booking_code']}"
+    if rule == "/api/v1/booking/availability":
+        url += f"?service=A&date={matrix.tokens['tomorrow']}"
     return url
 
 
@@ -379,6 +472,15 @@ def request_as(matrix: Matrix, principal: str, method: str, rule: str) -> TestRe
         kwargs["json"] = {"service": "B"}
     elif rule.endswith("/survey"):
         kwargs["json"] = {"answers": [3] * 9}
+    elif rule == "/api/v1/bookings":
+        kwargs["json"] = {
+            "service": "A",
+            "date": matrix.tokens["tomorrow"],
+            "session": matrix.ids["session"],
+            "holder_id": "3171011506900001",
+        }
+    elif rule == "/api/v1/bookings/check-in":
+        kwargs["json"] = {"code": matrix.tokens["booking_code"]}
     elif rule == "/login" and method == "POST":
         kwargs["data"] = {"username": CLERK1, "password": PASSWORD}
     elif method == "POST" and not api:

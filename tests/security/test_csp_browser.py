@@ -66,6 +66,7 @@ def test_no_page_breaks_the_content_security_policy(
         ("/display", True),
         (f"/t/{issued['token']}", True),
         (f"/kiosk/ticket/{issued['token']}", False),
+        ("/daftar", False),
         ("/nowhere", False),
     ]:
         visit(page, base + path, live)
@@ -90,6 +91,8 @@ def test_no_page_breaks_the_content_security_policy(
         "/admin/staff",
         "/admin/staff/new",
         "/admin/site",
+        "/admin/booking",
+        "/admin/booking/sessions",
         "/admin/audit",
         "/admin/reports",
     ]:

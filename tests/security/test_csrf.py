@@ -104,6 +104,8 @@ def test_admin_forms_without_a_token_are_refused_and_change_nothing(app: Flask, 
         f"/admin/services/{hall.service_a}": {**new_service, "code": "A"},
         f"/admin/services/{hall.service_a}/move": {"direction": "down"},
         "/admin/site": {"name": "Forged hall", "timezone": "Asia/Jakarta"},
+        "/admin/booking": {"windows": "00:00-00:00", "days_ahead": "30", "working_days": "1"},
+        "/admin/booking/closed-days": {"closed_day": "2099-01-01", "closed_name": "Forged"},
     }
     for url, data in posts.items():
         response = client.post(url, data=data)

@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from queue_app.extensions import db
-from queue_app.services import devices
+from queue_app.models import Agency, BookingSettings, Site
+from queue_app.services import bookings, devices
+from queue_app.services.clock import utcnow
 
 from ..conftest import Hall, app_with_tables, build_hall
 from ..helpers import signed_in
@@ -47,7 +51,7 @@ def assert_secure_headers(response: TestResponse, url: str) -> None:
     assert "unsafe-inline" not in header and "unsafe-eval" not in header, url
     assert response.headers["X-Content-Type-Options"] == "nosniff", url
     assert response.headers["X-Frame-Options"] == "DENY", url
-    token_page = url.startswith(("/t/", "/kiosk/ticket/"))
+    token_page = url.startswith(("/t/", "/kiosk/ticket/", "/b/"))
     expected_referrer = "no-referrer" if token_page else "same-origin"
     assert response.headers["Referrer-Policy"] == expected_referrer, url
 
@@ -75,22 +79,39 @@ def test_every_page_and_answer_carries_the_headers(app: Flask, hall: Hall) -> No
     admin = signed_in(app, "admin")
     with app.app_context():
         _, code = devices.create(db.session, hall.site_id, "board", "Papan lobi", None)
-        db.session.commit()
-    urls = {
-        re.sub(
-            r"<(?:[^<>:]+:)?([^<>:]+)>",
-            lambda m: {
-                "token": ticket["token"],
-                "filename": "css/loket.css",
-                "code": code,
-            }.get(m.group(1), "1"),
-            rule,
+        # A booking (issue 16): its page and its API view are pages like the others.
+        for agency in db.session.scalars(select(Agency)):
+            agency.channels = "both"
+        db.session.add(
+            BookingSettings(site_id=hall.site_id, windows="00:00-00:00", working_days="1234567")
         )
-        for method, rule in EXPECTED
-        if method == "GET"
-    }
+        db.session.commit()
+        site = db.session.get(Site, hall.site_id)
+        assert site is not None
+        tomorrow = bookings.rules_of(db.session, site).today(utcnow()) + timedelta(days=1)
+    day = {"service": "A", "date": tomorrow.isoformat()}
+    first = client.get("/api/v1/booking/availability", query_string=day).get_json()
+    booking = client.post(
+        "/api/v1/bookings",
+        json={**day, "session": first["sessions"][0]["id"], "holder_id": "3171011506900001"},
+    ).get_json()
+
+    def fill(rule: str) -> str:
+        booked = rule.startswith(("/b/", "/api/v1/bookings/"))
+        values = {
+            "token": booking["token"] if booked else ticket["token"],
+            "filename": "css/loket.css",
+            "code": code,
+        }
+        return re.sub(r"<(?:[^<>:]+:)?([^<>:]+)>", lambda m: values.get(m.group(1), "1"), rule)
+
+    urls = {fill(rule) for method, rule in EXPECTED if method == "GET"}
     checked = 0
     for url in sorted(urls):
+        if url == "/api/v1/booking/availability":
+            url += f"?service=A&date={tomorrow.isoformat()}"
+        if url == "/api/v1/bookings/lookup":
+            url += "?code=K7QH3M"
         response = admin.get(url + ("?date=2026-06-15" if "reports" in url else ""))
         # The counter-side survey tablet's page is for an enrolled survey device only.
         allowed = (403,) if url == "/survey" else (200, 302)

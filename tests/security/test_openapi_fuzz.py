@@ -132,6 +132,7 @@ def test_admin_requests_never_fail_the_server_or_the_schema(
 
 # -- the coverage phase -----------------------------------------------------------------------
 
+BOOKING_MEANINGS = ("invalid_date", "invalid_session", "invalid_holder_id")
 REPORTS = ("/api/v1/reports/daily", "/api/v1/reports/tickets.csv", "/api/v1/reports/ikm")
 
 
@@ -141,11 +142,22 @@ def refused_for_its_meaning(app: Flask, case: Case, body: Any) -> bool:
     a report period that is not one `date` or an ordered `from`/`to` range of at most 92
     days (the parameters are each valid alone); a transfer to the ticket's own service; an
     Idempotency-Key used before with another body (`idempotency_mismatch`: the generator
-    repeats its keys)."""
+    repeats its keys). Online registration (issue 16): a well-formed day one may not book
+    (`invalid_date`, with its reason), an id that is no session of that service and day
+    (`invalid_session`), a holder id that is no NIK or mobile number (`invalid_holder_id`,
+    what is wrong in words), a check-in naming neither or both of code and token, and the
+    desk's look-up naming neither or both of code and holder id (or a holder id without its
+    day)."""
     if not isinstance(body, dict):
         return False
-    if body.get("error") in ("unknown_service", "idempotency_mismatch"):
+    meanings = ("unknown_service", "idempotency_mismatch", *BOOKING_MEANINGS)
+    if body.get("error") in meanings:
         return True
+    if case.operation.path == "/api/v1/bookings/lookup":
+        asked = case.query or {}
+        return ("code" in asked) == ("holder_id" in asked) or "date" not in asked
+    if case.operation.path == "/api/v1/bookings/check-in" and isinstance(case.body, dict):
+        return ("code" in case.body) == ("token" in case.body) or None in case.body.values()
     if case.operation.path in REPORTS:
         query = {k: str(v) for k, v in (case.query or {}).items()}
         try:

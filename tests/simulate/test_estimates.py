@@ -258,3 +258,62 @@ def test_a_service_closes_early_when_new_tickets_cannot_be_served_today(
     with app.app_context():
         reasons = [r.reason for r in db.session.query(Refusal).all()]
     assert reasons == ["closed_early"]
+
+
+def test_no_arrivals_are_expected_past_an_agencys_daily_cap(app: Flask, api: Api) -> None:
+    """The bank serves 2 a day: once they are issued, the estimates stop expecting its
+    applicants (as past a service's quota), so its counter is expected to help the other
+    service, and that service's wait shortens."""
+    from sqlalchemy import update
+
+    from queue_app.models import Agency
+    from queue_app.services import read
+
+    with app.app_context():
+        bank = Agency(
+            site_id=api.hall.site_id,
+            code="BANK",
+            name_id="Bank",
+            name_en="Bank",
+            daily_cap=2,
+            position=1,
+        )
+        db.session.add(bank)
+        db.session.flush()
+        service = db.session.get(Service, api.hall.service_b)
+        assert service is not None
+        service.agency_id = bank.id
+        db.session.commit()
+        bank_id = bank.id
+
+    def expected() -> tuple[float, int | None]:
+        """B's expected arrivals (how long they last), and A's wait for a ticket taken now."""
+        with app.app_context():
+            view = read.HallView(db.session, api.hall.site_id)
+            a = db.session.get(Service, api.hall.service_a)
+            assert a is not None
+            rate = view.estimates.arrivals[api.hall.service_b]
+            wait = view.estimates.new_ticket_s(a)
+            db.session.rollback()
+        return rate.until_s, wait
+
+    with time_machine.travel(NOON.replace(hour=4, minute=50), tick=False):
+        for _ in range(12):
+            api.issue("A")
+        api.issue("B")
+        api.issue("B")
+        refused = api.post(f"{API}/tickets", json={"service": "B"})
+        api.called(api.hall.counter_1, "clerk1")
+        api.called(api.hall.counter_2, "clerk2")
+    assert_error(refused, 409, "agency_cap_reached")
+    with time_machine.travel(NOON, tick=False):
+        capped_until, capped_wait = expected()
+        with app.app_context():
+            db.session.execute(update(Agency).where(Agency.id == bank_id).values(daily_cap=None))
+            db.session.commit()
+        open_until, open_wait = expected()
+    assert capped_until == 0  # the cap is reached: no more bank applicants today
+    assert open_until > 0  # without it, they keep coming at the last half hour's rate
+    assert capped_wait is not None and open_wait is not None
+    # With no bank applicants to come, the bank's counter is expected to help A sooner.
+    assert capped_wait < open_wait

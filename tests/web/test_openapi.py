@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import time_machine
 from flask import Flask
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
@@ -15,11 +17,13 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from werkzeug.test import TestResponse
 
+from queue_app.domain.vocabulary import Role
 from queue_app.extensions import db
-from queue_app.models import Site
+from queue_app.models import BookingSettings, Site
 
 from ..conftest import app_with_tables
-from ..helpers import make_agency, make_service
+from ..helpers import make_agency, make_service, make_user
+from .booking_hall import NIKS, set_places
 from .conftest import (
     API,
     COUNTER_VERBS,
@@ -112,6 +116,9 @@ def app(database_url: str) -> Iterator[Flask]:
         "SURVEY_RATE_LIMIT_PER_IP": f"{FLOOD} per minute",
         "HOLDER_CANCEL_RATE_LIMIT_PER_IP": f"{GUESSES} per minute",
         "NOT_READY_RATE_LIMIT_PER_IP": f"{GUESSES} per minute",
+        "ISSUE_RATE_LIMIT_PER_DEVICE": f"{FLOOD} per minute",
+        "BOOKING_RATE_LIMIT_PER_IP": f"{FLOOD} per minute",
+        "BOOKING_READ_RATE_LIMIT_PER_IP": f"{FLOOD} per minute",
     }
     with app_with_tables(database_url, **limits) as application:
         yield application
@@ -305,8 +312,92 @@ def exercise(app: Flask, api: Api) -> list[Record]:
         assert_error(api.post(f"{API}/auth/token", json=guess), 401)
     assert_error(api.post(f"{API}/auth/token", json=guess), 429, "rate_limited")
 
+    exercise_bookings(app, api)
     api.observers.remove(recorder)
     return recorder.records
+
+
+#: Monday 7 December 2026, 07:00 in Jakarta: inside the morning booking window.
+BOOKING_MONDAY = datetime(2026, 12, 7, 0, 0, tzinfo=UTC)
+
+
+def exercise_bookings(app: Flask, api: Api) -> None:
+    """Online registration (issue 16): service O (its agency takes no walk-ins) is booked."""
+    with app.app_context():
+        db.session.add(BookingSettings(site_id=api.hall.site_id, week_limit=1, days_ahead=2))
+        make_user(db.session, "kiosk", Role.KIOSK)
+        db.session.commit()
+    tuesday, wednesday = "2026-12-08", "2026-12-09"
+    avail, books = f"{API}/booking/availability", f"{API}/bookings"
+    with time_machine.travel(BOOKING_MONDAY, tick=False):
+        got = api.get(avail, query_string={"service": "O", "date": tuesday})
+        assert got.status_code == 200
+        slots = got.get_json()["sessions"]  # the hall is open all day: 24 sessions
+        later = api.get(avail, query_string={"service": "O", "date": wednesday})
+        with app.app_context():
+            set_places(slots[8]["id"], 1)  # 08:00-09:00
+            set_places(slots[9]["id"], 5)
+            set_places(later.get_json()["sessions"][8]["id"], 5)
+        assert_error(api.get(avail, query_string={"service": "O", "date": "2026-12-20"}), 422)
+        assert_error(api.get(avail, query_string={"service": "ZZ", "date": tuesday}), 404)
+        body = {"service": "O", "date": tuesday, "session": slots[8]["id"], "holder_id": NIKS[0]}
+        made = api.post(books, json=body)
+        assert made.status_code == 201, made.get_json()
+        code, token = made.get_json()["code"], made.get_json()["token"]
+        assert_error(api.post(books, json=body), 409, "already_booked")
+        assert_error(api.post(books, json={**body, "holder_id": NIKS[1]}), 409, "session_full")
+        assert_error(api.post(books, json={**body, "service": "A"}), 409, "walk_in_only")
+        week = {**body, "date": wednesday, "session": later.get_json()["sessions"][8]["id"]}
+        assert_error(api.post(books, json=week), 409, "booking_limit")
+        assert_error(api.post(books, json={**body, "holder_id": "123"}), 422)
+        assert_error(api.post(books, data=HUGE_BODY, content_type="application/json"), 413)
+        assert_error(api.post(books, data="O", content_type="text/plain"), 415)
+        assert_error(api.post(books, json=body, query_string={"site": UNKNOWN}), 404)
+        with time_machine.travel(datetime(2026, 12, 7, 4, 0, tzinfo=UTC), tick=False):
+            assert_error(api.post(books, json=body), 403, "booking_closed")
+        assert api.get(f"{API}/bookings/by-token/{token}").status_code == 200
+        assert_error(api.get(f"{API}/bookings/by-token/not-a-token"), 404)
+        leaving = {**body, "session": slots[9]["id"], "holder_id": NIKS[2]}
+        cancel = f"{API}/bookings/by-token/{{}}/cancel".format
+        left = api.post(books, json=leaving).get_json()["token"]
+        assert api.post(cancel(left)).status_code == 200
+        assert_error(api.post(cancel(left)), 409, "booking_cancelled")
+        assert_error(api.post(cancel("not-a-token")), 404)
+        look_up = f"{API}/bookings/lookup"
+        found = api.get(look_up, query_string={"code": code}, user="clerk1")
+        assert [b["code"] for b in found.get_json()] == [code]
+        by_holder = {"holder_id": NIKS[0], "date": tuesday}
+        assert len(api.get(look_up, query_string=by_holder, user="clerk1").get_json()) == 1
+        assert_error(api.get(look_up, query_string={"code": code}), 401)
+        assert_error(api.get(look_up, query_string={"code": code}, user="kiosk"), 403)
+        assert_error(api.get(look_up, user="clerk1"), 422)
+        assert_error(api.get(look_up, query_string={"holder_id": NIKS[0]}, user="clerk1"), 422)
+        unknown = {"code": code, "site": UNKNOWN}
+        assert_error(api.get(look_up, query_string=unknown, user="clerk1"), 404)
+        check_in = f"{API}/bookings/check-in"
+        assert_error(api.post(check_in, json={"code": code}), 401)
+        assert_error(api.post(check_in, json={"code": code}, user="clerk1"), 409, "not_today")
+        assert_error(api.post(check_in, json={"code": "XXXXXX"}, user="clerk1"), 404)
+        assert_error(api.post(check_in, json={}, user="clerk1"), 422)
+        assert_error(api.post(check_in, data="x", content_type="text/plain", user="clerk1"), 415)
+        too_big = {"data": HUGE_BODY, "content_type": "application/json"}
+        assert_error(api.post(check_in, user="clerk1", **too_big), 413)
+        flooder = {"environ_base": {"REMOTE_ADDR": "10.9.8.1"}}
+        for _ in range(FLOOD):
+            api.get(avail, query_string={"service": "O", "date": tuesday}, **flooder)
+            api.get(f"{API}/bookings/by-token/not-a-token", **flooder)
+            api.post(books, json={}, **flooder)
+            api.post(cancel("not-a-token"), **flooder)
+        assert_error(api.get(avail, query_string={"service": "O"}, **flooder), 429)
+        assert_error(api.get(f"{API}/bookings/by-token/x", **flooder), 429)
+        assert_error(api.post(books, json={}, **flooder), 429)
+        assert_error(api.post(cancel("x"), **flooder), 429)
+    with time_machine.travel(datetime(2026, 12, 8, 1, 0, tzinfo=UTC), tick=False):
+        assert api.post(check_in, json={"code": code}, user="clerk1").status_code == 201
+        assert_error(api.post(check_in, json={"code": code}, user="super"), 409)
+        for _ in range(FLOOD - 1):
+            api.post(check_in, json={"code": "XXXXXX"}, user="super")
+        assert_error(api.post(check_in, json={"code": code}, user="super"), 429)
 
 
 def response_validator(document: dict[str, Any], pointer: str) -> Draft202012Validator:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ...domain.booking import ChannelPolicy, agency_policy, takes_walk_ins
 from ...domain.errors import InvalidInput, NotFound
 from ...models import Agency, Counter, Service, Zone
 from .. import admission, audit
@@ -51,10 +52,14 @@ class AgencyValues:
     name_id: str
     name_en: str
     colour: str
-    walk_in: bool
     #: Tickets a day across its services; None = no cap.
     daily_cap: int | None
     position: int | None
+    #: Channel policy (`walk_in`, `online`, `both`); None = keep what it is (a new agency:
+    #: walk-ins only). Its older `walk_in` flag is kept to it (domain.booking.takes_walk_ins).
+    channels: str | None = None
+    #: Under `both`: the share of a service's daily quota booked online; None = keep (new: 50).
+    online_pct: int | None = None
 
 
 # -- reading --------------------------------------------------------------------------------
@@ -255,7 +260,10 @@ def _agency_fields(agency: Agency) -> dict[str, Any]:
         "name_id": agency.name_id,
         "name_en": agency.name_en,
         "colour": agency.colour,
-        "walk_in": agency.walk_in,
+        # The policy as it applies (a NULL one reads the `walk_in` flag), so the trail says
+        # what changed for applicants, not how it was stored.
+        "channels": agency_policy(agency.channels, agency.walk_in).value,
+        "online_pct": agency.online_pct,
         "daily_cap": agency.daily_cap,
         "position": agency.position,
     }
@@ -282,6 +290,25 @@ def _check_agency(session: Session, site_id: int, values: AgencyValues, own: int
         raise InvalidInput("a colour is written #rrggbb", field="colour", reason="colour")
     if values.daily_cap is not None and values.daily_cap < 0:
         raise InvalidInput("the daily cap cannot be negative", field="daily_cap", reason="range")
+    check_channels(values.channels, values.online_pct)
+
+
+def check_channels(channels: str | None, online_pct: int | None) -> None:
+    """A channel policy and online share as an agency or service form gives them."""
+    if channels is not None and channels not in tuple(ChannelPolicy):
+        raise InvalidInput("no such channel policy", field="channels", reason="choice")
+    if online_pct is not None and not 0 <= online_pct <= 100:
+        raise InvalidInput(
+            "the online share is 0 to 100 percent", field="online_pct", reason="range"
+        )
+
+
+def _set_channels(agency: Agency, channels: str | None, online_pct: int | None) -> None:
+    if channels is not None:
+        agency.channels = channels
+        agency.walk_in = takes_walk_ins(ChannelPolicy(channels))
+    if online_pct is not None:
+        agency.online_pct = online_pct
 
 
 def create_agency(
@@ -296,12 +323,14 @@ def create_agency(
         name_id=values.name_id.strip(),
         name_en=values.name_en.strip(),
         colour=values.colour,
-        walk_in=values.walk_in,
+        walk_in=True,
+        online_pct=50,
         daily_cap=values.daily_cap,
         position=values.position
         if values.position is not None
         else _next_position(session, Agency, site_id),
     )
+    _set_channels(agency, values.channels, values.online_pct)
     session.add(agency)
     session.flush()
     audit.record_change(
@@ -332,7 +361,7 @@ def update_agency(
     agency.name_id = values.name_id.strip()
     agency.name_en = values.name_en.strip()
     agency.colour = values.colour
-    agency.walk_in = values.walk_in
+    _set_channels(agency, values.channels, values.online_pct)
     agency.daily_cap = values.daily_cap
     if values.position is not None:
         agency.position = values.position

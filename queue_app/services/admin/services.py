@@ -15,6 +15,19 @@ from ...models import Agency, Counter, CounterService, Service, Ticket, Zone
 from .. import audit, mall
 from ..hall import ACTIVE_STATES, Hall
 from .changes import Applied, config_changed, diff
+from .mall import check_channels
+
+
+@dataclass(frozen=True)
+class ServiceChannels:
+    """A service's own channel policy (issue 16)."""
+
+    #: `walk_in`, `online`, `both`; None = its agency's.
+    channels: str | None
+    #: Under `both`: the online share of its daily quota; None = its agency's.
+    online_pct: int | None
+    #: No-shows' places go to walk-ins for the rest of the day.
+    release_no_shows: bool
 
 
 @dataclass(frozen=True)
@@ -33,6 +46,8 @@ class ServiceValues:
     #: Its zone and agency; None = the site's first (`mall.home`).
     zone_id: int | None = None
     agency_id: int | None = None
+    #: None = keep what is stored (a form posted without these fields).
+    channel_policy: ServiceChannels | None = None
 
 
 # -- reading --------------------------------------------------------------------------------
@@ -95,7 +110,18 @@ def _service_fields(session: Session, service: Service) -> dict[str, Any]:
         "position": service.position,
         "zone": zone.name if zone is not None else None,
         "agency": agency.code if agency is not None else None,
+        "channels": service.channels,
+        "online_pct": service.online_pct,
+        "release_no_shows": service.release_no_shows,
     }
+
+
+def _set_channels(service: Service, policy: ServiceChannels | None) -> None:
+    if policy is None:
+        return
+    service.channels = policy.channels
+    service.online_pct = policy.online_pct
+    service.release_no_shows = policy.release_no_shows
 
 
 def _check_service(session: Session, site_id: int, values: ServiceValues, own: int | None) -> None:
@@ -128,6 +154,8 @@ def _check_service(session: Session, site_id: int, values: ServiceValues, own: i
         agency = session.get(Agency, values.agency_id)
         if agency is None or agency.site_id != site_id:
             raise InvalidInput("no such agency in this hall", field="agency_id", reason="choice")
+    if values.channel_policy is not None:
+        check_channels(values.channel_policy.channels, values.channel_policy.online_pct)
 
 
 def _move_zone(session: Session, hall: Hall, service: Service, zone_id: int) -> list[Counter]:
@@ -206,6 +234,7 @@ def create_service(
         closes_early=values.closes_early,
         position=position,
     )
+    _set_channels(service, values.channel_policy)
     session.add(service)
     session.flush()
     audit.record_change(
@@ -251,6 +280,7 @@ def update_service(
         service.position = values.position
     if values.agency_id is not None:
         service.agency_id = values.agency_id
+    _set_channels(service, values.channel_policy)
     moved: list[Counter] = []
     if values.zone_id is not None and values.zone_id != service.zone_id:
         moved = _move_zone(session, hall, service, values.zone_id)

@@ -7,7 +7,8 @@ Who sees what (checked server-side on every route, `_guards.py`):
 - not signed in: sent to the sign-in page.
 
 One module per entity, each adding its routes to this blueprint: `overview`, `services`,
-`counters`, `mall` (zones and agencies), `staff`, `site`, `devices` and `audit`; `forms`
+`counters`, `mall` (zones and agencies), `staff`, `site`, `booking` (online registration),
+`devices` and `audit`; `forms`
 holds the console's forms and `_chrome` what every page shares (the hall it is about, the
 frame, the end of a change).
 
@@ -25,6 +26,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 # The pages: each module's routes join `bp` when it is imported.
 from . import (  # noqa: E402, F401
     audit,
+    booking,
     counters,
     devices,
     mall,

@@ -16,6 +16,7 @@ from ...extensions import db, db_session
 from ...i18n import decimal
 from ...labels import (
     ACTION_LABELS,
+    CHANNEL_POLICY_LABELS,
     COUNTER_STATE_LABELS,
     ENTITY_LABELS,
     FIELD_LABELS,
@@ -118,6 +119,11 @@ def describe(entry: audit.AuditEntry, services: dict[int, str] | None = None) ->
 
 
 def _show(key: str, value: Any) -> str:
+    if key == "channels":
+        # A service's NULL follows its agency (an agency's row always carries its policy).
+        return str(CHANNEL_POLICY_LABELS.get(value, value) if value else _("as its agency"))
+    if key == "capacity_override" and value is None:
+        return str(_("the default"))
     if value is None:
         return "–"
     if isinstance(value, bool):

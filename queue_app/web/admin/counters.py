@@ -12,6 +12,7 @@ from ...domain.vocabulary import CounterState
 from ...extensions import db, db_session
 from ...models import Counter
 from ...services.admin import counters as verbs
+from ...services.admin import mall as mall_admin
 from ...services.admin import services as service_admin
 from ...services.admin import staff as staff_admin
 from ..guards import admin_page
@@ -33,6 +34,10 @@ def counters() -> tuple[str, int]:
         counters=verbs.of_site(session, site_id),
         codes=service_admin.codes_by_id(session, site_id),
         staff=dict(staff_admin.usernames(session)),
+        # In a mall, which floor or room each counter stands in (a hall of one zone: no column).
+        zones={z.id: z for z in zones}
+        if len(zones := mall_admin.zones(session, site_id)) > 1
+        else {},
     )
 
 

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     DecimalField,
     Field,
     Form,
@@ -26,6 +27,7 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
+    TextAreaField,
     TimeField,
 )
 from wtforms.validators import (
@@ -39,6 +41,9 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ...domain import booking as booking_rules
+from ...domain import notify
+from ...domain.booking import ChannelPolicy
 from ...domain.errors import LoketError
 from ...domain.vocabulary import CounterState, DeviceKind, Role
 from ...i18n import decimal
@@ -53,10 +58,18 @@ WTFORMS_MESSAGES = (
     _l("Not a valid integer value."),
     _l("Not a valid decimal value."),
     _l("Not a valid time value."),
+    _l("Not a valid date value."),
     _l("Not a valid choice."),
 )
 
 REQUIRED = _l("Please fill this in.")
+
+#: The channel policies as the agency and service forms offer them.
+POLICY_CHOICES = {
+    ChannelPolicy.WALK_IN: _l("Walk-ins only: tickets at the kiosk"),
+    ChannelPolicy.ONLINE: _l("Online only: register at /daftar first"),
+    ChannelPolicy.BOTH: _l("Both: online bookings and walk-ins"),
+}
 
 #: How a refusal of the services (InvalidInput.detail["reason"]) reads on the form.
 REASONS: dict[str, Any] = {
@@ -101,6 +114,25 @@ REASONS: dict[str, Any] = {
     "colour": _l("Write a colour as # and six hexadecimal digits, e.g. #1f6f8b."),
     "counter_busy": _l(
         "The counter still has a called or serving ticket: finish it first, then close."
+    ),
+    "placeholder": _l(
+        "Unknown placeholder %(placeholder)s: this message may use %(allowed)s. Nothing was saved."
+    ),
+    "braces": _l(
+        "A brace is not closed or not opened: write placeholders as {code}, and nothing else "
+        "in braces."
+    ),
+    "url": _l("Give the gateway's address, like https://gateway.example.id/loket (http or https)."),
+    "length": _l("This text is too long."),
+    "windows": _l(
+        "Write the windows as HH:MM-HH:MM separated by commas, each ending after it starts, "
+        "e.g. 06:00-10:00,16:00-22:00 (-00:00 ends at midnight)."
+    ),
+    "no_weekday": _l("Tick at least one working day."),
+    "past_day": _l("That day is past: close today or a coming day."),
+    "closed_day_taken": _l("That day is closed already (%(name)s)."),
+    "below_booked": _l(
+        "Booked already in this session: %(taken)s. It cannot hold fewer places. Nothing was saved."
     ),
 }
 
@@ -222,6 +254,22 @@ class ServiceForm(AdminForm):
     )
     agency_id = KeepSelect(_l("Agency"), coerce=int)
     zone_id = KeepSelect(_l("Zone (floor or room)"), coerce=int)
+    channels = KeepSelect(
+        _l("How applicants come"),
+        choices=[
+            SelectChoice("", _l("As its agency")),
+            SelectChoice(ChannelPolicy.WALK_IN.value, POLICY_CHOICES[ChannelPolicy.WALK_IN]),
+            SelectChoice(ChannelPolicy.ONLINE.value, POLICY_CHOICES[ChannelPolicy.ONLINE]),
+            SelectChoice(ChannelPolicy.BOTH.value, POLICY_CHOICES[ChannelPolicy.BOTH]),
+        ],
+    )
+    online_pct = IntegerField(
+        _l("Under both: percent of the daily quota booked online (empty: the agency's)"),
+        validators=[Optional(), _range(0, 100)],
+    )
+    release_no_shows = BooleanField(
+        _l("Places of bookings nobody checked in for go to walk-ins for the rest of the day")
+    )
 
     #: Codes the hall's other services use (set by the view, so that every mistake shows at
     #: once; services.admin checks again under the hall's lock).
@@ -297,7 +345,18 @@ class AgencyForm(AdminForm):
         ],
         filters=[_lower],
     )
-    walk_in = BooleanField(_l("Takes walk-ins: the kiosk issues tickets for its services"))
+    channels = KeepSelect(
+        _l("How applicants come"),
+        choices=[
+            SelectChoice(ChannelPolicy.WALK_IN.value, POLICY_CHOICES[ChannelPolicy.WALK_IN]),
+            SelectChoice(ChannelPolicy.ONLINE.value, POLICY_CHOICES[ChannelPolicy.ONLINE]),
+            SelectChoice(ChannelPolicy.BOTH.value, POLICY_CHOICES[ChannelPolicy.BOTH]),
+        ],
+    )
+    online_pct = IntegerField(
+        _l("Under both: percent of a service's daily quota booked online"),
+        validators=[Optional(), _range(0, 100)],
+    )
     daily_cap = IntegerField(
         _l("Daily cap: tickets a day across its services (empty: no cap)"),
         validators=[Optional(), _range(0, 100_000)],
@@ -517,4 +576,107 @@ class DeviceForm(AdminForm):
         _l("Name"),
         validators=[InputRequired(message=REQUIRED), Length(max=64)],
         description=_l("Where it stands, e.g. Kiosk lobi lantai 1"),
+    )
+
+
+class NotifySettingsForm(AdminForm):
+    """A site's notification settings; the fields of each kind (`<kind>_on`, `<kind>_id`,
+    `<kind>_en`, kind with `_` for `.`) are added below, one set per `domain.notify.Kind`."""
+
+    almost_ahead = IntegerField(
+        _l("“Almost your turn” is sent when this many people or fewer are ahead"),
+        validators=[InputRequired(message=REQUIRED), _range(0, notify.ALMOST_AHEAD_MAX)],
+    )
+    retention_days = IntegerField(
+        _l("Days after the service day the numbers are kept (empty: the server's setting)"),
+        validators=[Optional(), _range(0, notify.RETENTION_DAYS_MAX)],
+    )
+    webhook_url = StringField(
+        _l("This hall's own gateway address (empty: the server's, NOTIFY_WEBHOOK_URL)"),
+        validators=[Optional(), Length(max=255)],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+    )
+    webhook_secret = PasswordField(
+        _l("Its signing secret (empty: keep the one saved, or the server's)"),
+        validators=[Optional(), Length(min=16, max=200)],
+    )
+    clear_secret = BooleanField(_l("Remove this hall's saved secret"))
+
+
+def kind_field(kind: notify.Kind, part: str) -> str:
+    """The name of a kind's field in NotifySettingsForm: `on`, `id` or `en`."""
+    return f"{kind.value.replace('.', '_')}_{part}"
+
+
+for _kind in notify.Kind:
+    setattr(NotifySettingsForm, kind_field(_kind, "on"), BooleanField(_l("Send this message")))
+    for _lang, _label in (("id", _l("Text in Indonesian")), ("en", _l("Text in English"))):
+        setattr(
+            NotifySettingsForm,
+            kind_field(_kind, _lang),
+            TextAreaField(
+                _label,
+                validators=[Optional(), Length(max=notify.TEMPLATE_MAX)],
+                render_kw={"rows": 3, "maxlength": notify.TEMPLATE_MAX},
+            ),
+        )
+
+
+def _windows(_form: Form, field: Field) -> None:
+    try:
+        booking_rules.parse_windows(field.data or "")
+    except ValueError as exc:
+        raise ValidationError(str(REASONS["windows"])) from exc
+
+
+class BookingSettingsForm(AdminForm):
+    """A site's online registration rules (the *Pendaftaran online* page)."""
+
+    windows = StringField(
+        _l("Booking is open (local times)"),
+        validators=[InputRequired(message=REQUIRED), Length(max=200), _windows],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+    )
+    days_ahead = IntegerField(
+        _l("Working days ahead one may book"),
+        validators=[InputRequired(message=REQUIRED), _range(1, 60)],
+    )
+    working_days = MultiCheckboxField(_l("Working days"), coerce=int)
+    holder_kind = SelectField(
+        _l("A booking asks for"),
+        choices=[
+            SelectChoice("nik", _l("a NIK (national ID number)")),
+            SelectChoice("phone", _l("a mobile phone number")),
+        ],
+    )
+    week_limit = IntegerField(
+        _l("Bookings per person per week"),
+        validators=[InputRequired(message=REQUIRED), _range(1, 50)],
+    )
+    early_min = IntegerField(
+        _l("Check-in opens, minutes before the session"),
+        validators=[InputRequired(message=REQUIRED), _range(0, 240)],
+    )
+    late_min = IntegerField(
+        _l("Check-in closes, minutes after the session"),
+        validators=[InputRequired(message=REQUIRED), _range(0, 240)],
+    )
+    session_min = IntegerField(
+        _l("Length of a session (minutes)"),
+        validators=[InputRequired(message=REQUIRED), _range(5, 480)],
+    )
+
+    def validate_working_days(self, field: Field) -> None:
+        if not field.data:
+            raise ValidationError(str(REASONS["no_weekday"]))
+
+
+class ClosedDayForm(AdminForm):
+    """A day the hall is closed (a holiday), added on the *Pendaftaran online* page."""
+
+    closed_day = DateField(_l("Day"), validators=[InputRequired(message=REQUIRED)])
+    closed_name = StringField(
+        _l("Name, e.g. Idul Fitri"),
+        validators=[InputRequired(message=REQUIRED), Length(max=120)],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
     )

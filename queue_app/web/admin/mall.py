@@ -7,6 +7,7 @@ from flask import abort, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from ...domain.booking import ChannelPolicy, agency_policy
 from ...domain.errors import LoketError
 from ...extensions import db, db_session
 from ...models import Agency, Service, Zone
@@ -107,23 +108,27 @@ def agencies() -> tuple[str, int]:
     """The site's agencies with their policies and services."""
     site_id = chosen_site()
     session = db_session()
+    rows = verbs.agencies(session, site_id)
     return render(
         "admin/agencies.html",
         site_id=site_id,
-        agencies=verbs.agencies(session, site_id),
+        agencies=rows,
+        policies={a.id: agency_policy(a.channels, a.walk_in).value for a in rows},
         services=verbs.services_per(session, site_id, Service.agency_id),
     )
 
 
 def _agency_values(form: AgencyForm) -> verbs.AgencyValues:
+    # A form posted without the policy (an older page, a script) keeps the stored one.
     return verbs.AgencyValues(
         code=form.code.data or "",
         name_id=form.name_id.data or "",
         name_en=form.name_en.data or "",
         colour=form.colour.data or "",
-        walk_in=bool(form.walk_in.data),
         daily_cap=form.daily_cap.data,
         position=form.position.data,
+        channels=form.channels.data if form.channels.raw_data else None,
+        online_pct=form.online_pct.data,
     )
 
 
@@ -135,7 +140,8 @@ def agency_new() -> tuple[str, int] | Response:
     form = AgencyForm()
     form.codes_taken = verbs.codes_taken(db_session(), site_id, None)
     if request.method == "GET":
-        form.walk_in.data = True
+        form.channels.data = ChannelPolicy.WALK_IN.value
+        form.online_pct.data = 50
         form.colour.data = "#1f6f8b"
     if form.validate_on_submit():
         try:
@@ -163,6 +169,9 @@ def agency_edit(agency_id: int) -> tuple[str, int] | Response:
     site_id = agency.site_id
     form = AgencyForm(obj=agency)
     form.codes_taken = verbs.codes_taken(db_session(), site_id, agency.id)
+    if request.method == "GET":
+        # The policy as it applies: an agency never given one follows its `walk_in` flag.
+        form.channels.data = agency_policy(agency.channels, agency.walk_in).value
     if form.validate_on_submit():
         try:
             agency, applied = verbs.update_agency(

@@ -8,8 +8,10 @@ from flask import abort, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from ...domain.booking import agency_policy
 from ...domain.errors import LoketError
 from ...extensions import db, db_session
+from ...labels import CHANNEL_POLICY_LABELS
 from ...models import Service, ServiceRequirement, Site
 from ...services import mall
 from ...services.admin import mall as mall_admin
@@ -52,6 +54,14 @@ def _service_values(form: ServiceForm) -> verbs.ServiceValues:
         position=form.position.data,
         zone_id=form.zone_id.data,
         agency_id=form.agency_id.data,
+        # A form posted without the policy (an older page, a script) keeps the stored one.
+        channel_policy=verbs.ServiceChannels(
+            channels=form.channels.data or None,
+            online_pct=form.online_pct.data,
+            release_no_shows=bool(form.release_no_shows.data),
+        )
+        if form.channels.raw_data
+        else None,
     )
 
 
@@ -61,6 +71,14 @@ def _with_choices(form: ServiceForm, site_id: int) -> ServiceForm:
     form.zone_id.choices = mall_admin.zone_choices(session, site_id)
     form.agency_id.choices = mall_admin.agency_choices(session, site_id)
     return form
+
+
+def _agency_policies(site_id: int) -> str:
+    """Each agency's channel policy, for the hint of the service's "As its agency"."""
+    return "; ".join(
+        f"{a.code}: {CHANNEL_POLICY_LABELS[agency_policy(a.channels, a.walk_in).value]}"
+        for a in mall_admin.agencies(db_session(), site_id)
+    )
 
 
 def _minutes(seconds: int) -> Decimal:
@@ -81,6 +99,8 @@ def service_new() -> tuple[str, int] | Response:
     form.codes_taken = verbs.codes_taken(db_session(), site_id, None)
     if request.method == "GET":
         form.is_open.data = True
+        form.release_no_shows.data = True
+        form.channels.data = ""
         form.prior_minutes.data = Decimal(5)
         site = db.session.get(Site, site_id)
         assert site is not None  # chosen_site
@@ -101,7 +121,14 @@ def service_new() -> tuple[str, int] | Response:
                 url_for("admin.services", site=site_id),
             )
     status = 422 if form.is_submitted() else 200
-    return render("admin/service_form.html", status, site_id=site_id, form=form, service=None)
+    return render(
+        "admin/service_form.html",
+        status,
+        site_id=site_id,
+        form=form,
+        service=None,
+        agency_policies=_agency_policies(site_id),
+    )
 
 
 @bp.route(f"/services/{ID % 'service_id'}", methods=["GET", "POST"])
@@ -116,6 +143,7 @@ def service_edit(service_id: int) -> tuple[str, int] | Response:
     form.codes_taken = verbs.codes_taken(db_session(), site_id, service.id)
     if request.method == "GET":
         form.prior_minutes.data = _minutes(service.prior_service_s)
+        form.channels.data = service.channels or ""
     if form.validate_on_submit():
         try:
             service, applied = verbs.update_service(
@@ -150,12 +178,14 @@ def _edit_page(
     if form is None:
         form = _with_choices(ServiceForm(obj=service, formdata=None), service.site_id)
         form.prior_minutes.data = _minutes(service.prior_service_s)
+        form.channels.data = service.channels or ""
     return render(
         "admin/service_form.html",
         status,
         site_id=service.site_id,
         form=form,
         service=service,
+        agency_policies=_agency_policies(service.site_id),
         requirements=requirement_verbs.of_service(db_session(), service.id),
         # The refused form where it was sent (a row's or the new one's), blank elsewhere.
         edit_form=requirement_form if failed is not None else None,
