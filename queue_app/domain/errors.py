@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 
 class LoketError(Exception):
     """A rule of the queue refused an action. `code` is stable and machine-readable."""
@@ -138,6 +140,9 @@ class SessionFull(BookingRefused):
     """Every place of the session is booked."""
 
     code = "session_full"
+    #: The full session's (service id, day), for this process's availability read model,
+    #: which may not know yet (another process's booking, an admin's places); not in the answer.
+    service_day: tuple[int, date] | None = None
 
 
 class AlreadyBooked(BookingRefused):

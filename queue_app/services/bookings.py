@@ -515,7 +515,9 @@ def book(
             limit=book_rules.week_limit,
         )
     if place.taken >= place.places:
-        raise SessionFull("every place of this session is booked", session=place.id)
+        full = SessionFull("every place of this session is booked", session=place.id)
+        full.service_day = (place.service_id, place.day)
+        raise full
     place.taken += 1
     booking = Booking(
         site_id=site_id,

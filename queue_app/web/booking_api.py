@@ -13,7 +13,7 @@ from ..contract import booking as contract
 from ..device_cookie import current_kiosk
 from ..domain import booking as rules
 from ..domain.access import Actor
-from ..domain.errors import InvalidHolderId
+from ..domain.errors import InvalidHolderId, SessionFull
 from ..domain.vocabulary import Channel, Role
 from ..extensions import csrf, db_session, writing
 from ..models import Site
@@ -104,17 +104,25 @@ def create_booking() -> tuple[Response, int]:
         raise ApiError(404, "not_found", f"no site {site_id}")
     kind = bookings.settings_of(session, site_id).holder_kind
     holder = holder_of(asks.holder_id, kind)
-    booking, _, _ = bookings.book(
-        session,
-        site_id,
-        asks.service,
-        asks.date,
-        asks.session,
-        holder,
-        (asks.name or "").strip() or None,
-        utcnow(),
-        contact=contact_arg(asks.phone, asks.lang, site_id),
-    )
+    try:
+        booking, _, _ = bookings.book(
+            session,
+            site_id,
+            asks.service,
+            asks.date,
+            asks.session,
+            holder,
+            (asks.name or "").strip() or None,
+            utcnow(),
+            contact=contact_arg(asks.phone, asks.lang, site_id),
+        )
+    except SessionFull as full:
+        # The locked row counted it full: this process's kept places may still show room
+        # (another process's booking, up to BOOKING_AVAILABILITY_STALE_S old). The page reloads
+        # the sessions on this answer, and must then see it full.
+        if full.service_day is not None:
+            availability.cache().changed([full.service_day], rules=False)
+        raise
     view = booking_read.booking_view(session, booking)
     answer = contract.BookedReceipt(
         **view, token=booking.token, status_url=booking_url(booking.token, site_id)

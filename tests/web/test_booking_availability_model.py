@@ -136,6 +136,27 @@ def test_another_processs_booking_shows_within_the_bound(
     assert (len(seen) - 1) * 0.05 <= 0.3 + 0.15  # within the bound (and a poll)
 
 
+def test_a_booking_refused_full_makes_the_next_read_show_it_full(
+    app: Flask, client: FlaskClient, booking_hall: BookingHall, database_url: str
+) -> None:
+    """Another process fills a session the kept places still show open: the applicant's
+    booking is refused `session_full`, and the page's reload of the sessions (right after
+    the 409, well within the bound) shows it full, not a place that is gone."""
+    first = sessions_of(client, "A")
+    model(app).stale_s = 60.0
+    assert lefts(client)[0] == 24
+    other = create_engine(database_url)
+    with other.begin() as conn:
+        conn.execute(
+            update(BookingSession).where(BookingSession.id == first[0]["id"]).values(taken=24)
+        )
+    other.dispose()
+    assert lefts(client)[0] == 24  # the kept places, within the bound
+    refused = book(client, "A", first[0]["id"], NIKS[2])
+    assert refused.status_code == 409 and refused.get_json()["error"] == "session_full"
+    assert lefts(client) == [0, 24, 24, 24, 24, 24, 24, 24]
+
+
 def test_the_rules_are_read_again_after_an_admins_change(
     app: Flask, client: FlaskClient, booking_hall: BookingHall
 ) -> None:
