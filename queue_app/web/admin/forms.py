@@ -70,6 +70,9 @@ POLICY_CHOICES = {
     ChannelPolicy.ONLINE: _l("Online only: register at /daftar first"),
     ChannelPolicy.BOTH: _l("Both: online bookings and walk-ins"),
 }
+#: The same as a select's options, in the enum's order (the agency form; the service form
+#: puts "as its agency" first).
+POLICY_OPTIONS = [SelectChoice(policy.value, label) for policy, label in POLICY_CHOICES.items()]
 
 #: How a refusal of the services (InvalidInput.detail["reason"]) reads on the form.
 REASONS: dict[str, Any] = {
@@ -256,12 +259,7 @@ class ServiceForm(AdminForm):
     zone_id = KeepSelect(_l("Zone (floor or room)"), coerce=int)
     channels = KeepSelect(
         _l("How applicants come"),
-        choices=[
-            SelectChoice("", _l("As its agency")),
-            SelectChoice(ChannelPolicy.WALK_IN.value, POLICY_CHOICES[ChannelPolicy.WALK_IN]),
-            SelectChoice(ChannelPolicy.ONLINE.value, POLICY_CHOICES[ChannelPolicy.ONLINE]),
-            SelectChoice(ChannelPolicy.BOTH.value, POLICY_CHOICES[ChannelPolicy.BOTH]),
-        ],
+        choices=[SelectChoice("", _l("As its agency")), *POLICY_OPTIONS],
     )
     online_pct = IntegerField(
         _l("Under both: percent of the daily quota booked online (empty: the agency's)"),
@@ -347,11 +345,7 @@ class AgencyForm(AdminForm):
     )
     channels = KeepSelect(
         _l("How applicants come"),
-        choices=[
-            SelectChoice(ChannelPolicy.WALK_IN.value, POLICY_CHOICES[ChannelPolicy.WALK_IN]),
-            SelectChoice(ChannelPolicy.ONLINE.value, POLICY_CHOICES[ChannelPolicy.ONLINE]),
-            SelectChoice(ChannelPolicy.BOTH.value, POLICY_CHOICES[ChannelPolicy.BOTH]),
-        ],
+        choices=POLICY_OPTIONS,
     )
     online_pct = IntegerField(
         _l("Under both: percent of a service's daily quota booked online"),
