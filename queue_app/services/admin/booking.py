@@ -24,6 +24,7 @@ from ...models import Agency, Booking, BookingSession, BookingSettings, ClosedDa
 from .. import audit, bookings
 from ..clock import utcnow
 from ..holders import KINDS as HOLDER_KINDS
+from .changes import diff
 
 #: The ranges the console allows (the table's checks are the floor: days_ahead, week_limit ≥ 1,
 #: session_min ≥ 5, tolerances ≥ 0).
@@ -180,7 +181,7 @@ def update_settings(
     row.early_min = values.early_min
     row.late_min = values.late_min
     row.session_min = values.session_min
-    changes = {k: [before.get(k), v] for k, v in _fields(row).items() if before.get(k) != v}
+    changes = diff(before, _fields(row))
     if changes:
         audit.record_change(
             session,
