@@ -93,17 +93,25 @@ def redis_server(workdir: Path) -> Iterator[RedisServer]:
     server.stop()
 
 
+def cluster_of(
+    database_url: str, redis_server: RedisServer, workdir: Path, processes: int = PROCESSES
+) -> Cluster:
+    """`processes` gunicorn processes behind nginx on the tests' database and Redis (enter it
+    to start them)."""
+    return Cluster(
+        processes=processes,
+        database_url=database_url,
+        redis_url=redis_server.url,
+        workdir=workdir,
+        env=CLUSTER_ENV,
+    )
+
+
 @pytest.fixture(scope="package")
 def shared_cluster(
     cluster_database_url: str, redis_server: RedisServer, workdir: Path
 ) -> Iterator[Cluster]:
-    with Cluster(
-        processes=PROCESSES,
-        database_url=cluster_database_url,
-        redis_url=redis_server.url,
-        workdir=workdir / "shared",
-        env=CLUSTER_ENV,
-    ) as cluster:
+    with cluster_of(cluster_database_url, redis_server, workdir / "shared") as cluster:
         yield cluster
 
 

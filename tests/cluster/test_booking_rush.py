@@ -24,7 +24,7 @@ from ..integration.booking_rush import (
     plan,
     rush,
 )
-from .conftest import CLUSTER_ENV
+from .conftest import cluster_of
 from .halls import client_from
 from .outside import RedisServer
 
@@ -40,13 +40,7 @@ PROCESSES = 2
 def two_processes(
     cluster_database_url: str, redis_server: RedisServer, workdir: Path
 ) -> Iterator[Cluster]:
-    with Cluster(
-        processes=PROCESSES,
-        database_url=cluster_database_url,
-        redis_url=redis_server.url,
-        workdir=workdir / "rush",
-        env=CLUSTER_ENV,
-    ) as cluster:
+    with cluster_of(cluster_database_url, redis_server, workdir / "rush", PROCESSES) as cluster:
         yield cluster
 
 
