@@ -17,29 +17,23 @@ from __future__ import annotations
 
 import argparse
 import random
-import sys
 import tempfile
-import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import time_machine
-from playwright.sync_api import sync_playwright
+from shot_harness import ROOT, chromium, served, sign_in
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from queue_app import create_app  # noqa: E402
-from queue_app.demo import SUPERVISOR, seed_demo  # noqa: E402
-from queue_app.domain.errors import LoketError  # noqa: E402
-from queue_app.domain.vocabulary import Channel  # noqa: E402
-from queue_app.extensions import db  # noqa: E402
-from queue_app.models import Agency, Service, Site  # noqa: E402
-from queue_app.services import bookings, tickets  # noqa: E402
-from queue_app.services.holders import HolderId  # noqa: E402
+from queue_app import create_app
+from queue_app.demo import SUPERVISOR, seed_demo
+from queue_app.domain.errors import LoketError
+from queue_app.domain.vocabulary import Channel
+from queue_app.extensions import db
+from queue_app.models import Agency, Service, Site
+from queue_app.services import bookings, tickets
+from queue_app.services.holders import HolderId
 
 MONDAY = date(2026, 6, 15)
 TUESDAY = date(2026, 6, 16)
@@ -142,32 +136,18 @@ def main() -> None:
         with app.app_context():
             db.create_all()
             play()
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            shoot(f"http://127.0.0.1:{server.server_port}", args.out)
-        finally:
-            server.shutdown()
+        with served(app) as base:
+            shoot(base, args.out)
 
 
 def shoot(base: str, out: Path) -> None:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.goto(f"{base}/login")
-        page.fill("input[name=username]", SUPERVISOR[0])
-        page.fill("input[name=password]", SUPERVISOR[1])
-        page.click("button[type=submit]")
-        page.wait_for_load_state()
+        sign_in(page, base, SUPERVISOR)
         for lang, name in (("en", "reports-bookings.png"), ("id", "reports-bookings-id.png")):
             page.goto(f"{base}/admin/reports?date={TUESDAY.isoformat()}&lang={lang}")
             page.locator("#bookings").screenshot(path=str(out / name))
             print(f"saved {out / name}")
-        browser.close()
 
 
 if __name__ == "__main__":

@@ -14,17 +14,12 @@ import argparse
 import subprocess
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
-from werkzeug.serving import make_server
+from shot_harness import ROOT, chromium, served, sign_in
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from queue_app import create_app  # noqa: E402
-from queue_app.demo import SUPERVISOR  # noqa: E402
+from queue_app import create_app
+from queue_app.demo import SUPERVISOR
 
 OUT = ROOT / "docs" / "screenshots"
 DAY = "2026-06-15"
@@ -61,34 +56,19 @@ def main() -> None:
                 "SOCKETIO_ASYNC_MODE": "threading",
             }
         )
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        base = f"http://127.0.0.1:{server.server_port}"
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
+        with served(app) as base:
             shoot(base)
-        finally:
-            server.shutdown()
 
 
 def shoot(base: str) -> None:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.goto(f"{base}/login")
-        page.fill("input[name=username]", SUPERVISOR[0])
-        page.fill("input[name=password]", SUPERVISOR[1])
-        page.click("button[type=submit]")
-        page.wait_for_load_state()
+        sign_in(page, base, SUPERVISOR)
         for lang, name in (("en", "reports.png"), ("id", "reports-id.png")):
             page.goto(f"{base}/admin/reports?date={DAY}&lang={lang}")
             page.wait_for_selector("svg.chart")
             page.screenshot(path=str(OUT / name), full_page=True)
             print(f"saved {OUT / name}")
-        browser.close()
 
 
 if __name__ == "__main__":

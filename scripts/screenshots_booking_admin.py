@@ -10,20 +10,15 @@ Run: `.venv/bin/python scripts/screenshots_booking_admin.py [--out DIR]`.
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import requests
+from shot_harness import ROOT, chromium, sign_in
 
-import requests  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
-
-from queue_app.demo import ADMIN  # noqa: E402
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from tests.integration.live import gunicorn_server  # noqa: E402
+from queue_app.demo import ADMIN
+from tests.integration.live import gunicorn_server
 
 
 def main() -> None:
@@ -34,15 +29,10 @@ def main() -> None:
     with (
         tempfile.TemporaryDirectory() as tmp,
         gunicorn_server(f"sqlite:///{tmp}/mall.db", mall=True) as base,
-        sync_playwright() as playwright,
+        chromium() as browser,
     ):
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
-        page.goto(f"{base}/login?next=/admin/booking")
-        page.fill("#username", ADMIN[0])
-        page.fill("#password", ADMIN[1])
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{base}/admin/booking")
+        sign_in(page, base, ADMIN, "/admin/booking")
         # The demo hall is open around the clock (its tests run at any hour); the picture
         # shows a working day's hours, 08:00-16:00, cut into sessions of an hour.
         page.goto(f"{base}/admin/site")
@@ -94,7 +84,6 @@ def main() -> None:
         page.click("button:has-text('Simpan')")
         page.wait_for_selector(".field-error")
         page.screenshot(path=str(out / "admin-booking-sessions.png"), full_page=True)
-        browser.close()
 
 
 if __name__ == "__main__":
