@@ -198,8 +198,8 @@
   }
 
   function phoneProblem(value) {
-    var digits = value.replace(/[\s\-.()/]/g, "").replace(/^\+?62/, "").replace(/^0/, "");
-    if (!/^8[0-9]{8,11}$/.test(digits)) return t.phone_bad;
+    // The kiosk's rule (live.js), and any character but digits and separators.
+    if (!/^[0-9\s\-.()/+]*$/.test(value) || Loket.numberProblem("phone", value)) return t.phone_bad;
     return null;
   }
 

@@ -151,8 +151,8 @@
   }
 
   /** What is wrong with a typed phone number or NIK that a page can tell by itself: "short",
-   * "long", or null (the server checks the rest). A mobile number has 8 to 11 digits after
-   * 08 (0 or +62 then 8…), a NIK exactly 16. */
+   * "long", "not_mobile" (no 8 after 0, 62 or +62), or null (the server checks the rest). A
+   * mobile number has 9 to 12 digits after 0 or +62, a NIK exactly 16. */
   function numberProblem(kind, value) {
     var digits = value.replace(/[\s\-.()/]/g, "");
     if (kind === "phone") digits = digits.replace(/^\+?62/, "").replace(/^0/, "");
@@ -161,6 +161,8 @@
     var longest = kind === "phone" ? 12 : 16;
     if (digits.length < shortest) return "short";
     if (digits.length > longest) return "long";
+    // A mobile number is 8 then a digit 1-9 after 0, 62 or +62 (services/holders.py _MOBILE).
+    if (kind === "phone" && !/^8[1-9]/.test(digits)) return "not_mobile";
     return null;
   }
 

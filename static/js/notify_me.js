@@ -57,7 +57,7 @@
     document.getElementById("notify-save").addEventListener("click", function () {
       var value = input.value.trim();
       var problem = value ? window.Loket.numberProblem("phone", value) : null;
-      if (problem) {
+      if (problem === "short" || problem === "long") {
         showProblem(problem === "short" ? t().notify_short : t().notify_long);
         return;
       }
