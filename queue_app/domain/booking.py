@@ -6,6 +6,7 @@ the outcome of a check-in at the kiosk. Times here are local to the site (naive 
 from __future__ import annotations
 
 import math
+import re
 import secrets
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -90,15 +91,27 @@ DEFAULT_WINDOWS = (Window(time(6), time(10)), Window(time(16), time(22)))
 DEFAULT_WORKING_DAYS = frozenset({1, 2, 3, 4, 5})
 
 
+_CLOCK = re.compile(r"([01]?[0-9]|2[0-3])[:.]([0-5][0-9])")
+
+
+def _clock(text: str, part: str) -> time:
+    """`06:00`, `6:00` or `06.00` (as Indonesian writes it) → 06:00."""
+    found = _CLOCK.fullmatch(text.strip())
+    if found is None:
+        raise ValueError(f"a window is HH:MM-HH:MM, not {part!r}")
+    return time(int(found.group(1)), int(found.group(2)))
+
+
 def parse_windows(text: str) -> tuple[Window, ...]:
-    """`"06:00-10:00,16:00-22:00"` → windows; ValueError for anything else (a window must
-    end after it starts, within one day; `-00:00` ends at midnight)."""
+    """`"06:00-10:00,16:00-22:00"` → windows (`6:00` and `06.00` are read too); ValueError
+    for anything else (a window must end after it starts, within one day; `-00:00` ends at
+    midnight)."""
     windows = []
     for part in text.split(","):
         start_s, sep, end_s = part.strip().partition("-")
         if not sep:
             raise ValueError(f"a window is HH:MM-HH:MM, not {part.strip()!r}")
-        start, end = time.fromisoformat(start_s.strip()), time.fromisoformat(end_s.strip())
+        start, end = _clock(start_s, part.strip()), _clock(end_s, part.strip())
         if end <= start and end != time(0):
             raise ValueError(f"the window {part.strip()} ends before it starts")
         windows.append(Window(start, end))

@@ -30,7 +30,7 @@ from .conftest import (
 )
 
 SETTINGS = {
-    "windows": "16:00-22:00, 06:00-10:00",
+    "windows": "16.00-22.00, 6:00-10:00",  # as people write them
     "days_ahead": "3",
     "working_days": ["1", "2", "3", "4", "5", "6"],
     "holder_kind": "phone",

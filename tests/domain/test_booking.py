@@ -67,6 +67,11 @@ def test_windows_are_parsed_and_refused_in_words() -> None:
         rules.parse_windows("10:00-06:00")
     with pytest.raises(ValueError, match="HH:MM-HH:MM"):
         rules.parse_windows("06:00")
+    # As people write them: no leading zero, or the Indonesian point.
+    assert rules.parse_windows("6:00-10:00,16.00-22.00") == WINDOWS
+    for wrong in ("24:00-10:00", "06:60-10:00", "6-10", "06:00-1000", "０6:00-10:00"):
+        with pytest.raises(ValueError, match="HH:MM-HH:MM"):
+            rules.parse_windows(wrong)
 
 
 def test_a_day_is_cut_into_hourly_sessions_with_a_short_last_one() -> None:
