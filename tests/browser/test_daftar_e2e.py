@@ -98,6 +98,16 @@ def test_an_applicant_books_on_a_phone_and_gets_code_qr_and_page(
     page.click("#booked-link")
     page.wait_for_url(f"**/b/{token}")
     assert page.locator("#code").inner_text() == code
+    # On the narrowest phone each label of the session's facts stays on one line.
+    page.set_viewport_size({"width": 360, "height": 740})
+    lines = page.evaluate(
+        """() => [...document.querySelectorAll('#session dt')].map(dt => {
+            const text = document.createRange();
+            text.selectNodeContents(dt);
+            return new Set([...text.getClientRects()].map(r => Math.round(r.top))).size;
+        })"""
+    )
+    assert lines and all(n == 1 for n in lines), lines
     # The same NIK again, for the same service and day: refused in words.
     again = watch.context(browser, **PHONE).new_page()
     again.goto(f"{mall.base}/daftar")
