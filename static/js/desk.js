@@ -143,6 +143,7 @@
       return cfg.alphabet.indexOf(ch) >= 0;
     });
     if (!wellFormed) { say(t.code_bad); return; }
+    issued.hidden = true; // the next person: the last ticket's panel goes
     search({ code: typed });
   });
 
@@ -150,6 +151,7 @@
     event.preventDefault();
     var holder = document.getElementById("holder").value.trim();
     if (!holder) { say(t.holder_empty); return; }
+    issued.hidden = true;
     search({ holder_id: holder, date: document.getElementById("day").value || cfg.today });
   });
 
