@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -149,7 +150,11 @@ def test_a_later_session_is_told_when_to_come_back_and_a_bad_nik_changes_nothing
     watch = Watch(mall.base)
     page = desk(browser, watch, mall, CLERKS[0])
     later = mall.later[0]
+    # A holder who gave a name when booking: the desk shows it, to ask for the right person.
+    with sqlite3.connect(mall.database_url.removeprefix("sqlite:///")) as db:
+        db.execute("UPDATE bookings SET name = 'Siti Aminah' WHERE code = ?", (later.code,))
     row = find_code(page, later.code)
+    assert "Nama: Siti Aminah" in row.inner_text()
     row.locator("button.desk-check-in").click()
     refusal = row.locator(".desk-refusal")
     refusal.wait_for()
