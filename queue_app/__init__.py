@@ -71,6 +71,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         booking_api,  # noqa: F401  (its routes join the API blueprint)
         booking_page,
         daftar,
+        desk,
         devices,
         errors,
         ikm_report,  # noqa: F401  (its routes join the reports blueprint)
@@ -93,6 +94,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(survey_tablet.bp)
     app.register_blueprint(booking_page.bp)
     app.register_blueprint(daftar.bp)
+    app.register_blueprint(desk.bp)
     device_cookie.init_app(app)
     csrf.exempt(api.bp)  # the API authenticates with Bearer tokens or a SameSite session
     security.init_app(app)  # headers, rate limits (wrapping views above), proxies, hosts

@@ -116,6 +116,17 @@ class BookingView(TypedDict):
     requirements: Annotated[list[Requirement], Field(description="what to bring")]
 
 
+class DeskBooking(BookingView):
+    """A booking as the desk's look-up shows it to staff: the view, the name the holder gave
+    (if any) and, once checked in, its ticket's code (never the holder id)."""
+
+    name: Annotated[str | None, Field(description="the name given when booking, if any")]
+    ticket: Annotated[
+        str | None,
+        Field(examples=["B-012"], description="the ticket issued at its check-in, if any"),
+    ]
+
+
 class BookedReceipt(BookingView):
     """The answer to `POST /api/v1/bookings`: the view, its token and status page."""
 

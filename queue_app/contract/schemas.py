@@ -31,6 +31,7 @@ RESPONSES: list[Any] = [
     survey.IkmReport,
     booking.Availability,
     booking.BookingView,
+    booking.DeskBooking,
     booking.BookedReceipt,
     booking.CheckedIn,
 ]

@@ -11,7 +11,16 @@ from sqlalchemy.orm import Session
 from ..contract import booking as contract
 from ..contract import payloads
 from ..domain import booking as rules
-from ..models import Agency, Booking, BookingSession, Service, ServiceRequirement, Site, Zone
+from ..models import (
+    Agency,
+    Booking,
+    BookingSession,
+    Service,
+    ServiceRequirement,
+    Site,
+    Ticket,
+    Zone,
+)
 from .bookings import Availability, rules_of
 from .read import requirement_payload, ticket_service, zone_ref
 
@@ -71,4 +80,15 @@ def booking_view(session: Session, booking: Booking) -> contract.BookingView:
         check_in_from=opens.isoformat(),
         check_in_until=closes.isoformat(),
         requirements=[requirement_payload(row) for row in needed],
+    )
+
+
+def desk_view(session: Session, booking: Booking) -> contract.DeskBooking:
+    """The booking as the desk's look-up shows it to staff: its view, the name the holder
+    gave, and the code of the ticket its check-in issued (None before)."""
+    ticket = session.get(Ticket, booking.ticket_id) if booking.ticket_id is not None else None
+    return contract.DeskBooking(
+        **booking_view(session, booking),
+        name=booking.name,
+        ticket=ticket.code if ticket is not None else None,
     )

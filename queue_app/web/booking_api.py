@@ -156,7 +156,7 @@ def look_up_bookings(actor: Actor) -> Response:
         day = bookings.parse_day(request.args.get("date"))
         holder = holder_of(raw_holder, bookings.settings_of(session, site_id).holder_kind)
     found = bookings.look_up(session, site_id, code=code, holder=holder, day=day)
-    return jsonify([booking_read.booking_view(session, row) for row in found])
+    return jsonify([booking_read.desk_view(session, row) for row in found])
 
 
 @bp.post("/bookings/by-token/<token>/cancel")

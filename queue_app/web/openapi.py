@@ -684,7 +684,7 @@ def _booking_paths() -> Json:
                 ],
                 "responses": {
                     "200": _json(
-                        {"type": "array", "items": _ref(booking.BookingView)}, "bookings found"
+                        {"type": "array", "items": _ref(booking.DeskBooking)}, "bookings found"
                     ),
                     "401": _unauthorized("missing or bad credentials"),
                     "403": _error("a kiosk account"),

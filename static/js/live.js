@@ -166,9 +166,28 @@
     return null;
   }
 
+  /** "08.45" (Indonesian) or "08:45" (English) of an ISO timestamp, in the hall's time zone
+   * `timeZone` (an IANA name: the server's site setting, never the device's own zone). */
+  function hallClock(iso, timeZone, lang) {
+    var text = new Intl.DateTimeFormat("en-GB", {
+      hour: "2-digit", minute: "2-digit", hour12: false, timeZone: timeZone,
+    }).format(new Date(iso));
+    return lang === "en" ? text : text.replace(":", ".");
+  }
+
+  /** A day (YYYY-MM-DD) in words: "Selasa, 16 Juni 2026" / "Tuesday, 16 June 2026". */
+  function longDay(iso, lang) {
+    var parts = String(iso).split("-").map(Number);
+    return new Intl.DateTimeFormat(lang === "en" ? "en-GB" : "id-ID", {
+      weekday: "long", day: "numeric", month: "long", year: "numeric", timeZone: "UTC",
+    }).format(new Date(Date.UTC(parts[0], parts[1] - 1, parts[2], 12)));
+  }
+
   window.Loket = {
     config: config,
     numberProblem: numberProblem,
+    hallClock: hallClock,
+    longDay: longDay,
     fmt: fmt,
     minutes: minutes,
     zonePlace: zonePlace,

@@ -120,6 +120,9 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/reprint"): STAFF,
     ("POST", "/reprint"): STAFF,
     ("GET", "/counter/<int(max=2147483647):counter_id>"): AT_COUNTER_1,
+    # The booking desk (issue 16, item 8): staff of any role look bookings up and check them
+    # in for someone; never a kiosk account.
+    ("GET", "/desk/bookings"): STAFF,
     # -- admin console: admins; the overview and the reports: supervisors too -----------------
     ("GET", "/admin"): OVERSEERS,
     ("GET", "/admin/overview"): OVERSEERS,

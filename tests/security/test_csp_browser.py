@@ -80,6 +80,7 @@ def test_no_page_breaks_the_content_security_policy(
     page.click("button[type=submit]")
     page.wait_for_load_state("load")
     visit(page, f"{base}/counter/1", live=True)
+    visit(page, f"{base}/desk/bookings")
     page.click("#open") if page.query_selector("#open") else None
     for path in [
         "/admin",

@@ -426,3 +426,24 @@ def test_the_desk_looks_bookings_up_by_code_or_by_the_holders_id_and_day(
     assert_error(client.get(url, query_string={"code": made["code"]}), 401)
     bad = {"holder_id": "3171013206900001", "date": TUESDAY.isoformat()}
     assert_error(client.get(url, query_string=bad, headers=desk), 422, "invalid_holder_id")
+
+
+def test_the_desk_sees_the_holders_name_and_once_checked_in_the_ticket_it_has(
+    app: Flask, client: FlaskClient, hall: BookingHall
+) -> None:
+    """The desk's look-up names the holder (when they gave a name) and, after the check-in,
+    the ticket number the booking became: the clerk can tell someone which number is theirs."""
+    session = sessions_of(client, "A")[1]["id"]  # Tuesday 09:00-10:00
+    body = {"service": "A", "date": TUESDAY.isoformat(), "session": session}
+    named = client.post(f"{API}/bookings", json={**body, "holder_id": NIKS[0], "name": "Siti"})
+    unnamed = book(client, "A", session, NIKS[1]).get_json()
+    desk = bearer(app, "clerk1")
+    url = f"{API}/bookings/lookup"
+    found = client.get(url, query_string={"code": named.get_json()["code"]}, headers=desk)
+    assert [(b["name"], b["ticket"]) for b in found.get_json()] == [("Siti", None)]
+    with time_machine.travel(local(TUESDAY, time(8, 40)), tick=False):
+        ticket = check_in(app, client, code=unnamed["code"]).get_json()
+    found = client.get(url, query_string={"code": unnamed["code"]}, headers=desk).get_json()
+    assert [(b["name"], b["state"], b["ticket"]) for b in found] == [
+        (None, "checked_in", ticket["code"])
+    ]
