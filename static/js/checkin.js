@@ -133,28 +133,13 @@
   }
 
   // -- checking in ---------------------------------------------------------------------------
-  /* "08.45" (Indonesian) or "08:45" of an ISO timestamp, in the hall's local time. */
-  function clock(iso) {
-    var text = new Intl.DateTimeFormat("en-GB", {
-      hour: "2-digit", minute: "2-digit", hour12: false, timeZone: step.dataset.timezone,
-    }).format(new Date(iso));
-    return cfg.lang === "en" ? text : text.replace(":", ".");
-  }
-
-  function longDay(iso) {
-    var parts = String(iso).split("-").map(Number);
-    return new Intl.DateTimeFormat(cfg.lang === "en" ? "en-GB" : "id-ID", {
-      weekday: "long", day: "numeric", month: "long", timeZone: "UTC",
-    }).format(new Date(Date.UTC(parts[0], parts[1] - 1, parts[2], 12)));
-  }
-
   function words(status, data) {
     var error = data && data.error;
     var detail = (data && data.detail) || {};
     if (status === 429) return t.rate_limited;
     if (status === 401 || status === 403) return t.unauthorized;
-    if (error === "too_early" && detail.opens_at) return Loket.fmt(t.too_early, { time: clock(detail.opens_at) });
-    if (error === "not_today" && detail.day) return Loket.fmt(t.not_today, { day: longDay(detail.day) });
+    if (error === "too_early" && detail.opens_at) return Loket.fmt(t.too_early, { time: Loket.hallClock(detail.opens_at, step.dataset.timezone, cfg.lang) });
+    if (error === "not_today" && detail.day) return Loket.fmt(t.not_today, { day: Loket.longDay(detail.day, cfg.lang) });
     if (error === "invalid_input" || (status === 404 && !error)) return t.not_found;
     return t[error] || t.error;
   }
