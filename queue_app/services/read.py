@@ -484,7 +484,9 @@ class HallView:
         found = {}
         for s in self.services:
             agency = agencies.get(s.agency_id)
-            own = agency_policy(agency.channels, agency.walk_in) if agency else ChannelPolicy.WALK_IN
+            own = (
+                agency_policy(agency.channels, agency.walk_in) if agency else ChannelPolicy.WALK_IN
+            )
             found[s.id] = service_policy(s.channels, own)
         return found
 
@@ -496,8 +498,10 @@ class HallView:
         if self.policies.get(service.id) is not ChannelPolicy.BOTH:
             return None
         agency = next((a for a in self.agencies if a.id == service.agency_id), None)
-        pct = service.online_pct if service.online_pct is not None else (
-            agency.online_pct if agency is not None else 0
+        pct = (
+            service.online_pct
+            if service.online_pct is not None
+            else (agency.online_pct if agency is not None else 0)
         )
         _, share = split_quota(service.daily_quota, pct)
         if share is None:
