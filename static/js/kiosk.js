@@ -227,7 +227,8 @@
     tile.classList.toggle("unavailable", state.text !== "");
     tile.dataset.walkIn = a.walk_in ? "yes" : "no";
     tile.dataset.full = state.refused === "agency_cap_reached" ? "yes" : "no";
-    if (state.text) tile.setAttribute("aria-disabled", "true");
+    // An online-only agency's tile stays touchable: it shows where to register online.
+    if (state.text && !state.refer) tile.setAttribute("aria-disabled", "true");
     else tile.removeAttribute("aria-disabled");
   }
 
