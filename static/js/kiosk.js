@@ -93,7 +93,13 @@
   function showRegister(which, why) {
     if (registerTimer) clearTimeout(registerTimer);
     document.getElementById("register-why").textContent = why;
-    document.getElementById("register-url").textContent = daftarUrl(which);
+    // The address breaks, when it must, after a "/" or before its "?" (never inside a word).
+    var box = document.getElementById("register-url");
+    box.textContent = "";
+    daftarUrl(which).split(/(?=[?&])|(?<=\/)/).forEach(function (part, i) {
+      if (i) box.appendChild(document.createElement("wbr"));
+      box.appendChild(document.createTextNode(part));
+    });
     var query = "?site=" + encodeURIComponent(cfg.site);
     if (which.service) query += "&service=" + encodeURIComponent(which.service);
     else if (which.agency) query += "&agency=" + encodeURIComponent(which.agency);
