@@ -33,6 +33,8 @@ pytestmark = pytest.mark.browser
 
 #: B's daily quota and its online share: 40 × 70 % = 28 online, 12 walk-in.
 QUOTA, ONLINE_PCT, WALK_INS = 40, 70, 12
+#: The hall's public address (PUBLIC_BASE_URL), which the kiosk shows and its QR code holds.
+PUBLIC = "https://antrean.mpp-jakarta.go.id"
 
 
 def passports_by_quota(session: Session, site: Site) -> None:
@@ -46,7 +48,9 @@ def passports_by_quota(session: Session, site: Site) -> None:
 @pytest.fixture
 def mall(browser_tools: None, tmp_path: Path) -> Iterator[BookingMall]:
     with booking_mall(
-        f"sqlite:///{tmp_path / 'kiosk-online.db'}", prepare=passports_by_quota
+        f"sqlite:///{tmp_path / 'kiosk-online.db'}",
+        extra_env={"PUBLIC_BASE_URL": PUBLIC},
+        prepare=passports_by_quota,
     ) as served:
         yield served
 
@@ -137,7 +141,7 @@ def test_the_walk_in_figure_drops_live_and_the_button_refuses_at_0(
     panel.wait_for(state="visible")
     assert "habis" in page.locator("#register-why").inner_text()
     url = page.locator("#register-url").inner_text()
-    assert url == f"{mall.base}/daftar?service=B"
+    assert url == f"{PUBLIC}/daftar?service=B"
     page.wait_for_function("() => document.getElementById('register-qr').naturalWidth > 0")
     qr = tmp_path / "walk-in-used-qr.png"
     page.locator("#register-qr").screenshot(path=str(qr))
@@ -161,7 +165,7 @@ def test_an_online_only_agency_shows_the_booking_page_and_its_qr(
     panel = page.locator("#register")
     panel.wait_for(state="visible")
     url = page.locator("#register-url").inner_text()
-    assert url == f"{mall.base}/daftar?agency=BPN"
+    assert url == f"{PUBLIC}/daftar?agency=BPN"
     assert "hanya melayani pemohon yang sudah mendaftar online" in (
         page.locator("#register-why").inner_text()
     )
@@ -181,9 +185,9 @@ def test_an_online_only_agency_shows_the_booking_page_and_its_qr(
     page.mouse.click(10, 10)
     panel.wait_for(state="hidden")
     assert page.locator("#agencies").is_visible()  # still the tiles: nothing was opened
-    # The address opens the booking page with the agency chosen.
+    # The address (here at the test's server) opens the booking page with the agency chosen.
     phone = watch.context(browser, viewport={"width": 390, "height": 844}).new_page()
-    phone.goto(url)
+    phone.goto(url.replace(PUBLIC, mall.base))
     phone.wait_for_selector('#agencies .choice[data-code="BPN"][aria-pressed="true"]')
     assert phone.locator('#services .choice[data-code="J"]').is_visible()
     phone.goto(f"{mall.base}/daftar?service=B")
