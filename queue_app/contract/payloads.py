@@ -139,6 +139,21 @@ class BoardService(TicketService):
         list[Requirement],
         Field(description="the documents to bring, in order; empty when the service asks none"),
     ]
+    channels: Annotated[
+        Literal["walk_in", "online", "both"],
+        Field(
+            description="its channel policy (its own, else its agency's): online means no "
+            "kiosk tickets, register online (/daftar)"
+        ),
+    ]
+    walk_in_left: Annotated[
+        int | None,
+        Field(
+            description="under both with a daily quota: walk-in numbers left today (the "
+            "walk-in share, plus no-shows' places released to walk-ins, minus walk-in numbers "
+            "drawn); at 0 the kiosk issues none. null: no such limit"
+        ),
+    ]
 
 
 class Service(BoardService):

@@ -365,6 +365,8 @@ class Written:
     changes: list[hall_state.Change]
     #: Counter id → its state and streak as the request left them.
     counters: dict[int, hall.TouchedCounter]
+    #: The change did more than its ticket events say (`hall.READ_WHOLE`): read the hall whole.
+    whole: bool = False
 
 
 class SnapshotCache:
@@ -426,7 +428,8 @@ class SnapshotCache:
     ) -> HallSnapshot:
         now = utcnow()
         carried = None
-        if kept is not None and _carries(kept, now):
+        whole = written is not None and written.whole
+        if kept is not None and not whole and _carries(kept, now):
             if written is not None:
                 carried = _advance_written(kept, seq, written, now)
             if carried is None:
@@ -508,6 +511,8 @@ def written(session: Session, events: list[DomainEvent]) -> Written | None:
     them, or None when some row is not at hand as it was written (then the snapshot reads the
     changes instead)."""
     touched = session.info.pop(hall.TOUCHED, [])
+    if session.info.pop(hall.READ_WHOLE, False):
+        return Written([], {}, whole=True)
     tickets = {t.id: t for t in touched if isinstance(t, Ticket) and _unexpired(t)}
     counters_now = {c.id: c for c in touched if isinstance(c, hall.TouchedCounter)}
     changes: list[hall_state.Change] = []

@@ -59,6 +59,7 @@ from ..models import (
     Zone,
 )
 from . import notifications
+from .hall import READ_WHOLE
 from .holders import HolderId
 from .notifications import Contact
 from .tickets import TOKEN_BYTES, issue_ticket, resolve_service
@@ -713,6 +714,9 @@ def _late(
         detail={"reason": "late_walk_in", "ticket": ticket.id},
     )
     session.flush()
+    # The hall's read model counts this booking among the no-shows' places released to
+    # walk-ins until it is read again: its ticket's events do not say so.
+    session.info[READ_WHOLE] = True
     return booking, ticket, events
 
 

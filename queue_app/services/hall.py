@@ -119,6 +119,11 @@ seen_hall: Callable[[int], SeenHall | None] = _nothing_seen
 #: only weakly, so a committed counter would be gone by then).
 TOUCHED = "loket.touched"
 
+#: `session.info` key set by a change whose ticket events do not say all it changed of what
+#: the read model holds (a late booking's walk-in ticket, whose booking no longer releases its
+#: place): the snapshot of that change reads the hall whole (realtime.snapshots.written).
+READ_WHOLE = "loket.read_whole"
+
 #: (database, site) → the service day whose leftovers of earlier days this process expired
 #: (and committed: `_days_closed_with_commit`).
 _days_closed: dict[tuple[str, int], date] = {}
@@ -137,6 +142,7 @@ def _days_closed_with_commit(session: Session) -> None:
 def _days_not_closed(session: Session) -> None:
     session.info.pop(DAYS_CLOSING, None)
     session.info.pop(PENDING, None)
+    session.info.pop(READ_WHOLE, None)
 
 
 #: Session info key: the halls whose events wait for their `seq` until the commit.

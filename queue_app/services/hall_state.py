@@ -27,6 +27,7 @@ from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from ..contract import payloads
+from ..domain.booking import BookingState
 from ..domain.states import INSIDE, Action, TicketState
 from ..domain.vocabulary import Channel
 from ..models import Agency, Service, Site, Ticket, TicketEvent, Zone
@@ -209,14 +210,21 @@ class RecordedTimes:
     arrivals: dict[int, list[tuple[datetime, bool]]] = field(default_factory=dict)
 
 
+#: Booking states of a booking never checked in (its place goes back to walk-ins once its
+#: session is over, where the service says so).
+NOT_SHOWN = frozenset((BookingState.BOOKED.value, BookingState.EXPIRED.value))
+
+
 class BookedRow(NamedTuple):
-    """How many of today's bookings of one session are in one state."""
+    """How many of today's bookings of one session are in one state (and how many of those
+    came too late and took a walk-in ticket instead: expired with reason `late_walk_in`)."""
 
     service_id: int
     starts_at: datetime
     ends_at: datetime
     state: str
     n: int
+    late_walk_ins: int = 0
 
 
 @dataclass(frozen=True)
@@ -230,6 +238,21 @@ class BookingsToday:
 
     rows: tuple[BookedRow, ...] = ()
     late_min: int = 0
+
+    def released(self, service_id: int, now: datetime) -> int:
+        """Places of one service's no-shows of today that went back to walk-ins, as
+        `services.bookings.released_to_walk_ins` counts them (for a service that releases
+        them): bookings never checked in whose session ended more than the late tolerance
+        before `now`, less those that came late and took a walk-in ticket themselves."""
+        cutoff = now - timedelta(minutes=self.late_min)
+        ended = late = 0
+        for row in self.rows:
+            if row.service_id != service_id:
+                continue
+            late += row.late_walk_ins
+            if row.state in NOT_SHOWN and row.ends_at < cutoff:
+                ended += row.n
+        return max(0, ended - late)
 
 
 @dataclass(frozen=True)
@@ -255,6 +278,9 @@ class HallInputs:
     agencies: list[Agency] = field(default_factory=list)
     #: Today's online bookings (set-up of the day, changed by check-ins: see BookingsToday).
     bookings: BookingsToday = field(default_factory=BookingsToday)
+    #: Numbers drawn today per service by any channel but `online` (what a service's walk-in
+    #: share counts: services.bookings.walk_in_share_left).
+    walk_ins_today: dict[int, int] = field(default_factory=dict)
 
 
 def changes_query() -> Any:
@@ -329,6 +355,7 @@ def advance(
         return None
 
     issued = dict(inputs.issued_today)
+    walk_ins = dict(inputs.walk_ins_today)
     rounds = {s: list(kept) for s, kept in inputs.recorded.rounds.items()}
     # Arrivals before the window of `now` are never counted again: they are dropped from the
     # front (the lists run in time order; one a moment out of order stays a little longer,
@@ -357,6 +384,7 @@ def advance(
             return None  # a check-in: its booking is no longer expected (read them again)
         if change.action == Action.ISSUE:
             issued[row.issued_service_id] = issued.get(row.issued_service_id, 0) + 1
+            walk_ins[row.issued_service_id] = walk_ins.get(row.issued_service_id, 0) + 1
             arrivals[row.issued_service_id] = [
                 *arrivals.get(row.issued_service_id, ()),
                 (row.issued_at, row.priority is not None),
@@ -405,4 +433,5 @@ def advance(
         zones=inputs.zones,
         agencies=inputs.agencies,
         bookings=inputs.bookings,
+        walk_ins_today=walk_ins,
     )

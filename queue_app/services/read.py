@@ -14,18 +14,19 @@ from functools import cached_property
 from typing import Any, cast
 
 from sqlalchemy import and_, bindparam, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ..contract import payloads
-from ..domain.booking import ChannelPolicy, agency_policy
+from ..domain.booking import ChannelPolicy, agency_policy, service_policy, split_quota
 from ..domain.durations import Durations
 from ..domain.errors import NotFound
 from ..domain.numbering import is_open_at, service_day, site_zone
 from ..domain.states import AT_COUNTER, INSIDE, TicketState
-from ..domain.vocabulary import CounterState
+from ..domain.vocabulary import Channel, CounterState
 from ..models import (
     Agency,
     Booking,
+    BookingEvent,
     BookingSession,
     Counter,
     Service,
@@ -53,6 +54,10 @@ Json = dict[str, Any]
 
 #: What a ticket token can look like (URL-safe base64); anything else is not looked up.
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+#: The reason of a booking's expiry when it came too late and took a walk-in ticket instead
+#: (services.bookings._late).
+LATE_WALK_IN = "late_walk_in"
 
 #: How many recent calls the board lists.
 RECENT_CALLS = 10
@@ -133,6 +138,7 @@ class HallView:
                 zones=inputs.zones,
                 agencies=inputs.agencies,
                 bookings_today=inputs.bookings,
+                walk_ins_today=inputs.walk_ins_today,
             )
             self._carried: HallInputs | None = inputs
         else:
@@ -174,6 +180,7 @@ class HallView:
             zones=self.zones,
             agencies=self.agencies,
             bookings=self.bookings_today,
+            walk_ins_today=dict(self.walk_ins_today),
         )
 
     @cached_property
@@ -210,8 +217,10 @@ class HallView:
 
     @cached_property
     def bookings_today(self) -> BookingsToday:
-        """Today's online bookings by service, session and state (one statement; the booking
-        settings' late tolerance with a second, only when there are any)."""
+        """Today's online bookings by service, session and state, with how many of each
+        came too late and took a walk-in ticket (one statement; the booking settings' late
+        tolerance with a second, only when there are any)."""
+        late = aliased(BookingEvent)
         stmt = (
             select(
                 Booking.service_id,
@@ -219,8 +228,18 @@ class HallView:
                 BookingSession.ends_at,
                 Booking.state,
                 func.count(Booking.id),
+                func.count(late.id),
             )
             .join(BookingSession, BookingSession.id == Booking.session_id)
+            # A booking expires once at most: the join adds no row (services.bookings._late).
+            .outerjoin(
+                late,
+                and_(
+                    late.booking_id == Booking.id,
+                    late.action == "expire",
+                    late.detail["reason"].as_string() == LATE_WALK_IN,
+                ),
+            )
             .where(Booking.site_id == self.site.id, Booking.day == self.today)
             .group_by(
                 Booking.service_id, BookingSession.starts_at, BookingSession.ends_at, Booking.state
@@ -430,14 +449,67 @@ class HallView:
         return Tally((t.service_id, t.state) for t in self.active)
 
     @cached_property
+    def _drawn_today(self) -> tuple[dict[int, int], dict[int, int]]:
+        """Numbers drawn today per service: by every channel, and by every channel but
+        `online` (one statement)."""
+        online = Ticket.channel == Channel.ONLINE.value
+        stmt = (
+            select(Ticket.issued_service_id, online, func.count(Ticket.id))
+            .where(Ticket.site_id == self.site.id, Ticket.service_day == self.today)
+            .group_by(Ticket.issued_service_id, online)
+        )
+        every: Tally[int] = Tally()
+        walk_ins: dict[int, int] = {}
+        for service_id, checked_in, n in self.db.execute(stmt):
+            every[service_id] += n
+            if not checked_in:
+                walk_ins[service_id] = n
+        return dict(every), walk_ins
+
+    @cached_property
     def issued_today(self) -> dict[int, int]:
         """Numbers drawn today per service (what quotas count)."""
-        stmt = (
-            select(Ticket.issued_service_id, func.count(Ticket.id))
-            .where(Ticket.site_id == self.site.id, Ticket.service_day == self.today)
-            .group_by(Ticket.issued_service_id)
+        return self._drawn_today[0]
+
+    @cached_property
+    def walk_ins_today(self) -> dict[int, int]:
+        """Numbers drawn today per service by any channel but `online`: walk-ins, what a
+        service's walk-in share counts (`walk_in_left`)."""
+        return self._drawn_today[1]
+
+    @cached_property
+    def policies(self) -> dict[int, ChannelPolicy]:
+        """Service id → its channel policy (its own, else its agency's)."""
+        agencies = {a.id: a for a in self.agencies}
+        found = {}
+        for s in self.services:
+            agency = agencies.get(s.agency_id)
+            own = (
+                agency_policy(agency.channels, agency.walk_in) if agency else ChannelPolicy.WALK_IN
+            )
+            found[s.id] = service_policy(s.channels, own)
+        return found
+
+    def walk_in_left(self, service: Service) -> int | None:
+        """Walk-in places left today of a service taking both channels with a daily quota
+        (None: no such limit), as `services.bookings.walk_in_share_left` counts them under
+        the lock when a ticket is issued: the walk-in share, plus the places of no-shows
+        released to walk-ins, minus the walk-in numbers drawn (never below 0 here)."""
+        if self.policies.get(service.id) is not ChannelPolicy.BOTH:
+            return None
+        agency = next((a for a in self.agencies if a.id == service.agency_id), None)
+        pct = (
+            service.online_pct
+            if service.online_pct is not None
+            else (agency.online_pct if agency is not None else 0)
         )
-        return {s: n for s, n in self.db.execute(stmt)}
+        _, share = split_quota(service.daily_quota, pct)
+        if share is None:
+            return None
+        released = (
+            self.bookings_today.released(service.id, self.now) if service.release_no_shows else 0
+        )
+        return max(0, share + released - self.walk_ins_today.get(service.id, 0))
 
     @cached_property
     def open_counters_per_service(self) -> Tally[int]:
@@ -538,6 +610,8 @@ class HallView:
             estimated_wait_s=self.estimates.new_ticket_s(service),
             now_serving=self.now_serving.get(service.id),
             requirements=self.requirements.get(service.id, []),
+            channels=self.policies[service.id].value,
+            walk_in_left=self.walk_in_left(service),
         )
 
     def board_service(self, service: Service) -> payloads.BoardService:

@@ -5,8 +5,10 @@ written in services/csv_export.py)."""
 
 from __future__ import annotations
 
+import struct
 import unicodedata
-from urllib.parse import unquote, urlsplit
+import zlib
+from urllib.parse import quote, unquote, urlsplit
 
 import qrcode
 import qrcode.image.svg
@@ -61,6 +63,57 @@ def qr_svg(data: str) -> Markup:
     )
     svg: str = image.to_string(encoding="unicode")
     return Markup(svg)  # our own SVG of a URL we built; nothing user-typed
+
+
+def qr_png(data: str, box: int = 10) -> bytes:
+    """A QR code as a PNG image, rendered on the server like `qr_svg` (same library, same
+    error correction and quiet zone): `box` pixels a module, black on white. Written here
+    (8-bit greyscale, one zlib stream) rather than through an imaging library the app does
+    not otherwise need."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2)
+    code.add_data(data)
+    code.make(fit=True)
+    rows = []
+    for modules in code.get_matrix():
+        line = b"".join((b"\x00" if dark else b"\xff") * box for dark in modules)
+        rows.extend([b"\x00" + line] * box)  # filter type 0 (none) per scanline
+    side = len(code.get_matrix()) * box
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"".join(rows), 9))
+        + chunk(b"IEND", b"")
+    )
+
+
+def daftar_url(
+    site_id: int,
+    *,
+    agency: str | None = None,
+    service: str | None = None,
+    snapshot: HallSnapshot | None = None,
+) -> str:
+    """The absolute address of the booking page `/daftar` (what the kiosk shows an applicant
+    sent to register online, and its QR code holds), under the site's public base URL as a
+    ticket's status page is; `?site=` for a hall other than the default one, and the agency
+    or service the page starts with (its codes: `?agency=IMI`, `?service=P`). The kiosk's
+    script builds the same address from `daftar_url(site_id)` (static/js/kiosk.js)."""
+    query = []
+    if site_id != snapshots.default_site_id(db_session()):
+        query.append(f"site={site_id}")
+    if service:
+        query.append(f"service={quote(service, safe='')}")
+    elif agency:
+        query.append(f"agency={quote(agency, safe='')}")
+    base = f"{status_base(site_id, snapshot)}/daftar"
+    return f"{base}?{'&'.join(query)}" if query else base
 
 
 def local_path(target: str) -> str | None:

@@ -31,7 +31,7 @@ from ..services import notifications, read, staff
 from ..services import reprint as reprints
 from ..services.clock import utcnow
 from . import daftar
-from .common import id_arg, local_path, qr_svg, site_id_arg, status_url
+from .common import daftar_url, id_arg, local_path, qr_png, qr_svg, site_id_arg, status_url
 from .validation import parse_id
 
 bp = Blueprint("screens", __name__)
@@ -88,7 +88,32 @@ def kiosk() -> str:
         # Notifications on for this server: an applicant may give a number to be told by
         # SMS/WhatsApp (optional; kept encrypted, deleted after the hall's retention).
         notify_retention_days=notify_retention(site_id),
+        # Where an applicant the kiosk gives no number registers online (an agency or service
+        # taking online bookings only, or a walk-in share used up): the booking page's address,
+        # to which kiosk.js adds the agency or service the page starts with.
+        daftar_url=daftar_url(site_id, snapshot=snapshot),
     )
+
+
+@bp.get("/kiosk/register-online.png")
+def register_online_qr() -> Response:
+    """The QR code of the booking page's address as the kiosk shows it (`?site=`, and
+    `?agency=<code>` or `?service=<code>` for the page to start with), a PNG made on the
+    server: the same address `daftar_url` gives the kiosk's text. 404 for an agency or service
+    that is not the hall's."""
+    site_id = site_id_arg()
+    snapshot = snapshots.current(db_session(), site_id)
+    view = snapshot.view
+    agency = request.args.get("agency")
+    service = request.args.get("service")
+    if service is not None and all(s.code != service for s in view.services):
+        abort(404)
+    if agency is not None and all(a.code != agency for a in view.agencies):
+        abort(404)
+    url = daftar_url(site_id, agency=agency, service=service, snapshot=snapshot)
+    response = Response(qr_png(url), mimetype="image/png")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 def notify_retention(site_id: int) -> int | None:

@@ -83,7 +83,9 @@
   function drawAgencies() {
     var box = $("agencies");
     cfg.agencies.forEach(function (a) {
-      box.appendChild(choiceButton(name(a), a.code, function () { pickAgency(a.id); }));
+      var button = choiceButton(name(a), a.code, function () { pickAgency(a.id); });
+      button.dataset.code = String(a.code).toUpperCase();
+      box.appendChild(button);
     });
     $("step-agency").hidden = false;
   }
@@ -97,7 +99,9 @@
     var list = cfg.services.filter(function (s) { return id === null || s.agency.id === id; });
     list.forEach(function (s) {
       var where = Loket.zonePlace(t.floor, s.zone);
-      box.appendChild(choiceButton(s.code + " · " + name(s), where, function () { pickService(s); }));
+      var button = choiceButton(s.code + " · " + name(s), where, function () { pickService(s); });
+      button.dataset.code = s.code;
+      box.appendChild(button);
     });
     $("no-services").hidden = list.length > 0;
     $("step-service").hidden = false;
@@ -294,7 +298,25 @@
     $("booked").scrollIntoView({ block: "start" });
   }
 
+  /* `?service=<code>` or `?agency=<code>` (the kiosk's "register online" address): the page
+   * starts with that service (and its agency) or that agency chosen. */
+  function preselect() {
+    var query = new URLSearchParams(location.search);
+    var code = (query.get("service") || "").toUpperCase();
+    var service = cfg.services.filter(function (s) { return s.code.toUpperCase() === code; })[0];
+    var agencyCode = service ? service.agency.code : (query.get("agency") || "").toUpperCase();
+    if (cfg.agencies.length > 1 && agencyCode) {
+      var tile = document.querySelector('#agencies .choice[data-code="' + CSS.escape(agencyCode) + '"]');
+      if (tile) tile.click();
+    }
+    if (service) {
+      var button = document.querySelector('#services .choice[data-code="' + CSS.escape(service.code) + '"]');
+      if (button) button.click();
+    }
+  }
+
   if (!cfg.open) showClosed(cfg.opens_at);
   if (cfg.agencies.length > 1) drawAgencies();
   else pickAgency(null);
+  preselect();
 })();

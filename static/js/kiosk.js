@@ -9,7 +9,12 @@
  * colours; a touch shows that agency's services, "Back" (or the idle time) the tiles again. A
  * tile says when its agency takes no walk-ins ("register online") or is full for today; the
  * agencies' counts come with the queue news (and from GET /api/v1/agencies on connecting).
- * `cfg.zone`: a kiosk of one zone shows that zone's services only, and its room's figures. */
+ * `cfg.zone`: a kiosk of one zone shows that zone's services only, and its room's figures.
+ *
+ * Online registration (issue 16): a service taking both channels with a daily quota says how
+ * many walk-in numbers are left today (`walk_in_left`, in the board and the queue news, from
+ * the hall's read model); at 0, or for an agency or service taking online bookings only, a
+ * touch shows the booking page's address and its QR code (`#register`) instead of issuing. */
 (function () {
   "use strict";
   var cfg = Loket.config();
@@ -71,6 +76,47 @@
     if (homeAfterMessage) goHome();
   }
 
+  // -- register online: the booking page's address and its QR code --------------------------
+  var register = document.getElementById("register");
+  var registerTimer = null;
+
+  /* The booking page's address, starting with an agency or a service (`which`: {agency} or
+   * {service}, their codes), as the server's daftar_url makes it for the QR code. */
+  function daftarUrl(which) {
+    var url = cfg.daftar_url;
+    var key = which.service ? "service" : which.agency ? "agency" : null;
+    if (!key) return url;
+    return url + (url.indexOf("?") < 0 ? "?" : "&") + key + "=" + encodeURIComponent(which[key]);
+  }
+
+  /* Show where to register online; `why`: the sentence saying why no number is given. */
+  function showRegister(which, why) {
+    if (registerTimer) clearTimeout(registerTimer);
+    document.getElementById("register-why").textContent = why;
+    // The address breaks, when it must, after a "/" or before its "?" (never inside a word).
+    var box = document.getElementById("register-url");
+    box.textContent = "";
+    daftarUrl(which).split(/(?=[?&])|(?<=\/)/).forEach(function (part, i) {
+      if (i) box.appendChild(document.createElement("wbr"));
+      box.appendChild(document.createTextNode(part));
+    });
+    var query = "?site=" + encodeURIComponent(cfg.site);
+    if (which.service) query += "&service=" + encodeURIComponent(which.service);
+    else if (which.agency) query += "&agency=" + encodeURIComponent(which.agency);
+    document.getElementById("register-qr").src = "/kiosk/register-online.png" + query;
+    register.hidden = false;
+    registerTimer = setTimeout(hideRegister, MESSAGE_MS);
+  }
+
+  function hideRegister() {
+    if (registerTimer) clearTimeout(registerTimer);
+    registerTimer = null;
+    register.hidden = true;
+  }
+
+  // The next touch anywhere closes it (the box covers the screen, like an error's).
+  register.addEventListener("click", hideRegister);
+
   // After "not yet" the kiosk starts over for the next person, in the hall's first language,
   // once its message has been read (or has closed by itself).
   var homeAfterMessage = false;
@@ -110,12 +156,23 @@
     button.querySelector('[data-field="waiting"]').textContent = s.waiting;
     button.querySelector('[data-field="wait"]').textContent = waitText(s);
     var status = "";
+    // Online only, or its walk-in share used up: no number here, but a touch says where to
+    // register online (the button stays touchable).
+    var refer = "";
     if (hall && hall.open === false) {
       status = Loket.fmt(t.hall_closed_button, { hours: hall.opens_at + "–" + hall.closes_at });
     } else if (!s.open) status = t.closed;
     else if (s.quota_left === 0) status = t.quota;
+    else if (s.channels === "online") { status = t.register_online; refer = "online"; }
+    else if (s.walk_in_left === 0) { status = t.walk_in_used; refer = "walk_in_share"; }
+    var left = "";
+    if (!status && typeof s.walk_in_left === "number") left = Loket.fmt(t.walk_in_left, { n: s.walk_in_left });
+    var leftField = button.querySelector('[data-field="left"]');
+    if (leftField) leftField.textContent = left;
     button.querySelector('[data-field="status"]').textContent = status;
-    button.disabled = status !== "";
+    button.disabled = status !== "" && !refer;
+    if (refer) button.dataset.refer = refer;
+    else delete button.dataset.refer;
     button.classList.toggle("unavailable", status !== "");
     refit(false);
   }
@@ -147,7 +204,7 @@
   /* What a tile says: no walk-ins, full for today, or every one of its services closed (the
    * hall closed, or each service closed or out of quota); "" when it opens into its services. */
   function tileStatus(a) {
-    if (!a.walk_in) return { text: t.register_online, refused: "walk_in_not_accepted" };
+    if (!a.walk_in) return { text: t.register_online, refused: "walk_in_not_accepted", refer: true };
     if (a.daily_cap !== null && a.daily_cap !== undefined && a.issued_today >= a.daily_cap) {
       return { text: t.agency_full, refused: "agency_cap_reached" };
     }
@@ -176,7 +233,8 @@
     tile.classList.toggle("unavailable", state.text !== "");
     tile.dataset.walkIn = a.walk_in ? "yes" : "no";
     tile.dataset.full = state.refused === "agency_cap_reached" ? "yes" : "no";
-    if (state.text) tile.setAttribute("aria-disabled", "true");
+    // An online-only agency's tile stays touchable: it shows where to register online.
+    if (state.text && !state.refer) tile.setAttribute("aria-disabled", "true");
     else tile.removeAttribute("aria-disabled");
   }
 
@@ -186,6 +244,7 @@
     var a = agencies[id];
     if (!a) return;
     var state = tileStatus(a);
+    if (state.refer) { showRegister({ agency: a.code }, t.register_agency); return; }
     if (state.refused) { show(t[state.refused], true); return; }
     if (state.text) return; // closed: its services would all be closed too
     openAgency(id);
@@ -291,6 +350,7 @@
     meta.appendChild(document.createTextNode(" " + t.waiting + " · "));
     meta.appendChild(Loket.el("span")).dataset.field = "wait";
     body.appendChild(meta);
+    body.appendChild(Loket.el("span", "svc-left")).dataset.field = "left";
     body.appendChild(Loket.el("span", "svc-status")).dataset.field = "status";
     button.addEventListener("click", function () { take(button); });
     return button;
@@ -412,6 +472,7 @@
   function idle() {
     if (busy) { touched(); return; } // a ticket is on its way: its page takes over
     closeRequirements();
+    hideRegister();
     hide();
     closeAgency();
     setPriority(null);
@@ -501,8 +562,17 @@
     show(t.not_ready, true);
   });
 
+  /* Where an applicant of this service registers online, and why no number is given here. */
+  function referOnline(code, refer) {
+    showRegister({ service: code }, refer === "online" ? t.register_service : t.register_used);
+    // The figure may be out of date (a session's no-shows' places come back to walk-ins
+    // without any change announcing it): the next snapshot says.
+    if (refer === "walk_in_share" && live) live.resync();
+  }
+
   function take(button) {
     if (busy) return;
+    if (button.dataset.refer) { referOnline(button.dataset.code, button.dataset.refer); return; }
     var holder = window.LoketHolder; // one ticket per person: phone number or NIK (holder.js)
     if (holder && !holder.value()) { show(t.holder_missing, true); holder.focus(); return; }
     var problem = holder ? holderProblem(holder.kind, holder.value()) : null;
@@ -564,7 +634,17 @@
           closeAgency();
           refreshAgencies();
         }
-        var field = result.data && result.data.detail && result.data.detail.field;
+        var detail = (result.data && result.data.detail) || {};
+        if (error === "quota_reached" && detail.reason === "walk_in_share") {
+          // Walk-ins drew the share meanwhile (another kiosk): say where to register online.
+          referOnline(code, "walk_in_share");
+          return;
+        }
+        if (error === "walk_in_not_accepted") {
+          referOnline(code, "online");
+          return;
+        }
+        var field = detail.field;
         if (error === "invalid_input" && field === "phone") { show(t.notify_invalid, true); return; }
         show(t[error] || t.error, true);
       })
@@ -595,7 +675,7 @@
   // A kiosk of one zone hears that zone's news (its room's figures), which has gaps in `seq`:
   // it heals by a periodic snapshot, as a zone's board does.
   var zoned = cfg.zone !== null && cfg.zone !== undefined;
-  Loket.connect(zoned ? { board: cfg.site, zone: cfg.zone } : { board: cfg.site }, {
+  var live = Loket.connect(zoned ? { board: cfg.site, zone: cfg.zone } : { board: cfg.site }, {
     snapshot: function (kind, data) {
       if (kind !== "board") return;
       applyBoard(data);

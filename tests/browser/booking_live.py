@@ -8,7 +8,7 @@ through the service layer as if booked yesterday."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -93,11 +93,14 @@ def _session_of_today(
 
 @contextmanager
 def booking_mall(
-    database_url: str, checkins: int = 0, extra_env: dict[str, str] | None = None
+    database_url: str,
+    checkins: int = 0,
+    extra_env: dict[str, str] | None = None,
+    prepare: Callable[[Session, Site], None] | None = None,
 ) -> Iterator[BookingMall]:
     """The demo mall prepared for booking (see the module), served by gunicorn (with
     `extra_env`); `checkins` bookings of today in the running session and as many in the
-    later one."""
+    later one; `prepare(session, site)`: what a test changes more before the server starts."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -151,6 +154,8 @@ def booking_mall(
                         yesterday,
                     )
                     into.append(Booked(booking.code, booking.token, place.starts_at))
+        if prepare is not None:
+            prepare(session, site)
         session.commit()
         site_id = site.id
     engine.dispose()

@@ -676,13 +676,15 @@ def test_an_agency_tile_opens_its_services_and_a_no_walk_in_tile_issues_nothing(
     assert page.locator(".agency").count() == 3
     assert page.locator(".service").count() == 0
 
-    # The agency that takes no walk-ins says so on its tile, and a touch issues nothing.
+    # The agency that takes no walk-ins says so on its tile, and a touch issues nothing: it
+    # shows where to register online (tests/browser/test_kiosk_online_e2e.py).
     assert text(page, '.agency[data-code="ONL"] .tile-status') == "Daftar online"
-    page.click('.agency[data-code="ONL"]', force=True)  # aria-disabled: Playwright waits
-    assert page.is_visible("#message")
-    assert "daftar online" in text(page, "#message-text")
+    page.click('.agency[data-code="ONL"]')
+    page.wait_for_selector("#register", state="visible")
+    assert text(page, "#register-url").endswith("/daftar?agency=ONL")
     assert page.locator(".service").count() == 0
-    page.click("#message")
+    page.click("#register")
+    page.wait_for_selector("#register", state="hidden")
     assert posts == []
 
     # An agency opens into its own services, with a way back.

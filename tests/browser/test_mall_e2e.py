@@ -89,10 +89,11 @@ def test_the_demo_mall_kiosk_opens_on_its_agencies_and_keeps_their_limits(
     assert page.locator(".service:visible").count() == 0
     assert tile_status(page, "BPN") == "Daftar online"
     assert tile_status(page, "IMIGRASI") == ""
-    page.click('.agency[data-code="BPN"]', force=True)  # aria-disabled: Playwright would wait
-    page.wait_for_selector("#message", state="visible")
-    assert "daftar online" in text(page, "#message-text")
-    page.click("#message")
+    page.click('.agency[data-code="BPN"]')  # where to register online (issue 16)
+    page.wait_for_selector("#register", state="visible")
+    assert text(page, "#register-url").endswith("/daftar?agency=BPN")
+    page.click("#register")
+    page.wait_for_selector("#register", state="hidden")
     assert page.locator(".service:visible").count() == 0
     assert tile_status(page, "BANKDKI") == ""
 

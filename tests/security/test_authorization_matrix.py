@@ -114,6 +114,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/survey/answer"): NOBODY,
     ("GET", "/kiosk"): EVERYONE,
     ("GET", "/kiosk/ticket/<token>"): EVERYONE,
+    # The kiosk's "register online" panel: the QR code of the booking page's address.
+    ("GET", "/kiosk/register-online.png"): EVERYONE,
     ("GET", "/display"): EVERYONE,
     ("GET", "/counter"): STAFF,
     # Reprinting a lost slip: staff of any role, never a kiosk account (issue 13, item 13).
