@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import requests
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
@@ -42,6 +43,12 @@ class BookingMall:
     env: dict[str, str]
     now: list[Booked] = field(default_factory=list)
     later: list[Booked] = field(default_factory=list)
+
+    def state_of(self, token: str) -> str:
+        """A booking's state, as its public view gives it."""
+        answer = requests.get(f"{self.base}/api/v1/bookings/by-token/{token}", timeout=10)
+        state: str = answer.json()["state"]
+        return state
 
     def fill_first_session(self, code: str) -> None:
         """Someone else takes the last places of service `code`'s first session tomorrow."""

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import pytest
-import requests
 
 from tests.integration.live import flask_command
 
@@ -62,12 +61,6 @@ def enrolled_kiosk(browser: Browser, watch: Watch, mall: BookingMall, viewport: 
     assert re.search(r"/kiosk\?site=\d+$", page.url), page.url
     connected(page)
     return page
-
-
-def state_of(mall: BookingMall, token: str) -> str:
-    answer = requests.get(f"{mall.base}/api/v1/bookings/by-token/{token}", timeout=10)
-    state: str = answer.json()["state"]
-    return state
 
 
 def printed_slip(page: Page) -> str:
@@ -122,17 +115,17 @@ def test_a_scanned_qr_checks_in_with_nothing_focused_and_slow_typing_does_not(
     page.wait_for_timeout(800)
     assert "/kiosk/ticket/" not in page.url
     assert page.locator("#checkin").is_hidden()
-    assert state_of(mall, third.token) == "booked"
+    assert mall.state_of(third.token) == "booked"
     # The scanner types the QR's token fast, then Enter: its ticket is printed.
     nothing_focused(page)
     scan(page, first.token)
     assert printed_slip(page).startswith("B")
-    assert state_of(mall, first.token) == "checked_in"
+    assert mall.state_of(first.token) == "checked_in"
     # A QR holding the booking's page (a link to /b/<token>) is read as well.
     nothing_focused(page)
     scan(page, f"{mall.base}/b/{second.token}")
     assert printed_slip(page).startswith("B")
-    assert state_of(mall, second.token) == "checked_in"
+    assert mall.state_of(second.token) == "checked_in"
     # The first booking scanned again: said so, no second ticket.
     scan(page, first.token)
     result = page.locator("#checkin-result")
@@ -167,7 +160,7 @@ def test_the_code_on_the_kiosks_keys_checks_in_and_a_later_session_is_told_when_
         "() => /pukul/.test(document.getElementById('checkin-result').textContent)"
     )
     assert f"kembali pukul {come_back:%H.%M}" in result.inner_text(), result.inner_text()
-    assert state_of(mall, later.token) == "booked"
+    assert mall.state_of(later.token) == "booked"
     page.screenshot(path=str(shots(tmp_path) / "kiosk-checkin-too-early-1366x768.png"))
     # A code nobody has: said so.
     type_code(page, "ZZZZZZ")
@@ -180,7 +173,7 @@ def test_the_code_on_the_kiosks_keys_checks_in_and_a_later_session_is_told_when_
     type_code(page, now.code)
     page.click("#checkin-send")
     assert printed_slip(page).startswith("B")
-    assert state_of(mall, now.token) == "checked_in"
+    assert mall.state_of(now.token) == "checked_in"
     # What was typed and left: the idle reset closes the overlay and forgets it.
     page.click("#checkin-open")
     type_code(page, mall.now[1].code[:3])

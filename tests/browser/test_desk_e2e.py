@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pytest
-import requests
 
 from .booking_live import NIKS, BookingMall, booking_mall
 from .conftest import Watch
@@ -65,12 +64,6 @@ def find_code(page: Page, code: str) -> Locator:
     return row
 
 
-def state_of(mall: BookingMall, token: str) -> str:
-    answer = requests.get(f"{mall.base}/api/v1/bookings/by-token/{token}", timeout=10)
-    state: str = answer.json()["state"]
-    return state
-
-
 def fits(page: Page) -> None:
     """Nothing wider or taller than the desk PC's screen."""
     width, height = page.evaluate(
@@ -106,7 +99,7 @@ def test_a_clerk_finds_a_booking_by_code_and_by_nik_and_checks_it_in(
     number.wait_for()
     issued = number.inner_text()
     assert re.fullmatch(r"B-\d{3}", issued), issued
-    assert state_of(mall, first.token) == "checked_in"
+    assert mall.state_of(first.token) == "checked_in"
     link = page.get_attribute("#issued-print", "href") or ""
     assert link.startswith("/kiosk/ticket/") and "print=1" in link, link
     # The row says so now, with its ticket, and offers no second check-in.
@@ -163,7 +156,7 @@ def test_a_later_session_is_told_when_to_come_back_and_a_bad_nik_changes_nothing
         f"Terlalu awal: lapor hadir dibuka pukul {opens}. Minta pemohon kembali pukul {opens}."
     )
     assert page.locator("#desk-issued").is_hidden()
-    assert state_of(mall, later.token) == "booked"
+    assert mall.state_of(later.token) == "booked"
     # A NIK whose month of birth is 32: the server's reason, and the list stays as it was.
     page.fill("#holder", "3171011532900001")
     page.click("#by-holder button[type=submit]")
