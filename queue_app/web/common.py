@@ -5,9 +5,7 @@ written in services/csv_export.py)."""
 
 from __future__ import annotations
 
-import struct
 import unicodedata
-import zlib
 from urllib.parse import quote, unquote, urlsplit
 
 import qrcode
@@ -63,34 +61,6 @@ def qr_svg(data: str) -> Markup:
     )
     svg: str = image.to_string(encoding="unicode")
     return Markup(svg)  # our own SVG of a URL we built; nothing user-typed
-
-
-def qr_png(data: str, box: int = 10) -> bytes:
-    """A QR code as a PNG image, rendered on the server like `qr_svg` (same library, same
-    error correction and quiet zone): `box` pixels a module, black on white. Written here
-    (8-bit greyscale, one zlib stream) rather than through an imaging library the app does
-    not otherwise need."""
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2)
-    code.add_data(data)
-    code.make(fit=True)
-    rows = []
-    for modules in code.get_matrix():
-        line = b"".join((b"\x00" if dark else b"\xff") * box for dark in modules)
-        rows.extend([b"\x00" + line] * box)  # filter type 0 (none) per scanline
-    side = len(code.get_matrix()) * box
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-        )
-
-    header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"".join(rows), 9))
-        + chunk(b"IEND", b"")
-    )
 
 
 def daftar_url(

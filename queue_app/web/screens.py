@@ -31,7 +31,7 @@ from ..services import notifications, read, staff
 from ..services import reprint as reprints
 from ..services.clock import utcnow
 from . import daftar
-from .common import daftar_url, id_arg, local_path, qr_png, qr_svg, site_id_arg, status_url
+from .common import daftar_url, id_arg, local_path, qr_svg, site_id_arg, status_url
 from .validation import parse_id
 
 bp = Blueprint("screens", __name__)
@@ -95,12 +95,12 @@ def kiosk() -> str:
     )
 
 
-@bp.get("/kiosk/register-online.png")
+@bp.get("/kiosk/register-online.svg")
 def register_online_qr() -> Response:
     """The QR code of the booking page's address as the kiosk shows it (`?site=`, and
-    `?agency=<code>` or `?service=<code>` for the page to start with), a PNG made on the
-    server: the same address `daftar_url` gives the kiosk's text. 404 for an agency or service
-    that is not the hall's."""
+    `?agency=<code>` or `?service=<code>` for the page to start with): the SVG `qr_svg` makes
+    for tickets, served as an image, of the address `daftar_url` gives the kiosk's text. 404
+    for an agency or service that is not the hall's."""
     site_id = site_id_arg()
     snapshot = snapshots.current(db_session(), site_id)
     view = snapshot.view
@@ -111,7 +111,7 @@ def register_online_qr() -> Response:
     if agency is not None and all(a.code != agency for a in view.agencies):
         abort(404)
     url = daftar_url(site_id, agency=agency, service=service, snapshot=snapshot)
-    response = Response(qr_png(url), mimetype="image/png")
+    response = Response(str(qr_svg(url)), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response
 

@@ -103,7 +103,7 @@
     var query = "?site=" + encodeURIComponent(cfg.site);
     if (which.service) query += "&service=" + encodeURIComponent(which.service);
     else if (which.agency) query += "&agency=" + encodeURIComponent(which.agency);
-    document.getElementById("register-qr").src = "/kiosk/register-online.png" + query;
+    document.getElementById("register-qr").src = "/kiosk/register-online.svg" + query;
     register.hidden = false;
     registerTimer = setTimeout(hideRegister, MESSAGE_MS);
   }

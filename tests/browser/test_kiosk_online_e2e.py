@@ -4,7 +4,7 @@ channels, here with a daily quota of 40 of which 70 % is booked online, so 12 wa
 a day. Its button says how many walk-in numbers are left, live as tickets are issued; at 0 it
 says so, and a touch issues nothing but shows where to register online. The land agency (BPN)
 takes online bookings only: its tile shows the booking page's address, large, with a QR code
-(a PNG made on the server) that zbarimg reads as that very address, which opens /daftar with
+(an SVG made on the server) that zbarimg reads as that very address, which opens /daftar with
 BPN chosen. The panel closes at the next touch."""
 
 from __future__ import annotations

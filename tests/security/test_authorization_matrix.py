@@ -115,7 +115,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/kiosk"): EVERYONE,
     ("GET", "/kiosk/ticket/<token>"): EVERYONE,
     # The kiosk's "register online" panel: the QR code of the booking page's address.
-    ("GET", "/kiosk/register-online.png"): EVERYONE,
+    ("GET", "/kiosk/register-online.svg"): EVERYONE,
     ("GET", "/display"): EVERYONE,
     ("GET", "/counter"): STAFF,
     # Reprinting a lost slip: staff of any role, never a kiosk account (issue 13, item 13).
