@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template
 from flask_login import current_user, login_required
 
-from ..domain.booking import CODE_ALPHABET, CODE_LENGTH
+from ..domain.booking import CODE_ALPHABET, CODE_LENGTH, PROVINCES
 from ..extensions import db_session
 from ..models import Site, User
 from ..services import bookings, staff
@@ -52,5 +52,7 @@ def bookings_desk() -> str:
             "holder_kind": book.holder_kind,
             "code_length": CODE_LENGTH,
             "alphabet": CODE_ALPHABET,
+            # The NIK's province codes, checked here before the server is asked (live.js).
+            "provinces": sorted(PROVINCES),
         },
     )

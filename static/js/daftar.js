@@ -176,41 +176,8 @@
   }
 
   // -- 5. holder id --------------------------------------------------------------------------
-  /* What is wrong with a NIK, in the page's words (null: well formed); the same rules as the
-   * server's nik_problem. */
-  function nikProblem(nik) {
-    if (!/^[0-9]{16}$/.test(nik)) return Loket.fmt(t.nik_length, { n: nik.length });
-    if (cfg.provinces.indexOf(Number(nik.slice(0, 2))) < 0) {
-      return Loket.fmt(t.nik_province, { d: nik.slice(0, 2) });
-    }
-    if (nik.slice(2, 4) === "00") return t.nik_regency;
-    if (nik.slice(4, 6) === "00") return t.nik_district;
-    var day = Number(nik.slice(6, 8)), month = Number(nik.slice(8, 10)), year = Number(nik.slice(10, 12));
-    if (day > 40) day -= 40;
-    if (month < 1 || month > 12) return Loket.fmt(t.nik_month, { d: nik.slice(8, 10) });
-    if (day === 0 || day > 31) return Loket.fmt(t.nik_day, { d: nik.slice(6, 8) });
-    var now = new Date();
-    var century = 2000 + year <= now.getFullYear() ? 2000 : 1900;
-    var born = new Date(Date.UTC(century + year, month - 1, day));
-    if (born.getUTCDate() !== day) {
-      var pad = function (n) { return (n < 10 ? "0" : "") + n; };
-      return Loket.fmt(t.nik_date, { d: pad(day) + "-" + pad(month) + "-" + nik.slice(10, 12) });
-    }
-    if (born.getTime() > now.getTime()) return t.nik_future;
-    if (nik.slice(12, 16) === "0000") return t.nik_serial;
-    return null;
-  }
-
-  function phoneProblem(value) {
-    // The kiosk's rule (live.js), and any character but digits and separators.
-    if (!/^[0-9\s\-.()/+]*$/.test(value) || Loket.numberProblem("phone", value)) return t.phone_bad;
-    return null;
-  }
-
   function holderProblem(value) {
-    if (!value) return t.holder_missing;
-    if (cfg.holder_kind === "phone") return phoneProblem(value);
-    return nikProblem(value.replace(/[\s.\-]/g, ""));
+    return Loket.holderProblem(cfg.holder_kind, value, cfg.holder_words, cfg.provinces);
   }
 
   $("step-holder").addEventListener("submit", function (event) {

@@ -151,6 +151,8 @@
     event.preventDefault();
     var holder = document.getElementById("holder").value.trim();
     if (!holder) { say(t.holder_empty); return; }
+    var wrong = Loket.holderProblem(cfg.holder_kind, holder, cfg.holder_words, cfg.provinces);
+    if (wrong) { say(wrong); return; }
     issued.hidden = true;
     search({ holder_id: holder, date: document.getElementById("day").value || cfg.today });
   });

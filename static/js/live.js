@@ -166,6 +166,44 @@
     return null;
   }
 
+  /* What is wrong with a NIK, in the page's words `w` (null: well formed): the same rules as
+   * the server's domain/booking.nik_problem. `provinces`: the province codes it accepts. */
+  function nikProblem(nik, w, provinces) {
+    if (!/^[0-9]{16}$/.test(nik)) return fmt(w.nik_length, { n: nik.length });
+    if (provinces.indexOf(Number(nik.slice(0, 2))) < 0) {
+      return fmt(w.nik_province, { d: nik.slice(0, 2) });
+    }
+    if (nik.slice(2, 4) === "00") return w.nik_regency;
+    if (nik.slice(4, 6) === "00") return w.nik_district;
+    var day = Number(nik.slice(6, 8)), month = Number(nik.slice(8, 10)), year = Number(nik.slice(10, 12));
+    if (day > 40) day -= 40;
+    if (month < 1 || month > 12) return fmt(w.nik_month, { d: nik.slice(8, 10) });
+    if (day === 0 || day > 31) return fmt(w.nik_day, { d: nik.slice(6, 8) });
+    var now = new Date();
+    var century = 2000 + year <= now.getFullYear() ? 2000 : 1900;
+    var born = new Date(Date.UTC(century + year, month - 1, day));
+    if (born.getUTCDate() !== day) {
+      var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+      return fmt(w.nik_date, { d: pad(day) + "-" + pad(month) + "-" + nik.slice(10, 12) });
+    }
+    if (born.getTime() > now.getTime()) return w.nik_future;
+    if (nik.slice(12, 16) === "0000") return w.nik_serial;
+    return null;
+  }
+
+  /** What is wrong with a booking's holder id — a NIK or a mobile number, as the hall's
+   * `kind` says — in the words `w` of templates/_holder_words.html (null: well formed). The
+   * online booking page and the booking desk check it before asking the server. */
+  function holderProblem(kind, value, w, provinces) {
+    if (!value) return w.holder_missing;
+    if (kind === "phone") {
+      // The kiosk's rule (numberProblem), and any character but digits and separators.
+      if (!/^[0-9\s\-.()/+]*$/.test(value) || numberProblem("phone", value)) return w.phone_bad;
+      return null;
+    }
+    return nikProblem(value.replace(/[\s.\-]/g, ""), w, provinces);
+  }
+
   /** "08.45" (Indonesian) or "08:45" (English) of an ISO timestamp, in the hall's time zone
    * `timeZone` (an IANA name: the server's site setting, never the device's own zone). */
   function hallClock(iso, timeZone, lang) {
@@ -186,6 +224,7 @@
   window.Loket = {
     config: config,
     numberProblem: numberProblem,
+    holderProblem: holderProblem,
     hallClock: hallClock,
     longDay: longDay,
     fmt: fmt,

@@ -157,12 +157,13 @@ def test_a_later_session_is_told_when_to_come_back_and_a_bad_nik_changes_nothing
     )
     assert page.locator("#desk-issued").is_hidden()
     assert mall.state_of(later.token) == "booked"
-    # A NIK whose month of birth is 32: the server's reason, and the list stays as it was.
+    # A NIK whose month of birth is 32: what is wrong, in the page's language (the booking
+    # page's words, checked before the server is asked), and the list stays as it was.
     page.fill("#holder", "3171011532900001")
     page.click("#by-holder button[type=submit]")
     error = page.locator("#desk-error")
     error.wait_for()
-    assert error.inner_text().startswith("Periksa nomornya: the NIK's month of birth")
+    assert error.inner_text() == "Bulan lahir pada NIK (digit 9–10: 32) bukan 01–12."
     assert page.locator(f"#desk-list li[data-code='{later.code}']").count() == 1
     # A code with an O in it cannot be one: said before anything is asked.
     page.fill("#code", "K7QH0O")

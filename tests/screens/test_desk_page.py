@@ -68,6 +68,8 @@ def test_the_search_asks_for_the_id_the_hall_books_by(app: Flask, hall: Hall) ->
     assert "Dengan nomor HP" in html and "Dengan NIK" not in html
     assert page_config(html)["holder_kind"] == "phone"
     assert page_config(html)["t"]["holder_empty"] == "Ketik nomor HP-nya."
+    # A mistyped number is said in the page's words before the server is asked (live.js).
+    assert page_config(html)["holder_words"]["phone_bad"].startswith("Periksa kembali nomornya")
 
 
 def test_the_day_looked_up_is_the_halls_today_not_the_servers(app: Flask, hall: Hall) -> None:
