@@ -233,19 +233,23 @@ def split_quota(daily_quota: int | None, online_pct: int) -> tuple[int | None, i
 
 
 def cap_sessions(capacities: Sequence[int], online_share: int | None) -> list[int]:
-    """Session capacities cut down, last sessions first, so they total at most the online
-    share of the daily quota (None: unchanged)."""
+    """Session capacities cut down to total at most the online share of the daily quota
+    (None: unchanged), in proportion to each session's own: the share is spread over the
+    day, as sessions are meant to spread arrivals, rather than given to the first sessions
+    and the afternoon shown full before anyone booked. The places a proportional cut leaves
+    over go to the sessions with the largest remainders, earlier ones first on a tie."""
     caps = list(capacities)
-    if online_share is None:
+    total = sum(caps)
+    if online_share is None or total <= online_share:
         return caps
-    excess = sum(caps) - online_share
-    for i in range(len(caps) - 1, -1, -1):
-        if excess <= 0:
-            break
-        cut = min(caps[i], excess)
-        caps[i] -= cut
-        excess -= cut
-    return caps
+    share = max(0, online_share)
+    cut = [cap * share // total for cap in caps]
+    # Largest remainder first: each gets at most one more place, never above its own
+    # capacity (a remainder > 0 means its proportional place is below it).
+    order = sorted(range(len(caps)), key=lambda i: (-(caps[i] * share % total), i))
+    for i in order[: share - sum(cut)]:
+        cut[i] += 1
+    return cut
 
 
 # -- the NIK ----------------------------------------------------------------------------------

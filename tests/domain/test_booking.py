@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from queue_app.domain import booking as rules
 from queue_app.domain.booking import BookingState, CheckInOutcome, Window
@@ -99,8 +101,28 @@ def test_quota_split_and_sessions_cut_to_the_online_share() -> None:
     assert rules.split_quota(140, 50) == (70, 70)
     assert rules.split_quota(25, 50) == (12, 13)
     assert rules.split_quota(None, 50) == (None, None)
-    assert rules.cap_sessions([24, 24, 24, 24], 70) == [24, 24, 22, 0]
+    # The online share spread over the day's sessions, not given to the first ones: every
+    # session stays bookable (17.5 places each: the two left over go to the earliest).
+    assert rules.cap_sessions([24, 24, 24, 24], 70) == [18, 18, 17, 17]
     assert rules.cap_sessions([5, 5], None) == [5, 5]
+    assert rules.cap_sessions([5, 5], 20) == [5, 5]  # under the share: unchanged
+    # In proportion to each session's own capacity, the total exactly the share.
+    assert rules.cap_sessions([10, 10, 0, 20], 20) == [5, 5, 0, 10]
+    assert rules.cap_sessions([3, 3, 3], 4) == [2, 1, 1]
+    assert rules.cap_sessions([3, 3, 3], 0) == [0, 0, 0]
+
+
+@given(
+    st.lists(st.integers(min_value=0, max_value=200), min_size=1, max_size=16),
+    st.integers(min_value=0, max_value=2000),
+)
+def test_sessions_cut_to_a_share_total_it_and_none_grows(caps: list[int], share: int) -> None:
+    cut = rules.cap_sessions(caps, share)
+    assert sum(cut) == min(share, sum(caps))
+    assert all(0 <= c <= cap for c, cap in zip(cut, caps, strict=True))
+    # Proportional: no session is more than one place from its exact share.
+    if sum(caps) > share:
+        assert all(abs(c - cap * share / sum(caps)) < 1 for c, cap in zip(cut, caps, strict=True))
 
 
 def nik(province: str = "31", dob: str = "150690", serial: str = "0001") -> str:

@@ -35,6 +35,7 @@ from .booking_hall import (
     build_booking_hall,
     local,
     sessions_of,
+    set_places,
 )
 from .conftest import assert_error
 
@@ -51,13 +52,16 @@ ISSUE_WITH_SHARE = ISSUE + 2
 
 @pytest.fixture
 def hall(app: Flask) -> Iterator[BookingHall]:
-    """Quota 6 for A (both, 50 %): 3 online, 3 walk-in; two bookings of A's first session
-    made on Monday."""
+    """Quota 6 for A (both, 50 %): 3 online, 3 walk-in; the admin gave A's first session
+    the 3 online places (the default spreads them over the day); two of them booked on
+    Monday."""
     with app.app_context():
         built = build_booking_hall(quota=6)
     with time_machine.travel(BOOKING_TIME, tick=False):
         client = app.test_client()
         first = sessions_of(client, "A")[0]["id"]
+        with app.app_context():
+            set_places(first, 3)
         for nik in NIKS[:2]:
             assert book(client, "A", first, nik).status_code == 201
     yield built
