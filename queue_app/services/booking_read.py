@@ -21,7 +21,7 @@ from ..models import (
     Ticket,
     Zone,
 )
-from .bookings import Availability, rules_of
+from .bookings import Availability, Rules, rules_of
 from .read import requirement_payload, ticket_service, zone_ref
 
 
@@ -49,8 +49,11 @@ def availability(found: Availability) -> contract.Availability:
     )
 
 
-def booking_view(session: Session, booking: Booking) -> contract.BookingView:
-    """The booking as its holder (status page, portal) sees it: never the holder id."""
+def booking_view(
+    session: Session, booking: Booking, book: Rules | None = None
+) -> contract.BookingView:
+    """The booking as its holder (status page, portal) sees it: never the holder id. `book`:
+    the site's booking rules, when the caller has them already."""
     service = session.get(Service, booking.service_id)
     place = session.get(BookingSession, booking.session_id)
     site = session.get(Site, booking.site_id)
@@ -58,7 +61,8 @@ def booking_view(session: Session, booking: Booking) -> contract.BookingView:
     agency = session.get(Agency, service.agency_id)
     zone = session.get(Zone, service.zone_id)
     assert agency is not None and zone is not None
-    book = rules_of(session, site)
+    if book is None:
+        book = rules_of(session, site)
     opens, closes = rules.check_in_window(
         place.starts_at, place.ends_at, book.early_min, book.late_min
     )

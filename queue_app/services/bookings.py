@@ -457,12 +457,14 @@ def book(
     name: str | None,
     now: datetime,
     contact: Contact | None = None,
+    book_rules: Rules | None = None,
 ) -> tuple[Booking, BookingSession, Service]:
     """Book a place in a session. Refusals, in this order: unknown service (NotFound), a
     walk-in-only service (WalkInOnly), outside the windows (BookingClosed, with `opens_at`),
     a day one may not book (InvalidDate), no such session (InvalidSession), the holder's
     active booking of this service that day (AlreadyBooked), the weekly limit
-    (BookingLimit), a full session (SessionFull)."""
+    (BookingLimit), a full session (SessionFull). `book_rules`: the site's rules when the
+    caller has read them already (the booking view, which also answers with them)."""
     site = session.get(Site, site_id)
     if site is None:
         raise NotFound(f"no site {site_id}")
@@ -473,7 +475,8 @@ def book(
             service=service.code,
         )
     day = parse_day(raw_day)
-    book_rules = rules_of(session, site)
+    if book_rules is None:
+        book_rules = rules_of(session, site)
     opening = opens_at(book_rules, now)
     if opening is None or opening > now:
         when = opening.isoformat() if opening is not None else None

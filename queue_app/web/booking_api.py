@@ -102,10 +102,13 @@ def create_booking() -> tuple[Response, int]:
     site = session.get(Site, site_id)
     if site is None:
         raise ApiError(404, "not_found", f"no site {site_id}")
-    kind = bookings.settings_of(session, site_id).holder_kind
-    holder = holder_of(asks.holder_id, kind)
+    # The rules are read once, for the holder id, the booking and the answer.
+    book_rules = bookings.rules_of(session, site)
+    holder = holder_of(asks.holder_id, book_rules.holder_kind)
     try:
-        booking, _, _ = bookings.book(
+        # The session and service stay referenced, so the answer finds them in the session's
+        # (weak) identity map instead of reading them again.
+        booking, _place, _service = bookings.book(
             session,
             site_id,
             asks.service,
@@ -115,6 +118,7 @@ def create_booking() -> tuple[Response, int]:
             (asks.name or "").strip() or None,
             utcnow(),
             contact=contact_arg(asks.phone, asks.lang, site_id),
+            book_rules=book_rules,
         )
     except SessionFull as full:
         # The locked row counted it full: this process's kept places may still show room
@@ -123,7 +127,7 @@ def create_booking() -> tuple[Response, int]:
         if full.service_day is not None:
             availability.cache().changed([full.service_day], rules=False)
         raise
-    view = booking_read.booking_view(session, booking)
+    view = booking_read.booking_view(session, booking, book_rules)
     answer = contract.BookedReceipt(
         **view, token=booking.token, status_url=booking_url(booking.token, site_id)
     )
