@@ -8,13 +8,15 @@ unreachable PostgreSQL fails those tests; elsewhere they are skipped with a mess
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import os
 import shutil
+import sqlite3
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Generator, Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +48,12 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 # hundreds of accounts, and what it tests is who may do what, not the key derivation
 # (queue_app/services/passwords.py; tests/security checks that production ignores this).
 os.environ.setdefault("LOKET_PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
+
+# Each test builds an app (its URL map, its extensions) and drops it: with the default
+# thresholds the cyclic collector ran every 700 allocations and walked the growing heap, about
+# 15% of an in-process test's time. Collected every 50,000 instead (the older generations as
+# before), the suite stays under half a gigabyte a process.
+gc.set_threshold(50_000, 20, 10)
 
 
 @contextmanager
@@ -135,13 +143,58 @@ def database_url(db_backend: str, tmp_path: Any, request: pytest.FixtureRequest)
     return f"sqlite:///{tmp_path / 'loket.db'}"
 
 
+#: Per test process, SQLite files made once and copied for each test that asks for a new
+#: file: the tables (`create_all`), and the tables with the small hall (`build_hall`). Creating
+#: the schema and the hall took ~0.1 s a test (more under the coverage tracer), a copy ~1 ms;
+#: what a test gets is the same database, its rows and ids included.
+_TEMPLATES: dict[bool, tuple[Path, Hall | None]] = {}
+
+
+def _template(with_hall: bool) -> tuple[Path, Hall | None]:
+    if with_hall not in _TEMPLATES:
+        import tempfile
+
+        where = Path(tempfile.mkdtemp(prefix="loket-template-")) / f"hall-{with_hall}.db"
+        application = make_app(f"sqlite:///{where}")
+        with application.app_context():
+            db.create_all()
+            db.session.commit()
+            made = build_hall() if with_hall else None
+            db.session.remove()
+            db.engine.dispose()
+        # The app writes in WAL mode: fold the log into the file, so one file is all.
+        with closing(sqlite3.connect(where)) as connection:
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        _TEMPLATES[with_hall] = (where, made)
+    return _TEMPLATES[with_hall]
+
+
+def _sqlite_file(database_url: str) -> Path | None:
+    prefix = "sqlite:///"
+    return Path(database_url[len(prefix) :]) if database_url.startswith(prefix) else None
+
+
 @contextmanager
-def app_with_tables(database_url: str, **extra: Any) -> Iterator[Flask]:
-    """`make_app` with its tables created, disposed of afterwards."""
+def app_with_tables(database_url: str, with_hall: bool = False, **extra: Any) -> Iterator[Flask]:
+    """`make_app` with its tables created (and with `with_hall`, the small hall built: its ids
+    are in `app.extensions["test_hall"]`), disposed of afterwards. A new SQLite file is a copy
+    of this process's template; an existing file or PostgreSQL gets `create_all`."""
+    fresh = _sqlite_file(database_url)
+    hall_made: Hall | None = None
+    copied = fresh is not None and not fresh.exists()
+    if copied:
+        assert fresh is not None
+        template, hall_made = _template(with_hall)
+        shutil.copyfile(template, fresh)
     application = make_app(database_url, **extra)
     with application.app_context():
-        db.create_all()
-        db.session.commit()
+        if not copied:
+            db.create_all()
+            db.session.commit()
+            if with_hall:
+                hall_made = build_hall()
+    if hall_made is not None:
+        application.extensions["test_hall"] = hall_made
     yield application
     with application.app_context():
         db.session.remove()
@@ -149,9 +202,19 @@ def app_with_tables(database_url: str, **extra: Any) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def app(database_url: str) -> Iterator[Flask]:
-    with app_with_tables(database_url) as application:
+def app(database_url: str, request: pytest.FixtureRequest) -> Iterator[Flask]:
+    """The app on its own database; when the test uses the `hall` below (not a module's own),
+    the hall comes with it."""
+    with app_with_tables(database_url, with_hall=wants_hall(request)) as application:
         yield application
+
+
+def wants_hall(request: pytest.FixtureRequest) -> bool:
+    """Whether the test's `hall` fixture is this module's. (pytest has no public way to ask
+    which definition of a fixture a test gets; its item's fixture info says it.)"""
+    info = getattr(request.node, "_fixtureinfo", None)
+    defs = info.name2fixturedefs.get("hall") if info is not None else None
+    return bool(defs) and defs[-1].func.__module__ == __name__
 
 
 @pytest.fixture
@@ -197,6 +260,9 @@ def build_hall(capacity: int | None = None, ratio: int = 2, quota: int | None = 
 
 @pytest.fixture
 def hall(app: Flask) -> Hall:
+    made: Hall | None = app.extensions.get("test_hall")
+    if made is not None:
+        return replace(made)
     with app.app_context():
         return build_hall()
 
@@ -236,6 +302,23 @@ LONG_GROUPS = (
     "tests/simulate/test_busy_day.py",  # ~1.5 min: a day per backend
     "tests/security/test_openapi_fuzz.py",
 )
+
+
+#: Packages whose tests drive servers in other processes (Chromium's pages, the cluster's
+#: gunicorns): what they run of the app runs there, unmeasured (pyproject.toml's coverage
+#: settings). Tracing their own process (Playwright, 64 client threads) measures nothing of the
+#: app and slowed them; their tests run untraced from setup to teardown, module fixtures too.
+UNTRACED = ("tests/browser/", "tests/cluster/")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(
+    item: pytest.Item, nextitem: pytest.Item | None
+) -> Generator[None, object, object]:
+    if not item.nodeid.startswith(UNTRACED):
+        return (yield)
+    with without_coverage(item.config):
+        return (yield)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -17,7 +17,7 @@ from werkzeug.test import TestResponse
 
 from queue_app.extensions import db, socketio
 from queue_app.models import AdminChange
-from tests.conftest import Hall, app_with_tables, build_hall
+from tests.conftest import Hall, app_with_tables, wants_hall
 
 TOKEN = re.compile(
     r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"'
@@ -93,18 +93,12 @@ def heard(sock: SocketIOTestClient, name: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def app(tmp_path: Any) -> Iterator[Flask]:
+def app(tmp_path: Any, request: pytest.FixtureRequest) -> Iterator[Flask]:
     """The app with CSRF protection on, as in production."""
     with app_with_tables(
-        f"sqlite:///{tmp_path / 'admin.db'}", WTF_CSRF_ENABLED=True
+        f"sqlite:///{tmp_path / 'admin.db'}", WTF_CSRF_ENABLED=True, with_hall=wants_hall(request)
     ) as application:
         yield application
-
-
-@pytest.fixture
-def hall(app: Flask) -> Hall:
-    with app.app_context():
-        return build_hall()
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from queue_app.device_cookie import COOKIE
 from queue_app.extensions import db, socketio
 from queue_app.models import AdminChange, Device, Site, Ticket
-from tests.conftest import Hall, app_with_tables, build_hall
+from tests.conftest import Hall, app_with_tables, wants_hall
 
 from .conftest import Browser, csrf_token
 
@@ -28,22 +28,17 @@ NOON = datetime(2026, 12, 2, 5, 0, tzinfo=UTC)  # 12:00 in Jakarta: the hall is 
 
 
 @pytest.fixture
-def app(tmp_path: object) -> Iterator[Flask]:
+def app(tmp_path: object, request: pytest.FixtureRequest) -> Iterator[Flask]:
     """CSRF on (as in production) and the issue limits on, small."""
     with app_with_tables(
         f"sqlite:///{tmp_path}/devices.db",  # type: ignore[str-bytes-safe]
         WTF_CSRF_ENABLED=True,
+        with_hall=wants_hall(request),
         RATELIMIT_ENABLED=True,
         ISSUE_RATE_LIMIT_PER_IP="10 per minute",
         ISSUE_RATE_LIMIT_PER_DEVICE="30 per minute",
     ) as application:
         yield application
-
-
-@pytest.fixture
-def hall(app: Flask) -> Hall:
-    with app.app_context():
-        return build_hall()
 
 
 def enrol_by_cli(app: Flask, kind: str = "kiosk", name: str = "Kiosk lobi 1") -> str:

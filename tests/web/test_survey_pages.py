@@ -23,7 +23,7 @@ from queue_app.domain import ikm
 from queue_app.extensions import db, socketio
 from queue_app.models import Device, SurveyResponse
 from queue_app.services import devices
-from tests.conftest import Hall, app_with_tables, build_hall
+from tests.conftest import Hall, app_with_tables, wants_hall
 from tests.web.conftest import API, Api, assert_error
 
 MORNING = datetime(2026, 6, 15, 3, 0, tzinfo=UTC)  # 10:00 in Jakarta
@@ -33,19 +33,14 @@ CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 
 
 @pytest.fixture
-def app(tmp_path: object) -> Iterator[Flask]:
+def app(tmp_path: object, request: pytest.FixtureRequest) -> Iterator[Flask]:
     """CSRF on, as in production: the tablet posts with its page's token."""
     with app_with_tables(
         f"sqlite:///{tmp_path}/survey.db",  # type: ignore[str-bytes-safe]
         WTF_CSRF_ENABLED=True,
+        with_hall=wants_hall(request),
     ) as application:
         yield application
-
-
-@pytest.fixture
-def hall(app: Flask) -> Hall:
-    with app.app_context():
-        return build_hall()
 
 
 @pytest.fixture
