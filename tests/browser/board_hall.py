@@ -77,7 +77,7 @@ def board_server(
         session.commit()
     engine.dispose()
     extra = {"SITE_TIMEZONE": timezone} if timezone else None
-    with gunicorn_server(database_url, extra, prepared=True) as base:
+    with gunicorn_server(database_url, extra, prepared=True, killed_after=True) as base:
         yield base
 
 
@@ -128,7 +128,7 @@ def mall_server(database_url: str) -> Iterator[str]:
         session.commit()
         assert session.scalar(select(CounterService).limit(1)) is not None
     engine.dispose()
-    with gunicorn_server(database_url, prepared=True) as base:
+    with gunicorn_server(database_url, prepared=True, killed_after=True) as base:
         yield base
 
 

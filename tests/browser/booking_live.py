@@ -166,5 +166,5 @@ def booking_mall(
         session.commit()
         site_id = site.id
     engine.dispose()
-    with gunicorn_server(database_url, extra_env, prepared=True) as base:
+    with gunicorn_server(database_url, extra_env, prepared=True, killed_after=True) as base:
         yield BookingMall(base, database_url, site_id, env, now_list, later_list)

@@ -38,7 +38,9 @@ def live_server(browser_tools: None, tmp_path: Path) -> Iterator[str]:
         tries = iter(("browser.db", "browser-again.db"))
 
         def start() -> str:
-            return stack.enter_context(gunicorn_server(f"sqlite:///{tmp_path / next(tries)}"))
+            return stack.enter_context(
+                gunicorn_server(f"sqlite:///{tmp_path / next(tries)}", killed_after=True)
+            )
 
         yield twice("the live server's start", 140, start)
 

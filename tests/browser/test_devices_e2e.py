@@ -30,7 +30,7 @@ def limited_server(browser_tools: None, tmp_path: Path) -> Iterator[tuple[str, d
     """A demo hall with the public issue limit on; yields its base URL and the environment
     the operator's `flask` commands run with."""
     database = f"sqlite:///{tmp_path / 'devices.db'}"
-    with gunicorn_server(database, LIMITS) as base:
+    with gunicorn_server(database, LIMITS, killed_after=True) as base:
         env = {
             **os.environ,
             "DATABASE_URL": database,

@@ -261,7 +261,7 @@ def test_after_a_ticket_the_kiosk_is_back_in_indonesian(
 def quick_idle_server(browser_tools: None, tmp_path: Path) -> Iterator[str]:
     """A demo hall whose kiosks start afresh after 3 s untouched (KIOSK_IDLE_S)."""
     with gunicorn_server(
-        f"sqlite:///{database(tmp_path)}", extra_env={"KIOSK_IDLE_S": "3"}
+        f"sqlite:///{database(tmp_path)}", extra_env={"KIOSK_IDLE_S": "3"}, killed_after=True
     ) as base:
         yield base
 
@@ -545,7 +545,7 @@ def test_the_requirements_step_fits_portrait_and_landscape_in_large_text(
 @pytest.fixture
 def quick_idle_requirements(browser_tools: None, tmp_path: Path) -> Iterator[str]:
     with gunicorn_server(
-        f"sqlite:///{database(tmp_path)}", extra_env={"KIOSK_IDLE_S": "3"}
+        f"sqlite:///{database(tmp_path)}", extra_env={"KIOSK_IDLE_S": "3"}, killed_after=True
     ) as base:
         yield base
 

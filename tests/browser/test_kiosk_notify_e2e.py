@@ -43,7 +43,9 @@ def notify_server(browser_tools: None, tmp_path: Path, gateway: Receiver) -> Ite
         "NOTIFY_WEBHOOK_SECRET": SECRET,
         "KIOSK_IDLE_S": "4",
     }
-    with gunicorn_server(f"sqlite:///{tmp_path / 'browser.db'}", extra_env=env) as base:
+    with gunicorn_server(
+        f"sqlite:///{tmp_path / 'browser.db'}", extra_env=env, killed_after=True
+    ) as base:
         yield base
 
 

@@ -41,7 +41,10 @@ BANK_CAP = 50  # queue_app/demo.py: Bank DKI's daily cap
 @pytest.fixture
 def mall(browser_tools: None, tmp_path: Path) -> Iterator[str]:
     with gunicorn_server(
-        f"sqlite:///{tmp_path / 'mall.db'}", {"KIOSK_IDLE_S": str(IDLE_S)}, mall=True
+        f"sqlite:///{tmp_path / 'mall.db'}",
+        {"KIOSK_IDLE_S": str(IDLE_S)},
+        mall=True,
+        killed_after=True,
     ) as base:
         yield base
 

@@ -46,7 +46,7 @@ def shots() -> Path | None:
 def server(browser_tools: None, tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     """A demo hall; its base URL and the environment the operator's `flask` commands run with."""
     database = f"sqlite:///{tmp_path / 'survey.db'}"
-    with gunicorn_server(database) as base:
+    with gunicorn_server(database, killed_after=True) as base:
         env = {
             **os.environ,
             "DATABASE_URL": database,

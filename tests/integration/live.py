@@ -112,6 +112,7 @@ def gunicorn_server(
     log_path: Path | None = None,
     mall: bool = False,
     prepared: bool = False,
+    killed_after: bool = False,
 ) -> Iterator[str]:
     """A migrated, seeded Loket served by gunicorn's gevent worker; yields its base URL.
     `log_path`: where gunicorn's log goes (else it is discarded). The demo is seeded as one
@@ -171,6 +172,8 @@ def gunicorn_server(
         yield base
     finally:
         RUNNING.pop(base, None)
+        if killed_after and process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
         # SIGINT is gunicorn's quick shutdown (SIGTERM waits for open sockets to finish).
         process.send_signal(signal.SIGINT)
         try:
