@@ -33,6 +33,7 @@ from queue_app.extensions import db
 from queue_app.models import Counter, Service, Site, User
 
 from .helpers import make_counter, make_service, make_site, make_user
+from .integration.live import sqlite_file
 from .watchdog import bounded
 
 if TYPE_CHECKING:
@@ -169,17 +170,12 @@ def _template(with_hall: bool) -> tuple[Path, Hall | None]:
     return _TEMPLATES[with_hall]
 
 
-def _sqlite_file(database_url: str) -> Path | None:
-    prefix = "sqlite:///"
-    return Path(database_url[len(prefix) :]) if database_url.startswith(prefix) else None
-
-
 @contextmanager
 def app_with_tables(database_url: str, with_hall: bool = False, **extra: Any) -> Iterator[Flask]:
     """`make_app` with its tables created (and with `with_hall`, the small hall built: its ids
     are in `app.extensions["test_hall"]`), disposed of afterwards. A new SQLite file is a copy
     of this process's template; an existing file or PostgreSQL gets `create_all`."""
-    fresh = _sqlite_file(database_url)
+    fresh = sqlite_file(database_url)
     hall_made: Hall | None = None
     copied = fresh is not None and not fresh.exists()
     if copied:
