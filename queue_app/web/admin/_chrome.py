@@ -4,12 +4,15 @@ list with a message)."""
 
 from __future__ import annotations
 
+from types import TracebackType
 from typing import Any
 
 from flask import abort, flash, redirect, render_template
 from flask_login import current_user
 from werkzeug.wrappers import Response
+from wtforms import Form
 
+from ...domain.errors import LoketError
 from ...domain.vocabulary import Role
 from ...extensions import db, db_session
 from ...models import Site
@@ -18,6 +21,7 @@ from ...services.admin.changes import Applied
 from ..commit import commit_and_publish
 from ..common import site_id_arg
 from . import bp
+from .forms import field_error
 
 
 @bp.app_context_processor
@@ -53,3 +57,34 @@ def done(applied: Applied, message: str, target: str) -> Response:
     commit_and_publish(applied.events)
     flash(message, "ok")
     return redirect(target)
+
+
+class _ShownOnForm:
+    """The context manager of `refused_on`. A class, not `contextlib.contextmanager`: its
+    `__exit__` says `bool`, so type checkers know the block may end in a swallowed refusal
+    and check the view's code after it (the form shown again)."""
+
+    def __init__(self, form: Form, field: str, field_of_code: dict[str, str]) -> None:
+        self.form, self.field, self.field_of_code = form, field, field_of_code
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> bool:
+        if not isinstance(error, LoketError):
+            return False
+        db.session.rollback()
+        field_error(self.form, error, self.field_of_code.get(error.code, self.field))
+        return True
+
+
+def refused_on(form: Form, field: str, **field_of_code: str) -> _ShownOnForm:
+    """Around an admin verb and the `done` of it: a refusal (LoketError) undoes the request's
+    changes and is shown on the form, at the field it names, else at the field its code maps to
+    in `field_of_code`, else at `field`; the view then goes on to show the form again."""
+    return _ShownOnForm(form, field, field_of_code)

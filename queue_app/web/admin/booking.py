@@ -24,9 +24,9 @@ from ..commit import commit_without_expiring
 from ..common import id_arg
 from ..guards import admin_page
 from . import bp
-from ._chrome import chosen_site, done, me, render
+from ._chrome import chosen_site, done, me, refused_on, render
 from ._guards import ID
-from .forms import REASONS, ActionForm, BookingSettingsForm, ClosedDayForm, field_error
+from .forms import REASONS, ActionForm, BookingSettingsForm, ClosedDayForm
 
 
 def _weekdays() -> list[tuple[int, str]]:
@@ -90,12 +90,8 @@ def booking_settings() -> tuple[str, int] | Response:
             late_min=form.late_min.data or 0,
             session_min=form.session_min.data or 0,
         )
-        try:
+        with refused_on(form, "windows"):
             verbs.update_settings(db_session(), site_id, me(), values)
-        except LoketError as exc:
-            db.session.rollback()
-            field_error(form, exc, "windows")
-        else:
             return done(
                 Applied(),
                 _("Online registration settings saved."),
@@ -113,14 +109,10 @@ def closed_day_add() -> tuple[str, int] | Response:
     closed_form = ClosedDayForm()
     if closed_form.validate_on_submit():
         day: date = closed_form.closed_day.data  # InputRequired
-        try:
+        with refused_on(closed_form, "closed_day"):
             row, holding = verbs.add_closed_day(
                 db_session(), site_id, me(), day, closed_form.closed_name.data or ""
             )
-        except LoketError as exc:
-            db.session.rollback()
-            field_error(closed_form, exc, "closed_day")
-        else:
             message = _("%(day)s is closed: %(name)s.", day=row.day.isoformat(), name=row.name)
             if holding:
                 message += " " + _(

@@ -7,7 +7,6 @@ from flask import abort, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from ...domain.errors import LoketError
 from ...domain.vocabulary import CounterState
 from ...extensions import db, db_session
 from ...models import Counter
@@ -17,9 +16,9 @@ from ...services.admin import services as service_admin
 from ...services.admin import staff as staff_admin
 from ..guards import admin_page
 from . import bp
-from ._chrome import chosen_site, done, me, render
+from ._chrome import chosen_site, done, me, refused_on, render
 from ._guards import ID
-from .forms import CounterForm, field_error
+from .forms import CounterForm
 
 
 @bp.get("/counters")
@@ -66,14 +65,10 @@ def counter_new() -> tuple[str, int] | Response:
         form.number.data = verbs.next_number(db_session(), site_id)
         form.state.data = CounterState.CLOSED.value
     if form.validate_on_submit():
-        try:
+        with refused_on(form, "services"):
             counter, applied = verbs.create_counter(
                 db_session(), site_id, me(), _counter_values(form)
             )
-        except LoketError as exc:
-            db.session.rollback()
-            field_error(form, exc, "services")
-        else:
             return done(
                 applied,
                 _("Counter %(n)s added.", n=counter.number),
@@ -101,14 +96,10 @@ def counter_edit(counter_id: int) -> tuple[str, int] | Response:
     if request.method == "GET":
         form.services.data = ", ".join(link.service.code for link in counter.links)
     if form.validate_on_submit():
-        try:
+        with refused_on(form, "services", counter_busy="state"):
             counter, applied = verbs.update_counter(
                 db_session(), counter_id, me(), _counter_values(form)
             )
-        except LoketError as exc:
-            db.session.rollback()
-            field_error(form, exc, "state" if exc.code == "counter_busy" else "services")
-        else:
             return done(
                 applied,
                 _("Counter %(n)s saved.", n=counter.number),

@@ -8,15 +8,14 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ...domain.booking import ChannelPolicy, agency_policy
-from ...domain.errors import LoketError
 from ...extensions import db, db_session
 from ...models import Agency, Service, Zone
 from ...services.admin import mall as verbs
 from ..guards import admin_page
 from . import bp
-from ._chrome import chosen_site, done, me, render
+from ._chrome import chosen_site, done, me, refused_on, render
 from ._guards import ID
-from .forms import AgencyForm, ZoneForm, field_error
+from .forms import AgencyForm, ZoneForm
 
 # -- zones ----------------------------------------------------------------------------------
 
@@ -57,12 +56,8 @@ def zone_new() -> tuple[str, int] | Response:
         form.floor.data = 1
         form.distancing_pct.data = 100
     if form.validate_on_submit():
-        try:
+        with refused_on(form, "name"):
             zone, applied = verbs.create_zone(db_session(), site_id, me(), _zone_values(form))
-        except LoketError as exc:
-            db.session.rollback()
-            field_error(form, exc, "name")
-        else:
             return done(
                 applied,
                 _("Zone %(name)s added.", name=zone.name),
@@ -83,12 +78,8 @@ def zone_edit(zone_id: int) -> tuple[str, int] | Response:
     form = ZoneForm(obj=zone)
     form.names_taken = verbs.names_taken(db_session(), site_id, zone.id)
     if form.validate_on_submit():
-        try:
+        with refused_on(form, "name"):
             zone, applied = verbs.update_zone(db_session(), zone_id, me(), _zone_values(form))
-        except LoketError as exc:
-            db.session.rollback()
-            field_error(form, exc, "name")
-        else:
             return done(
                 applied,
                 _("Zone %(name)s saved.", name=zone.name),
@@ -144,12 +135,8 @@ def agency_new() -> tuple[str, int] | Response:
         form.online_pct.data = 50
         form.colour.data = "#1f6f8b"
     if form.validate_on_submit():
-        try:
+        with refused_on(form, "code"):
             agency, applied = verbs.create_agency(db_session(), site_id, me(), _agency_values(form))
-        except LoketError as exc:
-            db.session.rollback()
-            field_error(form, exc, "code")
-        else:
             return done(
                 applied,
                 _("Agency %(code)s added.", code=agency.code),
@@ -173,14 +160,10 @@ def agency_edit(agency_id: int) -> tuple[str, int] | Response:
         # The policy as it applies: an agency never given one follows its `walk_in` flag.
         form.channels.data = agency_policy(agency.channels, agency.walk_in).value
     if form.validate_on_submit():
-        try:
+        with refused_on(form, "code"):
             agency, applied = verbs.update_agency(
                 db_session(), agency_id, me(), _agency_values(form)
             )
-        except LoketError as exc:
-            db.session.rollback()
-            field_error(form, exc, "code")
-        else:
             return done(
                 applied,
                 _("Agency %(code)s saved.", code=agency.code),

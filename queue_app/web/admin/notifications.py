@@ -24,9 +24,9 @@ from ...services.admin.changes import Applied
 from ...services.clock import utcnow
 from ..guards import admin_page
 from . import bp
-from ._chrome import chosen_site, done, me, render
+from ._chrome import chosen_site, done, me, refused_on, render
 from ._guards import ID
-from .forms import ActionForm, NotifySettingsForm, field_error, kind_field
+from .forms import ActionForm, NotifySettingsForm, kind_field
 
 
 @bp.get("/notifications")
@@ -163,12 +163,8 @@ def notification_settings() -> tuple[str, int] | Response:
             webhook_url=form.webhook_url.data or None,
             secret=secret,
         )
-        try:
+        with refused_on(form, "almost_ahead"):
             verbs.update_settings(db_session(), site_id, me(), values)
-        except LoketError as exc:
-            db.session.rollback()
-            field_error(form, exc, "almost_ahead")
-        else:
             return done(
                 Applied(),
                 _("Notification settings saved."),

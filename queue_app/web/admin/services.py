@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ...domain.booking import agency_policy
-from ...domain.errors import LoketError
 from ...extensions import db, db_session
 from ...labels import CHANNEL_POLICY_LABELS
 from ...models import Service, ServiceRequirement, Site
@@ -19,9 +18,9 @@ from ...services.admin import requirements as requirement_verbs
 from ...services.admin import services as verbs
 from ..guards import admin_page
 from . import bp
-from ._chrome import chosen_site, done, me, render
+from ._chrome import chosen_site, done, me, refused_on, render
 from ._guards import ID
-from .forms import ActionForm, RequirementForm, ServiceForm, field_error
+from .forms import ActionForm, RequirementForm, ServiceForm
 
 
 @bp.get("/services")
@@ -107,14 +106,10 @@ def service_new() -> tuple[str, int] | Response:
         zone, agency = mall.home(db_session(), site)
         form.zone_id.data, form.agency_id.data = zone.id, agency.id
     if form.validate_on_submit():
-        try:
+        with refused_on(form, "code"):
             service, applied = verbs.create_service(
                 db_session(), site_id, me(), _service_values(form)
             )
-        except LoketError as exc:
-            db.session.rollback()
-            field_error(form, exc, "code")
-        else:
             return done(
                 applied,
                 _("Service %(code)s added.", code=service.code),
@@ -145,14 +140,10 @@ def service_edit(service_id: int) -> tuple[str, int] | Response:
         form.prior_minutes.data = _minutes(service.prior_service_s)
         form.channels.data = service.channels or ""
     if form.validate_on_submit():
-        try:
+        with refused_on(form, "code"):
             service, applied = verbs.update_service(
                 db_session(), service_id, me(), _service_values(form)
             )
-        except LoketError as exc:
-            db.session.rollback()
-            field_error(form, exc, "code")
-        else:
             return done(
                 applied,
                 _("Service %(code)s saved.", code=service.code),
@@ -227,14 +218,10 @@ def requirement_add(service_id: int) -> tuple[str, int] | Response:
         abort(404)
     form = RequirementForm()
     if form.validate_on_submit():
-        try:
+        with refused_on(form, "req_name_id"):
             applied = requirement_verbs.add_requirement(
                 db_session(), service_id, me(), _requirement_values(form)
             )[1]
-        except LoketError as exc:
-            db.session.rollback()
-            field_error(form, exc, "req_name_id")
-        else:
             return done(applied, _("Requirement added."), _back(service))
         service = db.session.get(Service, service_id)
     return _edit_page(service, status=422, requirement_form=form)
@@ -247,14 +234,10 @@ def requirement_edit(service_id: int, requirement_id: int) -> tuple[str, int] | 
     service, _row = _requirement(service_id, requirement_id)
     form = RequirementForm()
     if form.validate_on_submit():
-        try:
+        with refused_on(form, "req_name_id"):
             applied = requirement_verbs.update_requirement(
                 db_session(), requirement_id, me(), _requirement_values(form)
             )[1]
-        except LoketError as exc:
-            db.session.rollback()
-            field_error(form, exc, "req_name_id")
-        else:
             return done(applied, _("Requirement saved."), _back(service))
         service = db.session.get(Service, service_id)  # type: ignore[assignment]
     return _edit_page(service, status=422, requirement_form=form, failed=requirement_id)

@@ -6,14 +6,13 @@ from flask import request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from ...domain.errors import LoketError
 from ...extensions import db, db_session
 from ...models import Site
 from ...services.admin import site as verbs
 from ..guards import admin_page
 from . import bp
-from ._chrome import chosen_site, done, me, render
-from .forms import SiteForm, field_error, time_zones
+from ._chrome import chosen_site, done, me, refused_on, render
+from .forms import SiteForm, time_zones
 
 
 @bp.route("/site", methods=["GET", "POST"])
@@ -40,12 +39,8 @@ def site() -> tuple[str, int] | Response:
             public_base_url=form.public_base_url.data or None,
             holder_id_kind=form.holder_id_kind.data or None,
         )
-        try:
+        with refused_on(form, "name"):
             _site, applied = verbs.update_site(db_session(), site_id, me(), values)
-        except LoketError as exc:
-            db.session.rollback()
-            field_error(form, exc, "name")
-        else:
             return done(applied, _("Settings saved."), url_for("admin.site", site=site_id))
     return render(
         "admin/site_form.html",

@@ -17,9 +17,9 @@ from ...services.admin import counters as counter_admin
 from ...services.admin import staff as verbs
 from ..guards import admin_page
 from . import bp
-from ._chrome import me, render
+from ._chrome import me, refused_on, render
 from ._guards import ID
-from .forms import ActionForm, NewStaffForm, PasswordForm, StaffForm, field_error, role_choices
+from .forms import ActionForm, NewStaffForm, PasswordForm, StaffForm, role_choices
 
 
 def _counter_choices() -> list[SelectChoice]:
@@ -58,7 +58,7 @@ def staff_new() -> tuple[str, int] | Response:
     if request.method == "GET":
         form.role.data = Role.CLERK.value
     if form.validate_on_submit():
-        try:
+        with refused_on(form, "username"):
             user = verbs.create_staff(
                 db_session(),
                 me(),
@@ -67,10 +67,6 @@ def staff_new() -> tuple[str, int] | Response:
                 form.role.data or "",
                 form.counters.data or [],
             )
-        except LoketError as exc:
-            db.session.rollback()
-            field_error(form, exc, "username")
-        else:
             db.session.commit()
             flash(_("Account %(name)s added.", name=user.username), "ok")
             return redirect(url_for("admin.staff"))
@@ -91,14 +87,10 @@ def staff_edit(user_id: int) -> tuple[str, int] | Response:
         form.role.data = user.role
         form.counters.data = [c.id for c in user.counters]
     if form.validate_on_submit():
-        try:
+        with refused_on(form, "role"):
             verbs.update_staff(
                 db_session(), me(), user_id, form.role.data or "", form.counters.data or []
             )
-        except LoketError as exc:
-            db.session.rollback()
-            field_error(form, exc, "role")
-        else:
             db.session.commit()
             flash(_("Account %(name)s saved.", name=user.username), "ok")
             return redirect(url_for("admin.staff"))
