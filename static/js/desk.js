@@ -31,6 +31,17 @@
 
   function clock(iso) { return Loket.hallClock(iso, cfg.timezone, cfg.lang); }
 
+  /* A refused or failed search: said, and the last search's bookings and ticket go, so that
+   * the next person's error never stands above the last person's booking, one click from
+   * checking it in. */
+  function refuse(text) {
+    list.textContent = "";
+    issued.hidden = true;
+    last = null;
+    tell("");
+    say(text);
+  }
+
   function ask(method, url, body) {
     return fetch(url, {
       method: method,
@@ -70,8 +81,7 @@
       .then(function (answer) {
         busy = false;
         if (answer.status !== 200 || !Array.isArray(answer.data)) {
-          tell("");
-          say(problem(answer.status, answer.data));
+          refuse(problem(answer.status, answer.data));
           return;
         }
         last = query;
@@ -79,8 +89,7 @@
       })
       .catch(function () {
         busy = false;
-        tell("");
-        say(t.network);
+        refuse(t.network);
       });
   }
 
@@ -138,11 +147,11 @@
   document.getElementById("by-code").addEventListener("submit", function (event) {
     event.preventDefault();
     var typed = normalCode(document.getElementById("code").value);
-    if (!typed) { say(t.code_empty); return; }
+    if (!typed) { refuse(t.code_empty); return; }
     var wellFormed = typed.length === cfg.code_length && typed.split("").every(function (ch) {
       return cfg.alphabet.indexOf(ch) >= 0;
     });
-    if (!wellFormed) { say(t.code_bad); return; }
+    if (!wellFormed) { refuse(t.code_bad); return; }
     issued.hidden = true; // the next person: the last ticket's panel goes
     search({ code: typed });
   });
@@ -150,9 +159,9 @@
   document.getElementById("by-holder").addEventListener("submit", function (event) {
     event.preventDefault();
     var holder = document.getElementById("holder").value.trim();
-    if (!holder) { say(t.holder_empty); return; }
+    if (!holder) { refuse(t.holder_empty); return; }
     var wrong = Loket.holderProblem(cfg.holder_kind, holder, cfg.holder_words, cfg.provinces);
-    if (wrong) { say(wrong); return; }
+    if (wrong) { refuse(wrong); return; }
     issued.hidden = true;
     search({ holder_id: holder, date: document.getElementById("day").value || cfg.today });
   });
