@@ -18,6 +18,7 @@
   var issued = document.getElementById("desk-issued");
   var last = null; // the last search's query, asked again after a check-in
   var busy = false;
+  var refusals = 0; // how many searches were refused: a search answered after one is dropped
 
   function say(text) {
     error.textContent = text || "";
@@ -35,6 +36,7 @@
    * the next person's error never stands above the last person's booking, one click from
    * checking it in. */
   function refuse(text) {
+    refusals += 1;
     list.textContent = "";
     issued.hidden = true;
     last = null;
@@ -77,9 +79,11 @@
     tell(t.searching);
     var params = new URLSearchParams(query);
     params.set("site", cfg.site);
+    var since = refusals;
     ask("GET", "/api/v1/bookings/lookup?" + params.toString())
       .then(function (answer) {
         busy = false;
+        if (refusals !== since) return; // the clerk has moved on to someone else meanwhile
         if (answer.status !== 200 || !Array.isArray(answer.data)) {
           refuse(problem(answer.status, answer.data));
           return;
@@ -89,7 +93,7 @@
       })
       .catch(function () {
         busy = false;
-        refuse(t.network);
+        if (refusals === since) refuse(t.network);
       });
   }
 

@@ -25,7 +25,7 @@ from .test_admin_e2e import sign_in
 from .test_screens_e2e import PRINT_STUB
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Locator, Page
+    from playwright.sync_api import Browser, Locator, Page, Route
 
 pytestmark = pytest.mark.browser
 
@@ -178,6 +178,26 @@ def test_a_later_session_is_told_when_to_come_back_and_a_bad_nik_changes_nothing
         "() => /tanpa 0, O, 1 atau I/.test(document.getElementById('desk-error').textContent)"
     )
     assert page.locator("#desk-list li").count() == 0
+    # A look-up still on its way when the next person's NIK is refused: its answer, which
+    # comes after, is dropped (the error stays, alone).
+    held: list[Route] = []
+    page.route("**/api/v1/bookings/lookup**", lambda route: held.append(route))
+    page.fill("#code", later.code)
+    page.click("#by-code button[type=submit]")
+    for _ in range(250):
+        if held:
+            break
+        page.wait_for_timeout(20)
+    assert held, "the look-up was never asked"
+    page.fill("#holder", "3171011532900001")
+    page.click("#by-holder button[type=submit]")
+    assert error.inner_text() == "Bulan lahir pada NIK (digit 9–10: 32) bukan 01–12."
+    with page.expect_response("**/api/v1/bookings/lookup**"):
+        held[0].continue_()
+    page.evaluate("() => new Promise(done => setTimeout(done, 100))")  # its handler has run
+    assert page.locator("#desk-list li").count() == 0
+    assert error.inner_text() == "Bulan lahir pada NIK (digit 9–10: 32) bukan 01–12."
+    page.unroute("**/api/v1/bookings/lookup**")
     # In English, the same refusal in the hall's time (09:45, not 09.45).
     page.goto(f"{mall.base}/desk/bookings?lang=en")
     row = find_code(page, later.code)
