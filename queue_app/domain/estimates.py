@@ -446,12 +446,17 @@ class Projection:
                 if following < until:
                     heapq.heappush(self._arrivals, (following, s, priority, gap))
                 continue
-            if not self._turned_away(s, lanes, when):
-                if priority:
-                    lanes.future_priority += 1
-                else:
-                    lanes.future_regular += 1
             following = when + gap
+            if self._turned_away(s, lanes, when):
+                # So is every later arrival of this service up to `at`: the time only grows,
+                # and the queue does not shorten while arrivals are counted (calls come between
+                # these counts). Step past them in one tight loop, as one by one would.
+                while following <= at and following < until:
+                    following += gap
+            elif priority:
+                lanes.future_priority += 1
+            else:
+                lanes.future_regular += 1
             if following < until:
                 heapq.heappush(self._arrivals, (following, s, priority, gap))
 

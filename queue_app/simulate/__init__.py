@@ -14,7 +14,9 @@ another service (some to another floor).
 The driver is a discrete-event simulation: it moves a simulated clock (`services.clock.driven_by`)
 from one event to the next and calls the same service functions a request would — issue_ticket,
 call_next, start, finish, no_show, reinstate, transfer, cancel — each in its own transaction,
-committed as a view commits. Nothing is broadcast. At the issue of every ticket it notes the
+committed as a view commits, each commit followed by the hall's read model of its `seq`
+(`realtime.snapshots.of_change`, as on the server), which the kiosk and the next verb's lock
+read. Nothing is broadcast. At the issue of every ticket it notes the
 wait estimate the ticket was given (`HallView.estimate`, what the printed ticket and the phone
 page show) beside the naive estimate (people ahead × prior ÷ open counters) and the first
 version's (today's mean after five services), so their accuracy can be compared once the day's

@@ -12,26 +12,23 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from ..domain.errors import HallClosed, InvalidTransition, LoketError
 from ..domain.estimates import MIN_SAMPLES, estimate_wait_seconds, mean_service_seconds
 from ..domain.events import DomainEvent, TicketChanged
-from ..domain.numbering import local_midnight_utc, service_day
-from ..domain.states import Action, TicketState
+from ..domain.numbering import local_midnight_utc
+from ..domain.states import TicketState
 from ..domain.vocabulary import Channel, CounterState
 from ..models import Counter, Service, Ticket
+from ..realtime import snapshots
 from ..services import counters as counter_verbs
-from ..services import estimates, hall_state, read, refusals, tickets
+from ..services import read, refusals, tickets
 from ..services.clock import driven_by
 from ..services.day import close_day
 from ..services.estimates import seconds_between
 from .hall import SimHall, build_hall
 from .scenario import Applicant, Scenario, applicants, lognormal
-
-#: The kiosk's view is read whole at least this often (simulated seconds), as the server's
-#: snapshots are (realtime.snapshots.WHOLE_READ_EVERY_S).
-WHOLE_READ_EVERY_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -116,8 +113,6 @@ class BusyDay:
         self.idle: set[int] = set()
         self.counter_services: dict[int, list[int]] = {}
         self.closed_counters: set[int] = set()
-        #: The inputs of the kiosk's last view, and when the hall was last read whole.
-        self._kept: tuple[hall_state.HallInputs, datetime] | None = None
 
     # -- scheduling -------------------------------------------------------------------------
 
@@ -155,8 +150,18 @@ class BusyDay:
         return self.run
 
     def _commit(self, events: list[DomainEvent]) -> None:
-        """The one commit of an action; then wake idle counters for tickets now waiting."""
-        self.session.commit()
+        """The one commit of an action, and the hall's read model of its `seq`, as a view
+        commits (web/commit.commit_and_publish, without the broadcast): the next lock and the
+        kiosk read that model, as on the server. Like a view, it commits without expiring what
+        it loaded, so the model is made of the rows just written (every lock expires the
+        session again before it reads). Then wake idle counters for tickets now waiting."""
+        session = self.session() if isinstance(self.session, scoped_session) else self.session
+        session.expire_on_commit = False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = True
+        snapshots.of_change(session, events)
         self.run.operations += 1
         for event in events:
             if isinstance(event, TicketChanged) and event.to_state is TicketState.WAITING:
@@ -220,35 +225,16 @@ class BusyDay:
         return arrive
 
     def _view(self) -> read.HallView:
-        """The hall as the kiosk sees it now. As the server's snapshots do (realtime.snapshots),
-        the last view's inputs are moved forward by the event log's changes since (one
-        statement, one more for the counters after a call: services.hall_state), and the hall
-        is read whole when they do not say everything (a counter opened or paused, the day
-        turned) and every `WHOLE_READ_EVERY_S` of simulated time. A whole read's rows of the
-        set-up (site, services, zones, agencies) are expunged from the session: the driver
-        expires everything it holds after each action, and a kept view would reload them one
-        by one."""
-        now = self.clock.now
-        kept = self._kept
-        if kept is not None and (now - kept[1]).total_seconds() < WHOLE_READ_EVERY_S:
-            inputs = kept[0]
-            found = hall_state.changes_since(self.session, self.hall.site_id, inputs.seq)
-            if found is not None and service_day(now, self.zone) == inputs.today:
-                seq, changes = found
-                counters = None
-                if any(c.action in (Action.CALL, Action.RECALL) for c in changes):
-                    counters = estimates.read_counters(self.session, self.hall.site_id)
-                advanced = hall_state.advance(inputs, seq, changes, now, counters)
-                if advanced is not None:
-                    self._kept = (advanced, kept[1])
-                    return read.HallView(self.session, self.hall.site_id, now, inputs=advanced)
-        view = read.HallView(self.session, self.hall.site_id, now)
-        inputs = view.inputs()
-        for row in (inputs.site, *inputs.services, *inputs.zones, *inputs.agencies):
-            if row in self.session:
-                self.session.expunge(row)
-        self._kept = (inputs, now)
-        return view
+        """The hall as the kiosk shows it at this instant: the read model of the latest `seq`
+        (the one its commit made: realtime.snapshots, one statement for the `seq`) worked
+        out at the simulated now, as the ticket printed now is (services.tickets._hall_view),
+        so the issue that follows reuses it."""
+        site_id = self.hall.site_id
+        seq = snapshots.site_seq(self.session, site_id)
+        kept = snapshots.cache().kept(site_id)
+        if kept is None or kept.seq != seq:
+            kept = snapshots.after(site_id, seq)
+        return read.HallView(None, site_id, self.clock.now, inputs=kept.inputs)
 
     def _estimates(self, view: read.HallView, service_id: int, priority: bool) -> IssueEstimate:
         """What the kiosk button says for a ticket taken now — the estimate its printed ticket

@@ -1,5 +1,6 @@
 """The projection counts expected arrivals in bulk (a long queue's estimate meets tens of
-thousands of them); every estimate must stay exactly what counting them one by one gives."""
+thousands of them), and steps past a full service's turned-away ones in bulk (the closing-time
+halls); every estimate must stay exactly what counting them one by one gives."""
 
 from __future__ import annotations
 
