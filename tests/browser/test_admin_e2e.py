@@ -92,6 +92,9 @@ def test_the_overview_raises_a_wait_alert_as_time_passes(
         db.execute("UPDATE tickets SET issued_at = datetime(issued_at, '-40 seconds')")
 
     page = watch.context(browser, viewport={"width": 1440, "height": 900}).new_page()
+    # The page's clock runs on from the real time; the test moves it on below instead of
+    # waiting the rest of the minute out.
+    page.clock.install()
     sign_in(page, base, SUPERVISOR, "/admin/overview?lang=en")
     connected(page)
     mark(page)
@@ -100,7 +103,9 @@ def test_the_overview_raises_a_wait_alert_as_time_passes(
     # No counter is open in the demo hall: that alert is there from the start.
     assert "A: 1 waiting and no counter open" in text(page, "#ov-alerts")
 
-    # Nothing happens in the hall; the page's own clock brings the alert.
+    # Nothing happens in the hall; the page's own clock brings the alert (its redraw every 5 s
+    # included: 25 s on, the ticket has waited over a minute).
+    page.clock.fast_forward(25_000)
     page.wait_for_function(
         "(want) => document.getElementById('ov-alerts').textContent.includes(want)",
         arg=long_wait,
