@@ -136,10 +136,11 @@ def gunicorn_server(
             sys.executable,
             "-m",
             "gunicorn",
-            "--worker-class",
-            "gevent",
-            "--workers",
-            "1",
+            # The deployment's settings (one gevent worker, its keep-alive: with gunicorn's
+            # default of 2 s a loaded machine let a client reuse a connection the server was
+            # closing, and the request was lost), on a port of the test's own.
+            "--config",
+            str(ROOT / "deploy" / "gunicorn.conf.py"),
             "--bind",
             f"127.0.0.1:{port}",
             "wsgi:app",
