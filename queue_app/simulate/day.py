@@ -20,6 +20,7 @@ from ..domain.events import DomainEvent, TicketChanged
 from ..domain.numbering import local_midnight_utc
 from ..domain.states import TicketState
 from ..domain.vocabulary import Channel, CounterState
+from ..extensions import db
 from ..models import Counter, Service, Ticket
 from ..realtime import snapshots
 from ..services import counters as counter_verbs
@@ -376,7 +377,12 @@ class BusyDay:
 
 
 def simulate_day(session: Session, scenario: Scenario) -> DayRun:
-    """Build the hall in an empty database, play the day, and return what happened."""
+    """Build the hall in an empty database, play the day, and return what happened.
+
+    `session` is the app's (`db.session`, in its app context): the read model each commit
+    makes reads the app's database (realtime.snapshots)."""
+    if session.get_bind() is not db.engine:
+        raise ValueError("simulate_day plays on the app's own database session (db.session)")
     hall = build_hall(session, scenario)
     session.commit()
     return BusyDay(session, scenario, hall).play()

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
 
 from queue_app import demo
 from queue_app.extensions import db
@@ -50,6 +52,19 @@ def test_the_command_prints_the_report_the_accuracy_and_the_invariants(
     assert report.get_json()["totals"]["issued"] > 0
     with kept_app.app_context():
         db.engine.dispose()
+
+
+def test_a_session_of_another_database_is_refused(tmp_path: Path) -> None:
+    """The read model each commit makes reads the app's database: a day played on another
+    database's session would read the wrong one, so it does not start."""
+    app = make_app(f"sqlite:///{tmp_path / 'app.db'}")
+    other = create_engine(f"sqlite:///{tmp_path / 'other.db'}")
+    with app.app_context(), Session(other) as session:
+        with pytest.raises(ValueError, match="own database session"):
+            simulate_day(session, Scenario(applicants=10))
+        db.engine.dispose()
+    other.dispose()
+    assert not (tmp_path / "other.db").exists() or (tmp_path / "other.db").stat().st_size == 0
 
 
 # A hang guard, not a speed target (bench/ measures the speed): the whole day takes 3 to 6
