@@ -136,9 +136,10 @@ def gunicorn_server(
             sys.executable,
             "-m",
             "gunicorn",
-            # The deployment's settings (one gevent worker, its keep-alive: with gunicorn's
-            # default of 2 s a loaded machine let a client reuse a connection the server was
-            # closing, and the request was lost), on a port of the test's own.
+            # The deployment's settings (one gevent worker, its keep-alive of 75 s), on a port
+            # of the test's own. Under gunicorn's default of 2 s a crowd client on a loaded
+            # machine once lost a request, most likely sent on a connection the server was
+            # closing.
             "--config",
             str(ROOT / "deploy" / "gunicorn.conf.py"),
             "--bind",
