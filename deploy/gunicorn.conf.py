@@ -34,5 +34,6 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 # gunicorn's control socket (gunicornc, since 25.1) defaults to one path per user, which every
 # process of a host would share (loket@1…4, the tests' servers): off unless a path is given,
 # one per process. systemd and `make serve-cluster` manage the processes.
-control_socket = os.environ.get("LOKET_CONTROL_SOCKET") or "gunicorn.ctl"
 control_socket_disable = not os.environ.get("LOKET_CONTROL_SOCKET")
+if not control_socket_disable:
+    control_socket = os.environ["LOKET_CONTROL_SOCKET"]

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.orm import Session
 
 from ..domain.errors import HallClosed, InvalidTransition, LoketError
 from ..domain.estimates import MIN_SAMPLES, estimate_wait_seconds, mean_service_seconds
@@ -28,6 +28,7 @@ from ..services import read, refusals, tickets
 from ..services.clock import driven_by
 from ..services.day import close_day
 from ..services.estimates import seconds_between
+from ..web.commit import commit_without_expiring
 from .hall import SimHall, build_hall
 from .scenario import Applicant, Scenario, applicants, lognormal
 
@@ -154,15 +155,12 @@ class BusyDay:
         """The one commit of an action, and the hall's read model of its `seq`, as a view
         commits (web/commit.commit_and_publish, without the broadcast): the next lock and the
         kiosk read that model, as on the server. Like a view, it commits without expiring what
-        it loaded, so the model is made of the rows just written (every lock expires the
-        session again before it reads). Then wake idle counters for tickets now waiting."""
-        session = self.session() if isinstance(self.session, scoped_session) else self.session
-        session.expire_on_commit = False
-        try:
-            session.commit()
-        finally:
-            session.expire_on_commit = True
-        snapshots.of_change(session, events)
+        it loaded (`web.commit.commit_without_expiring`, on the app's session: `simulate_day`
+        checks it is this one), so the model is made of the rows just written; every lock
+        expires the session again before it reads. Then wake idle counters for tickets now
+        waiting."""
+        commit_without_expiring()
+        snapshots.of_change(self.session, events)
         self.run.operations += 1
         for event in events:
             if isinstance(event, TicketChanged) and event.to_state is TicketState.WAITING:
