@@ -1,5 +1,6 @@
 """The projection counts expected arrivals in bulk (a long queue's estimate meets tens of
-thousands of them), and steps past a full service's turned-away ones in bulk (the closing-time
+thousands of them), plays each service's due arrivals on their own instead of one global heap
+round trip each, and steps past a full service's turned-away ones in bulk (the closing-time
 halls); every estimate must stay exactly what counting them one by one gives."""
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from queue_app.domain.estimates import (
     HallNow,
     Projection,
     QueueNow,
+    _Lanes,
     arrival_rate,
 )
 
 
 class OneByOne(Projection):
-    """The reference: every expected arrival its own step (the projection as first written)."""
+    """The reference: every expected arrival its own step (the projection as first written),
+    judged by the kiosk's rule on its own."""
 
     def _arrive_until(self, at: float) -> None:
         while self._arrivals and self._arrivals[0][0] <= at:
@@ -36,6 +39,15 @@ class OneByOne(Projection):
             following = when + gap
             if following < self._until.get(s, 0.0):
                 heapq.heappush(self._arrivals, (following, s, priority, gap))
+
+    def _turned_away(self, s: int, lanes: _Lanes, when: float) -> bool:
+        """Whether the kiosk would refuse an arrival at `when`: its service closes early and
+        the tickets ahead already fill the rest of the day."""
+        closing = self._full_at.get(s)
+        if closing is None:
+            return False
+        ahead_s = lanes.waiting() * self.round_s[s] / max(1, self._first_counters.get(s, 0))
+        return when + ahead_s + self.round_s[s] > closing
 
 
 def random_hall(seed: int, *, closing: bool) -> HallNow:
